@@ -1,0 +1,82 @@
+"""Typed configuration: one YAML file per study, validated by pydantic, with `key.sub=value` overrides.
+
+Errors (missing file, unknown key, wrong type) raise `ConfigError` with a one-line message naming
+the key or the file; the CLI turns it into exit status 2.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from glioma_change.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base for every configuration section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply `a.b.c=value` overrides (value parsed as YAML) to a nested dict, in place."""
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} is not of the form key=value")
+        key, raw = item.split("=", 1)
+        node = data
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"override {key!r}: {part!r} is not a section")
+            node = child
+        node[parts[-1]] = yaml.safe_load(raw)
+    return data
+
+
+def validate(model: type[M], data: dict[str, Any], source: str = "configuration") -> M:
+    """Validate a dict against a model; the first problem becomes a one-line `ConfigError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "<root>"
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"{source}: unknown key '{key}'") from None
+        raise ConfigError(f"{source}: key '{key}': {err['msg']}") from None
+
+
+def load_config(model: type[M], path: str | os.PathLike[str] | None, overrides: list[str] | None = None) -> M:
+    """Load a YAML file (or start from defaults when `path` is None), apply overrides, validate."""
+    data: dict[str, Any] = {}
+    source = "configuration"
+    if path is not None:
+        p = Path(path)
+        source = str(p)
+        if not p.is_file():
+            raise ConfigError(f"configuration file not found: {p}")
+        try:
+            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{p}: top level must be a mapping")
+        data = loaded
+    apply_overrides(data, overrides or [])
+    return validate(model, data, source)
+
+
+def dump_config(config: BaseModel, path: str | os.PathLike[str]) -> Path:
+    """Write the resolved configuration as YAML (atomic)."""
+    from glioma_change.io import write_text_atomic
+
+    return write_text_atomic(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), path)
