@@ -1,0 +1,110 @@
+"""Report-mining throughput: reports per second per core for the rules and for the trained model, as ratios
+against plain `spacy.blank(lang)` tokenisation of the same reports in the same run.
+
+Run: `.venv/bin/python benchmarks/bench_reports.py [--patients 300] [--repeats 3]`. Writes
+`benchmarks/results/reports.json` and `benchmarks/results/reports.md`. One process, one thread: the rates
+are per core. Both wall-clock and CPU-time rates are reported (CPU time is steadier on a shared machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+import spacy  # noqa: E402
+
+from glioma_change.progress import set_enabled  # noqa: E402
+from glioma_change.reports.classifier import ReportModel, train_model  # noqa: E402
+from glioma_change.reports.pipeline import apply_rules, build_nlp  # noqa: E402
+from glioma_change.synth import generate_dataset  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def best_rate(work: Callable[[], object], n: int, repeats: int) -> dict[str, float]:
+    """Best-of-`repeats` reports/s by wall clock and by process CPU time."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.process_time()
+        work()
+        wall.append(n / (time.perf_counter() - w0))
+        cpu.append(n / max(time.process_time() - c0, 1e-9))
+    return {"wall": max(wall), "cpu": max(cpu)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=300, help="synthetic patients (about 3 reports each)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    set_enabled(False)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_dataset(Path(tmp) / "synth", args.patients, args.seed, images=False)
+        reports = pd.read_csv(Path(tmp) / "synth" / "reports.csv", dtype=str, keep_default_na=False)
+        labelled = Path(tmp) / "labelled.csv"
+        hand = [pd.read_csv(ROOT / "tests" / "data" / f"reports_{lang}.csv", dtype=str) for lang in ("en", "fr")]
+        pd.concat(hand).to_csv(labelled, index=False)
+        train_model(labelled, Path(tmp) / "model", seed=args.seed)
+        model = ReportModel.load(Path(tmp) / "model")
+
+    rows = []
+    for language in ("en", "fr"):
+        texts = reports.loc[reports.language == language, "report_text"].tolist()
+        n = len(texts)
+        langs = [language] * n
+        blank = spacy.blank(language)
+        build_nlp(language)
+        apply_rules(texts[:20], langs[:20])  # warm-up
+        tokenise = best_rate(lambda: list(blank.pipe(texts, batch_size=256)), n, args.repeats)
+        rules = best_rate(lambda: apply_rules(texts, langs), n, args.repeats)
+        trained = best_rate(lambda: model.predict(apply_rules(texts, langs, keep_tokens=True)), n, args.repeats)
+        words = sum(len(t.split()) for t in texts) / n
+        rows.append(
+            {
+                "language": language,
+                "reports": n,
+                "mean_words": round(words, 1),
+                **{f"{name}_{clock}_per_s": round(rate[clock], 1)
+                   for name, rate in (("tokenise", tokenise), ("rules", rules), ("model", trained))
+                   for clock in ("wall", "cpu")},
+                "rules_vs_tokenise": round(rules["cpu"] / tokenise["cpu"], 3),
+                "model_vs_tokenise": round(trained["cpu"] / tokenise["cpu"], 3),
+            }
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    info = {"patients": args.patients, "seed": args.seed, "repeats": args.repeats, "spacy": spacy.__version__,
+            "cpu_count": os.cpu_count(), "rows": rows}
+    (RESULTS / "reports.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    lines = [
+        "| language | reports | words/report | tokenise /s (CPU) | rules /s (CPU) | model /s (CPU) | rules / tokenise | model / tokenise |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['language']} | {r['reports']} | {r['mean_words']} | {r['tokenise_cpu_per_s']:.0f} | "
+            f"{r['rules_cpu_per_s']:.0f} | {r['model_cpu_per_s']:.0f} | {r['rules_vs_tokenise']:.2f} | {r['model_vs_tokenise']:.2f} |"
+        )
+    table = "\n".join(
+        [f"# reports: rules and trained model throughput, one core ({args.patients} synthetic patients, seed {args.seed})", "",
+         "Baseline: plain `spacy.blank(lang)` tokenisation of the same reports in the same run; rates by CPU time.", "", *lines]
+    )
+    (RESULTS / "reports.md").write_text(table + "\n", encoding="utf-8")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Comparative-date extraction from report text ("compared with the MRI of 12 March 2021", "par rapport à
+l'IRM du 12/03/2021", "comparison: 2021-03-12").
+
+Only dates that follow a comparison cue of the lexicon (within `WINDOW` characters) count, and only
+dates before the exam date when it is known. Numeric dates (`03/12/2021`) are read in the lexicon's
+`numeric_order` (day first, `DMY`, for English and French: the European convention of the hospitals
+this tool targets; set `MDY` in `nlp/en/lexicon.json` for US exports). When the first number exceeds 12
+the date is read day-first, when the second does month-first; when the configured order yields a date
+on or after the exam date and the other order does not, the other order is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from glioma_change.reports.lexicon import Lexicon, variants
+
+WINDOW = 80
+
+
+def _year(text: str) -> int:
+    value = int(text)
+    if len(text) == 2:
+        return 2000 + value if value < 70 else 1900 + value
+    return value
+
+
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+@dataclass
+class DateExtractor:
+    """Finds the comparative date in one language's reports."""
+
+    lexicon: Lexicon
+
+    def __post_init__(self) -> None:
+        dates = self.lexicon.dates
+        self.order = dates.get("numeric_order", "DMY").upper()
+        self.months = {f: int(n) for name, n in dates.get("months", {}).items() for f in variants(name)}
+        months = "|".join(re.escape(m) for m in sorted(self.months, key=len, reverse=True))
+        suffix = "|".join(re.escape(s) for s in dates.get("ordinal_suffixes", []))
+        suffix = f"(?:{suffix})?" if suffix else ""
+        cues = sorted({f for c in dates.get("comparison_cues", []) for f in variants(c)}, key=len, reverse=True)
+        self.cue = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in cues) + r")(?!\w)", re.I)
+        self.forms = [
+            ("iso", re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")),
+            ("numeric", re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)")),
+            ("dmy", re.compile(rf"(?<!\w)(\d{{1,2}}){suffix}(?:\s+of)?[\s\-/.]*({months})\.?[\s\-/.,]+(\d{{4}})(?!\d)", re.I)),
+            ("mdy", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{1,2}}){suffix},?\s+(\d{{4}})(?!\d)", re.I)),
+            ("compact", re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")),
+        ]
+
+    def _read(self, kind: str, groups: tuple[str, ...], exam: dt.date | None) -> dt.date | None:
+        if kind in ("iso", "compact"):
+            return _date(int(groups[0]), int(groups[1]), int(groups[2]))
+        if kind == "dmy":
+            return _date(int(groups[2]), self.months[groups[1].lower()], int(groups[0]))
+        if kind == "mdy":
+            return _date(int(groups[2]), self.months[groups[0].lower()], int(groups[1]))
+        first, second, year = int(groups[0]), int(groups[1]), _year(groups[2])
+        dmy, mdy = _date(year, second, first), _date(year, first, second)
+        preferred, other = (dmy, mdy) if self.order == "DMY" else (mdy, dmy)
+        if preferred is None or (exam is not None and preferred >= exam and other is not None and other < exam):
+            return other
+        return preferred
+
+    def find(self, text: str, exam: dt.date | None = None) -> dt.date | None:
+        """The first date after a comparison cue (and before `exam`), or None."""
+        for cue in self.cue.finditer(text):
+            window = text[cue.end() : cue.end() + WINDOW]
+            found = []
+            for kind, pattern in self.forms:
+                for m in pattern.finditer(window):
+                    date = self._read(kind, m.groups(), exam)
+                    if date is not None and (exam is None or date < exam):
+                        found.append((m.start(), date))
+            if found:
+                return min(found)[1]
+        return None

@@ -1,0 +1,141 @@
+"""The `labels` workflow: report CSV → weak label CSV (rules or a trained model), uncertain and error files.
+
+Outputs for `-o WEAK.csv`:
+
+* `WEAK.csv` — label CSV (`formats.LABEL_COLUMNS`) of the rows confident on both labels at `threshold`
+  (P ≥ t or P ≤ 1 − t); with the default threshold 0.5 every labelled row is here.
+* `WEAK.uncertain.csv` — same columns, the rows not confident on the global or the T2 label.
+* `WEAK.errors.csv` — `source, row, item, reason` for rows that could not be labelled.
+
+No output contains report text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from glioma_change.errors import InputError
+from glioma_change.formats import LABEL_COLUMNS, iso
+from glioma_change.io import ErrorLog, write_csv_atomic
+from glioma_change.reports.dates import DateExtractor
+from glioma_change.reports.language import detect_language
+from glioma_change.reports.lexicon import available_languages, load_lexicon
+from glioma_change.reports.pipeline import RuleResult, apply_rules
+from glioma_change.reports.reading import REQUIRED, ReportRow, read_reports
+
+log = logging.getLogger(__name__)
+
+
+def sibling(path: str | os.PathLike[str], kind: str) -> Path:
+    """`out/weak.csv` → `out/weak.<kind>.csv`."""
+    p = Path(path)
+    stem = p.name[: -len(".csv")] if p.name.lower().endswith(".csv") else p.name
+    return p.with_name(f"{stem}.{kind}.csv")
+
+
+def prepare_rows(
+    rows: list[ReportRow], errors: ErrorLog, language: str = "auto", lexicon_dir: str = ""
+) -> list[ReportRow]:
+    """Resolve each row's language and comparative date; drop (and log) rows without a valid pair or duplicates."""
+    languages = available_languages(lexicon_dir or None)
+    if language != "auto" and language not in languages:
+        raise InputError(f"--language {language!r}: no lexicon (available: {', '.join(languages)})")
+    extractors: dict[str, DateExtractor] = {}
+    seen: dict[tuple[str, dt.date, dt.date], int] = {}
+    kept = []
+    for row in rows:
+        if language != "auto":
+            row.language = language
+        elif row.language not in languages:
+            row.language = detect_language(row.text, languages, lexicon_dir)
+        if row.comparative_date is None:
+            if row.language not in extractors:
+                extractors[row.language] = DateExtractor(load_lexicon(row.language, lexicon_dir or None))
+            row.comparative_date = extractors[row.language].find(row.text, row.exam_date)
+            if row.comparative_date is None:
+                errors.add("no comparative date in the CSV and none found in the text", row=row.row, item=row.patient_id)
+                continue
+        if row.comparative_date >= row.exam_date:
+            errors.add("comparative date is not before the exam date", row=row.row, item=row.patient_id)
+            continue
+        key = (row.patient_id, row.comparative_date, row.exam_date)
+        if key in seen:
+            errors.add(f"duplicate pair (first at row {seen[key]})", row=row.row, item=row.patient_id)
+            continue
+        seen[key] = row.row
+        kept.append(row)
+    return kept
+
+
+def rule_results(rows: list[ReportRow], lexicon_dir: str = "", keep_tokens: bool = False) -> list[RuleResult]:
+    """Rule scores (and tokens, for the classifier) of prepared rows."""
+    return apply_rules([r.text for r in rows], [r.language for r in rows], lexicon_dir, keep_tokens)
+
+
+@dataclass(frozen=True)
+class LabelSummary:
+    """Counts written by `label_reports`."""
+
+    confident: int
+    uncertain: int
+    errors: int
+    output: Path
+    uncertain_output: Path
+    errors_output: Path
+
+
+def label_reports(
+    reports: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    model_dir: str | os.PathLike[str] | None = None,
+    language: str = "auto",
+    threshold: float = 0.5,
+    columns: dict[str, str] | None = None,
+    lexicon_dir: str = "",
+) -> LabelSummary:
+    """Label every readable report pair of `reports`; write the label, uncertain and errors files."""
+    if not 0.5 <= threshold <= 1.0:
+        raise InputError(f"--threshold {threshold}: must lie in [0.5, 1]")
+    errors = ErrorLog(source=str(reports))
+    model = None
+    if model_dir is not None:
+        from glioma_change.reports.classifier import ReportModel
+
+        model = ReportModel.load(model_dir)
+    rows = prepare_rows(read_reports(reports, errors, columns, REQUIRED), errors, language, lexicon_dir)
+    results = rule_results(rows, lexicon_dir, keep_tokens=model is not None)
+    if model is not None:
+        global_prob, t2_prob = model.predict(results)
+        source = "model"
+    else:
+        global_prob = [r.scores.global_prob for r in results]
+        t2_prob = [r.scores.t2_prob for r in results]
+        source = "rules"
+    table = pd.DataFrame(
+        {
+            "patient_id": [r.patient_id for r in rows],
+            "comparative_date": [iso(r.comparative_date) for r in rows],  # type: ignore[arg-type]
+            "exam_date": [iso(r.exam_date) for r in rows],
+            "global_label": [int(p >= 0.5) for p in global_prob],
+            "global_prob": [round(float(p), 6) for p in global_prob],
+            "t2_label": [int(p >= 0.5) for p in t2_prob],
+            "t2_prob": [round(float(p), 6) for p in t2_prob],
+            "source": source,
+        },
+        columns=LABEL_COLUMNS,
+    )
+    confident = pd.Series(True, index=table.index)
+    for col in ("global_prob", "t2_prob"):
+        confident &= (table[col] >= threshold) | (table[col] <= 1.0 - threshold)
+    out = Path(output)
+    write_csv_atomic(table[confident], out)
+    write_csv_atomic(table[~confident], sibling(out, "uncertain"))
+    errors.write(sibling(out, "errors"))
+    log.info("labelled %d pairs (%d uncertain at %.2f), %d errors", len(table), int((~confident).sum()), threshold, len(errors))
+    return LabelSummary(int(confident.sum()), int((~confident).sum()), len(errors), out, sibling(out, "uncertain"), sibling(out, "errors"))

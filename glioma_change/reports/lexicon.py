@@ -1,0 +1,108 @@
+"""Load the editable language resources under `nlp/`: per-language lexicons, token patterns, rule settings.
+
+`nlp/<lang>/lexicon.json` holds phrase lists (targets, change/stability cues, ConText modifiers, section
+headings, date words, stop-words); `nlp/<lang>/patterns.jsonl` holds spaCy `Matcher` token patterns;
+`nlp/rules.json` holds the language-independent scopes, weights and the fixed calibration.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from glioma_change.errors import ConfigError
+from glioma_change.resources import nlp_dir
+
+TARGETS = ("T2", "ENH", "GLOBAL", "TUMOUR", "UNRELATED")
+CUES = ("INCREASE", "DECREASE", "CHANGE", "STABLE")
+MODIFIERS = ("NEGATION", "NEGATION_POST", "UNCERTAIN", "UNCERTAIN_POST", "HISTORICAL", "HYPOTHETICAL")
+BOUNDARIES = ("TERMINATE", "CLAUSE")
+PSEUDO = ("PSEUDO",)  # look like modifiers or cues but are neither ("IDH non muté", "not only"): matched, then ignored
+CATEGORIES = TARGETS + CUES + MODIFIERS + BOUNDARIES + PSEUDO
+
+
+def strip_accents(text: str) -> str:
+    """`évolution` → `evolution` (NFD decomposition without combining marks)."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def variants(phrase: str) -> set[str]:
+    """A phrase with its accent-free and apostrophe variants, lower-cased."""
+    base = phrase.lower()
+    out = {base, strip_accents(base)}
+    for form in list(out):
+        out.add(form.replace("'", "\u2019"))
+    return out
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The resources of one language."""
+
+    language: str
+    terms: dict[str, list[str]]
+    patterns: list[dict[str, Any]]
+    sections: dict[str, list[str]]
+    stopwords: frozenset[str]
+    measurement: dict[str, Any]
+    dates: dict[str, Any]
+    rules: dict[str, Any]
+
+
+def available_languages(root: str | None = None) -> list[str]:
+    """Languages with a `lexicon.json` under `nlp/` (or under `root`)."""
+    return sorted(p.parent.name for p in (Path(root) if root else nlp_dir()).glob("*/lexicon.json"))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read language resource ({exc})") from None
+
+
+def _read_patterns(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}, line {number}: not valid JSON ({exc.msg})") from None
+        if entry.get("label") not in CATEGORIES or not isinstance(entry.get("pattern"), list):
+            raise ConfigError(f"{path}, line {number}: needs a known 'label' and a 'pattern' list")
+        out.append(entry)
+    return out
+
+
+@lru_cache(maxsize=None)
+def load_lexicon(language: str, root: str | None = None) -> Lexicon:
+    """Load `nlp/<language>/` (or `<root>/<language>/`) and `nlp/rules.json`."""
+    base = Path(root) if root else nlp_dir()
+    path = base / language / "lexicon.json"
+    if not path.is_file():
+        raise ConfigError(f"no lexicon for language {language!r} (expected {path})")
+    data = _read_json(path)
+    terms = data.get("terms", {})
+    unknown = sorted(set(terms) - set(CATEGORIES))
+    if unknown:
+        raise ConfigError(f"{path}: unknown term categories {unknown}; known: {list(CATEGORIES)}")
+    rules_path = base / "rules.json"
+    rules = _read_json(rules_path if rules_path.is_file() else nlp_dir() / "rules.json")
+    return Lexicon(
+        language=language,
+        terms={k: list(terms.get(k, [])) for k in CATEGORIES},
+        patterns=_read_patterns(base / language / "patterns.jsonl"),
+        sections={k: list(v) for k, v in data.get("sections", {}).items()},
+        stopwords=frozenset(w for s in data.get("stopwords", []) for w in variants(s)),
+        measurement=data.get("measurement", {}),
+        dates=data.get("dates", {}),
+        rules=rules,
+    )

@@ -1,0 +1,44 @@
+"""Comparative-date extraction from English and French report text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from glioma_change.reports.dates import DateExtractor
+from glioma_change.reports.lexicon import load_lexicon
+
+EXAM = dt.date(2021, 9, 1)
+
+
+@pytest.mark.parametrize(
+    "language,text,expected",
+    [
+        ("en", "Compared with the MRI of 12 March 2021, the lesion is stable.", dt.date(2021, 3, 12)),
+        ("en", "Comparison: 03/12/2020. Stable.", dt.date(2020, 12, 3)),
+        ("en", "Comparison: 2021-03-12.", dt.date(2021, 3, 12)),
+        ("en", "In comparison with 20-Sep-2020: stable.", dt.date(2020, 9, 20)),
+        ("en", "Compared to the study of March 12, 2021.", dt.date(2021, 3, 12)),
+        ("en", "Comparison: 12/25/2020.", dt.date(2020, 12, 25)),
+        ("fr", "Par rapport à l'IRM du 12 mars 2021, lésion stable.", dt.date(2021, 3, 12)),
+        ("fr", "Comparativement à l'examen du 12/03/2021 : stable.", dt.date(2021, 3, 12)),
+        ("fr", "Comparaison avec l'IRM du 1er février 2021.", dt.date(2021, 2, 1)),
+        ("fr", "Examen de référence : IRM du 04.07.2021.", dt.date(2021, 7, 4)),
+    ],
+)
+def test_comparative_date_forms(language: str, text: str, expected: dt.date) -> None:
+    assert DateExtractor(load_lexicon(language)).find(text, EXAM) == expected
+
+
+def test_day_month_order_falls_back_when_the_preferred_order_is_after_the_exam() -> None:
+    extractor = DateExtractor(load_lexicon("en"))
+    # day-first 2021-10-05 would be after the exam; month-first 2021-05-10 is before it
+    assert extractor.find("Compared with 05/10/2021.", EXAM) == dt.date(2021, 5, 10)
+
+
+def test_no_date_without_comparison_cue_or_after_the_exam() -> None:
+    extractor = DateExtractor(load_lexicon("en"))
+    assert extractor.find("Surgery on 12 March 2019. Stable lesion.", EXAM) is None
+    assert extractor.find("Compared with the MRI of 12 March 2022.", EXAM) is None
+    assert extractor.find("Compared with the MRI of 31/02/2021.", EXAM) is None
