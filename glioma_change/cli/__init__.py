@@ -15,7 +15,7 @@ from glioma_change import __version__
 from glioma_change.errors import GliomaChangeError
 from glioma_change.logging_setup import configure
 
-COMMANDS: list[str] = []  # each helper module appends its name here as it lands
+COMMANDS: list[str] = ["synth", "labels", "diffmaps", "tune", "train", "evaluate", "demo"]
 
 app = typer.Typer(
     name="glioma-change",
@@ -23,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -48,21 +49,13 @@ for _name in COMMANDS:
 
 
 def main() -> None:
-    """Console-script entry point: user errors become one line on stderr and exit status 2."""
+    """Console-script entry point: user errors become one line on stderr and exit status 2.
+
+    Typer runs in standalone mode, so usage errors (unknown command or option, bad value) are
+    printed by click itself with exit status 2; library errors are caught here.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except GliomaChangeError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
