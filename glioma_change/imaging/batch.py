@@ -1,0 +1,219 @@
+"""Many pairs: parallel (`jobs` worker processes), resumable, one manifest row per pair.
+
+Each finished pair writes a small row file (`OUT/.manifest/<pair_id>.json`) after its maps, so a
+killed batch keeps every finished pair; a rerun skips them and merges all rows into
+`OUT/manifest.csv`. A failing pair becomes a `failed` row (and a line of `diffmaps.errors.csv`),
+and is retried on the next run.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import logging
+import multiprocessing
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from glioma_change import formats
+from glioma_change.errors import GliomaChangeError, InputError
+from glioma_change.imaging.pipeline import DiffmapOptions, PairOutputs, process_pair
+from glioma_change.io import ErrorLog, write_csv_atomic, write_text_atomic
+from glioma_change.progress import progress
+from glioma_change.runinfo import write_run_info
+from glioma_change.seeding import derive_seed
+
+log = logging.getLogger(__name__)
+
+ROWS_DIR = ".manifest"
+MANIFEST_COLUMNS = [
+    "patient_id", "comparative_date", "exam_date", "pair_id", "diff_path", "absdiff_path", "qc_path",
+    "transform_path", "status", "error",
+]
+_SESSION = re.compile(r"^ses-(\d{8})$")
+
+
+@dataclass(frozen=True)
+class PairTask:
+    """One pair to process: earlier exam A (comparative) and later exam B (exam); `row` of the pairs CSV."""
+
+    patient_id: str
+    comparative_date: str  # ISO
+    exam_date: str  # ISO
+    row: int | None = None
+
+    @property
+    def pair_id(self) -> str:
+        return formats.pair_id(self.patient_id, self.comparative_date, self.exam_date)
+
+    @property
+    def subject_dir(self) -> str:
+        return f"sub-{formats.subject_label(self.patient_id)}"
+
+
+def pairs_from_labels(path: str | os.PathLike[str]) -> list[PairTask]:
+    """Pairs named by the rows of a label CSV (comparative → exam), duplicates removed."""
+    df = formats.read_label_csv(path)
+    tasks, seen = [], set()
+    for i, row in df.iterrows():
+        task = PairTask(str(row["patient_id"]), str(row["comparative_date"]), str(row["exam_date"]), int(i) + 1)
+        if task.pair_id not in seen:
+            seen.add(task.pair_id)
+            tasks.append(task)
+    return tasks
+
+
+def consecutive_pairs(bids_dir: str | os.PathLike[str]) -> list[PairTask]:
+    """Every pair of consecutive sessions of every subject folder (`sub-*/ses-YYYYMMDD`)."""
+    root = Path(bids_dir)
+    if not root.is_dir():
+        raise InputError("BIDS directory not found", root)
+    tasks = []
+    for subject in sorted(p for p in root.glob("sub-*") if p.is_dir()):
+        dates = sorted(m.group(1) for p in subject.iterdir() if p.is_dir() and (m := _SESSION.match(p.name)))
+        patient = subject.name[4:]
+        for earlier, later in zip(dates, dates[1:]):
+            tasks.append(PairTask(patient, formats.iso(formats.parse_date(earlier)),
+                                  formats.iso(formats.parse_date(later))))
+    return tasks
+
+
+def locate_session(bids_dir: Path, patient_id: str, date: str) -> Path:
+    """The T2w file of one session; `InputError` naming what is missing or mismatched."""
+    path = formats.t2w_path(bids_dir, patient_id, date)
+    if path.is_file():
+        return path
+    anat = path.parent
+    others = sorted(anat.glob("*_T2w.nii*")) if anat.is_dir() else []
+    if others:
+        raise InputError(
+            f"patient/session mismatch: expected {path.name}, the folder holds {', '.join(p.name for p in others)}",
+            anat,
+        )
+    if not path.parents[2].is_dir():
+        raise InputError(f"missing subject: no folder for patient {patient_id!r}", path.parents[2])
+    raise InputError(f"missing session {formats.session_label(date)} of patient {patient_id!r}", path)
+
+
+def _row_path(out_dir: Path, task: PairTask) -> Path:
+    return out_dir / ROWS_DIR / f"{task.pair_id}.json"
+
+
+def _outputs(out_dir: Path, task: PairTask) -> PairOutputs:
+    return PairOutputs.under(out_dir / task.subject_dir, task.pair_id)
+
+
+def is_finished(out_dir: Path, task: PairTask) -> bool:
+    """A pair is finished when its row says ok/flagged and all its files exist."""
+    row_file = _row_path(out_dir, task)
+    if not row_file.is_file():
+        return False
+    row = json.loads(row_file.read_text())
+    return row.get("status") in ("ok", "flagged") and _outputs(out_dir, task).all_exist()
+
+
+def _remove_stale_temporaries(out_dir: Path, task: PairTask) -> None:
+    """Delete temporary files a killed run of this pair left behind (never final files)."""
+    folder = out_dir / task.subject_dir
+    if folder.is_dir():
+        for tmp in folder.glob(f".{task.pair_id}_*.tmp*"):
+            tmp.unlink(missing_ok=True)
+
+
+def run_pair(bids_dir: Path, out_dir: Path, task: PairTask, options: DiffmapOptions, seed: int) -> dict[str, object]:
+    """Process one pair and write its row file; errors become a `failed` row (never raised)."""
+    outputs = _outputs(out_dir, task)
+    row: dict[str, object] = {
+        "patient_id": task.patient_id, "comparative_date": task.comparative_date, "exam_date": task.exam_date,
+        "pair_id": task.pair_id, "diff_path": "", "absdiff_path": "", "qc_path": "", "transform_path": "",
+        "status": "failed", "error": "",
+    }
+    try:
+        _remove_stale_temporaries(out_dir, task)
+        a_path = locate_session(bids_dir, task.patient_id, task.comparative_date)
+        b_path = locate_session(bids_dir, task.patient_id, task.exam_date)
+        if formats.parse_date(task.comparative_date) >= formats.parse_date(task.exam_date):
+            raise InputError(f"comparative date {task.comparative_date} is not before exam date {task.exam_date}")
+        metrics = process_pair(a_path, b_path, outputs.diff.parent, task.pair_id, options,
+                               derive_seed(seed, "register", task.pair_id))
+        row.update(metrics)
+        row.update({
+            "diff_path": outputs.diff.relative_to(out_dir).as_posix(),
+            "absdiff_path": outputs.absdiff.relative_to(out_dir).as_posix(),
+            "qc_path": outputs.qc_png.relative_to(out_dir).as_posix(),
+            "transform_path": outputs.transform.relative_to(out_dir).as_posix(),
+            "status": "flagged" if metrics["flags"] else "ok",
+        })
+    except GliomaChangeError as exc:
+        row["error"] = str(exc)
+    except Exception as exc:  # noqa: BLE001 - any failure of one pair (ITK raises RuntimeError) stays in its row
+        message = " ".join(str(exc).split())[-400:]
+        row["error"] = f"{type(exc).__name__}: {message}"
+    write_text_atomic(json.dumps(row, default=float), _row_path(out_dir, task))
+    return row
+
+
+def _init_worker(threads: int) -> None:
+    import SimpleITK as sitk
+
+    sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+
+
+def available_cores() -> int:
+    """CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def write_manifest(out_dir: Path, tasks: list[PairTask]) -> pd.DataFrame:
+    """Merge the row files of `tasks` into `OUT/manifest.csv` (and `diffmaps.errors.csv`)."""
+    rows, errors = [], ErrorLog("diffmaps")
+    for task in tasks:
+        row_file = _row_path(out_dir, task)
+        if not row_file.is_file():
+            continue
+        row = json.loads(row_file.read_text())
+        rows.append(row)
+        if row["status"] == "failed":
+            errors.add(str(row["error"]), row=task.row, item=task.pair_id)
+    df = pd.DataFrame(rows)
+    extra = [c for c in df.columns if c not in MANIFEST_COLUMNS]
+    df = df.reindex(columns=MANIFEST_COLUMNS + extra)
+    write_csv_atomic(df, out_dir / "manifest.csv")
+    errors.write(out_dir / "diffmaps.errors.csv")
+    return df
+
+
+def run_batch(
+    bids_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    tasks: list[PairTask],
+    options: DiffmapOptions = DiffmapOptions(),
+    jobs: int = 1,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Process every unfinished pair of `tasks` with `jobs` workers; return the merged manifest."""
+    bids, out = Path(bids_dir), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [t for t in tasks if not is_finished(out, t)]
+    if len(todo) < len(tasks):
+        log.info("skipping %d finished pair(s)", len(tasks) - len(todo))
+    jobs = max(1, min(jobs, len(todo) or 1))
+    threads = max(1, available_cores() // jobs)
+    write_run_info(out, seed, {"command": "diffmaps", "jobs": jobs, "threads_per_job": threads,
+                               "options": asdict(options)})
+    if jobs == 1:
+        _init_worker(threads)
+        for task in progress(todo, desc="diffmaps", unit="pair"):
+            run_pair(bids, out, task, options, seed)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(threads,)) as pool:
+            futures = [pool.submit(run_pair, bids, out, task, options, seed) for task in todo]
+            for future in progress(cf.as_completed(futures), desc="diffmaps", total=len(futures), unit="pair"):
+                future.result()
+    return write_manifest(out, tasks)
