@@ -1,0 +1,48 @@
+"""`glioma-change tune`: an Optuna study over strategies and hyperparameters, then per-fold refits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from click.core import ParameterSource
+
+from glioma_change.cli.common import SEED, SET
+
+
+def study_overrides(ctx: typer.Context, seed: int, overrides: list[str]) -> list[str]:
+    """`--set` overrides plus `seed=<--seed>` when `--seed` was given on the command line."""
+    if ctx.get_parameter_source("seed") != ParameterSource.DEFAULT:
+        return [*overrides, f"seed={seed}"]
+    return list(overrides)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `tune` command."""
+
+    @app.command("tune")
+    def tune_command(
+        ctx: typer.Context,
+        study_file: Path = typer.Argument(..., help="Study configuration (YAML): data, folds, budget, search space."),
+        storage: str | None = typer.Option(
+            None, "--storage", help="SQLAlchemy URL of the Optuna storage shared by workers (default: sqlite RUN/study.db)."
+        ),
+        n_trials: int | None = typer.Option(
+            None, "--n-trials", min=1, help="Total finished trials the study should reach (all workers together)."
+        ),
+        timeout: float | None = typer.Option(None, "--timeout", min=1, help="Stop starting new trials after this many seconds."),
+        out: Path = typer.Option(Path("run"), "--out", "-o", help="Run directory for the study, models and predictions."),
+        seed: int = SEED,
+        overrides: list[str] = SET,
+    ) -> None:
+        """Tune strategy, weak-label threshold, capacity and optimiser settings by mean inner-validation AUC
+        over the outer folds (test patients never seen), resumable and shareable between workers; then refit
+        the best configuration per network and strategy on every fold and predict its validation and test
+        pairs. Writes predictions.csv, best_params.json, trials.csv, strategy_table.csv and models/."""
+        from glioma_change.tuning.config import load_study_config
+        from glioma_change.tuning.run import tune
+
+        config = load_study_config(study_file, study_overrides(ctx, seed, overrides))
+        table = tune(config, out, storage, n_trials, timeout)
+        if table is not None:
+            typer.echo(table.to_string(index=False))

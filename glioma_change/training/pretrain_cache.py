@@ -1,0 +1,65 @@
+"""On-disk cache of weak-label pre-trained weights, shared by trials and worker processes.
+
+One file per key (fold, network spec, threshold, seed and the pre-training settings), written
+atomically; a per-key lock file (`fcntl.flock`) makes a second process wait for the first to finish
+pre-training and then reuse its weights instead of training the same model twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from glioma_change.io import atomic_path
+
+log = logging.getLogger(__name__)
+
+StateDict = dict[str, torch.Tensor]
+
+
+def cache_key(fields: dict[str, Any]) -> str:
+    """A short stable hash of the JSON-serialised key fields."""
+    text = json.dumps(fields, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+class PretrainCache:
+    """Pre-trained state dicts under `root/fold-<k>/<key>.pt`."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def path(self, fold: int, fields: dict[str, Any]) -> Path:
+        return self.root / f"fold-{fold}" / f"{cache_key({'fold': fold, **fields})}.pt"
+
+    def get_or_create(self, fold: int, fields: dict[str, Any], train: Callable[[], StateDict]) -> StateDict:
+        """Load the cached weights for this key, or run `train()` once (across processes) and store them."""
+        path = self.path(fold, fields)
+        with _locked(path.with_suffix(".lock")):
+            if path.is_file():
+                log.debug("pre-trained weights reused: %s", path)
+                return torch.load(path, map_location="cpu", weights_only=True)["state"]
+            state = {k: v.detach().cpu().clone() for k, v in train().items()}
+            with atomic_path(path) as tmp:
+                torch.save({"state": state, "key": {"fold": fold, **fields}}, tmp)
+            return state

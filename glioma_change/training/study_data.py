@@ -1,0 +1,80 @@
+"""The study's data seen fold by fold: which rows train, validate, test and pre-train each fold's models.
+
+Folds are made once (on the join with every weak row) so they do not change with the weak-label
+threshold. Within a fold (`data.fold_frames`), human-labelled rows of training patients train, those of
+validation patients validate and those of test patients test; weak-labelled rows train or pre-train
+only when their patient is a training patient (never a validation or test patient of the fold). Maps
+are loaded once into a `MapBank` on the device where models run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+import torch
+
+from glioma_change.data import Fold, MapBank, fold_frames, join_maps_labels, make_folds
+from glioma_change.errors import InputError
+from glioma_change.training.loop import Samples
+from glioma_change.tuning.config import StudyConfig
+
+SPLITS = ("human_train", "weak_train", "val", "test")
+
+
+def split_fold(df: pd.DataFrame, fold: Fold) -> dict[str, pd.DataFrame]:
+    """Rows of each split of one fold, by name (`data.fold_frames`; raises if patient sets overlap)."""
+    return dict(zip(SPLITS, fold_frames(df, fold), strict=True))
+
+
+@dataclass
+class FoldData:
+    """One fold's samples per split, the rows behind them, and a fingerprint of the weak rows."""
+
+    fold: int
+    human_train: Samples
+    weak_train: Samples
+    val: Samples
+    test: Samples
+    frames: dict[str, pd.DataFrame]
+    fingerprint: str
+
+
+class StudyData:
+    """Joined labels, fixed folds and preloaded maps of one study."""
+
+    def __init__(self, config: StudyConfig, device: torch.device | str = "cpu") -> None:
+        self.config = config
+        self.all_rows = self.frame(0.5)
+        try:
+            self.folds: list[Fold] = make_folds(
+                self.all_rows, config.folds.n_folds, config.seed, config.folds.val_fraction
+            )
+        except ValueError as exc:
+            raise InputError(str(exc), config.data.human_labels) from None
+        self.bank = MapBank(self.all_rows, config.data.input_shape, config.data.channels, device)
+
+    @lru_cache(maxsize=8)  # noqa: B019 - one StudyData per process, a handful of thresholds
+    def frame(self, threshold: float) -> pd.DataFrame:
+        """Maps joined with human labels and the weak labels passing `threshold`."""
+        d = self.config.data
+        return join_maps_labels(d.manifest, d.human_labels, d.weak_labels, threshold, label=d.label)
+
+    def samples(self, rows: pd.DataFrame, weight: float = 1.0) -> Samples:
+        """Stacked maps, labels and constant weights of some rows."""
+        y = torch.tensor(rows["label"].to_numpy(), dtype=torch.float32)
+        return Samples(self.bank.stack(list(rows["pair_id"])), y, torch.full_like(y, weight))
+
+    @lru_cache(maxsize=64)  # noqa: B019 - folds × thresholds of one study
+    def fold(self, index: int, threshold: float) -> FoldData:
+        """The samples of fold `index` with weak labels filtered at `threshold`."""
+        frames = split_fold(self.frame(threshold), self.folds[index])
+        weak_ids = "\n".join(sorted(frames["weak_train"]["pair_id"]))
+        return FoldData(
+            fold=index,
+            **{name: self.samples(frames[name]) for name in SPLITS},
+            frames=frames,
+            fingerprint=hashlib.sha256(weak_ids.encode()).hexdigest()[:16],
+        )

@@ -1,0 +1,46 @@
+"""Training one configuration on one outer fold: the unit of work of trials and refits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glioma_change.models import ModelSpec
+from glioma_change.training.loop import EpochCallback
+from glioma_change.training.params import TrainParams
+from glioma_change.training.pretrain_cache import PretrainCache
+from glioma_change.training.runtime import Runtime
+from glioma_change.training.strategies import StrategyContext, Trained, train_fold
+from glioma_change.training.study_data import FoldData, StudyData
+from glioma_change.tuning.config import StudyConfig
+
+
+def model_spec(params: TrainParams, config: StudyConfig) -> ModelSpec:
+    """The network specification of a configuration (other architecture settings at their defaults)."""
+    return ModelSpec(
+        network=params.network, width=params.width, dropout=params.dropout, in_channels=len(config.data.channels)
+    )
+
+
+@dataclass
+class FoldRun:
+    """A model trained on one fold, with the fold's data and the network specification."""
+
+    trained: Trained
+    data: FoldData
+    spec: ModelSpec
+
+
+def run_fold(
+    config: StudyConfig,
+    data: StudyData,
+    params: TrainParams,
+    fold: int,
+    runtime: Runtime,
+    cache: PretrainCache | None,
+    callback: EpochCallback | None = None,
+) -> FoldRun:
+    """Train `params` on fold `fold` (validation on its inner validation patients; test untouched)."""
+    fold_data = data.fold(fold, params.weak_threshold)
+    spec = model_spec(params, config)
+    ctx = StrategyContext(fold_data, params, spec, config.budget, runtime, config.seed, cache, callback)
+    return FoldRun(train_fold(ctx), fold_data, spec)

@@ -1,0 +1,132 @@
+"""Refitting chosen configurations on every outer fold and writing checkpoints, predictions and the table.
+
+For each fold and each `network/strategy`, the chosen parameters are trained on the fold's training
+part (early stopping on its validation patients), then the fold's validation and test pairs are
+predicted. The overall best configuration is also written as `best.pt` / `model=best`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from glioma_change.io import write_csv_atomic
+from glioma_change.models import save_checkpoint
+from glioma_change.progress import progress
+from glioma_change.training.loop import predict
+from glioma_change.training.pretrain_cache import PretrainCache
+from glioma_change.training.runtime import Runtime
+from glioma_change.training.study_data import StudyData
+from glioma_change.tuning.config import StudyConfig
+from glioma_change.tuning.fold_runs import FoldRun, run_fold
+from glioma_change.tuning.study import Choice
+from glioma_change.tuning.trial_models import TrialModels
+
+PREDICTION_COLUMNS = [
+    "patient_id", "comparative_date", "exam_date", "pair_id", "fold", "network", "strategy", "model",
+    "y_true", "prob", "split",
+]
+
+
+def _predictions(run: FoldRun, config: StudyConfig, runtime: Runtime, model_name: str) -> pd.DataFrame:
+    parts = []
+    for split in ("val", "test"):
+        rows = run.data.frames[split]
+        samples = getattr(run.data, split)
+        prob = predict(run.trained.model, samples.x, runtime, config.budget.eval_batch_size)
+        part = rows[["patient_id", "comparative_date", "exam_date", "pair_id"]].copy()
+        part["y_true"] = rows["label"].astype(int).to_numpy()
+        part["prob"] = prob
+        part["split"] = split
+        part["model"] = model_name
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _save(run: FoldRun, path: Path, config: StudyConfig, data: StudyData, choice: Choice) -> None:
+    meta = {
+        "input_shape": list(config.data.input_shape),
+        "input_spacing": list(data.bank.input_spacing),
+        "channels": list(config.data.channels),
+        "fold": run.data.fold,
+        "strategy": choice.params.strategy,
+        "network": choice.params.network,
+        "seed": config.seed,
+        "params": choice.params.model_dump(mode="json"),
+        "trial": choice.trial,
+        "val_score": run.trained.fit.best_score,
+        "best_epoch": run.trained.fit.best_epoch,
+    }
+    save_checkpoint(path, run.trained.model, run.spec, meta)
+
+
+def refit(
+    config: StudyConfig,
+    data: StudyData,
+    runtime: Runtime,
+    cache: PretrainCache,
+    best: Choice,
+    combos: dict[str, Choice],
+    run_dir: Path,
+    trial_models: TrialModels | None = None,
+) -> pd.DataFrame:
+    """Refit every combination on every fold; write checkpoints and `predictions.csv`; return predictions.
+
+    A fold model the chosen trial saved (`trial_models`) is used as is: it is the same training.
+    """
+    jobs = [(fold, name, choice) for fold in range(config.folds.n_folds) for name, choice in combos.items()]
+    frames = []
+    for fold, name, choice in progress(jobs, desc="refit", unit="model"):
+        p = choice.params
+        saved = None
+        if trial_models is not None and choice.trial is not None:
+            saved = trial_models.load(choice.trial, fold, p, config, data)
+        run = saved or run_fold(config, data, p, fold, runtime, cache)
+        runtime.prepare(run.trained.model)
+        fold_dir = run_dir / "models" / f"fold-{fold}"
+        _save(run, fold_dir / f"{p.network}-{p.strategy}.pt", config, data, choice)
+        names = [name]
+        if p == best.params:
+            _save(run, fold_dir / "best.pt", config, data, best)
+            names.append("best")
+        for model_name in names:
+            pred = _predictions(run, config, runtime, model_name)
+            pred["fold"], pred["network"], pred["strategy"] = fold, p.network, p.strategy
+            frames.append(pred)
+    predictions = pd.concat(frames, ignore_index=True)[PREDICTION_COLUMNS]
+    write_csv_atomic(predictions, run_dir / "predictions.csv")
+    return predictions
+
+
+def _auc(y: pd.Series, p: pd.Series) -> float:
+    return float(roc_auc_score(y, p)) if y.nunique() == 2 else float("nan")
+
+
+def strategy_table(predictions: pd.DataFrame, combos: dict[str, Choice]) -> pd.DataFrame:
+    """Pooled test AUC (all folds' test pairs together) and mean per-fold validation AUC per combination."""
+    rows = []
+    for name, choice in combos.items():
+        pred = predictions[predictions["model"] == name]
+        test, val = pred[pred["split"] == "test"], pred[pred["split"] == "val"]
+        val_aucs = [_auc(g["y_true"], g["prob"]) for _, g in val.groupby("fold")]
+        rows.append({
+            "network": choice.params.network,
+            "strategy": choice.params.strategy,
+            "pooled_test_auc": _auc(test["y_true"], test["prob"]),
+            "n_test_pairs": len(test),
+            "n_test_unstable": int(test["y_true"].sum()),
+            "mean_val_auc": float(np.nanmean(val_aucs)) if val_aucs and not np.all(np.isnan(val_aucs)) else float("nan"),
+            "trial": choice.trial,
+            "tuning_value": choice.value,
+        })
+    return pd.DataFrame(rows).sort_values("pooled_test_auc", ascending=False, na_position="last")
+
+
+def write_strategy_table(predictions: pd.DataFrame, combos: dict[str, Choice], run_dir: Path) -> pd.DataFrame:
+    """`RUN/strategy_table.csv` (see `strategy_table`)."""
+    table = strategy_table(predictions, combos)
+    write_csv_atomic(table, run_dir / "strategy_table.csv")
+    return table

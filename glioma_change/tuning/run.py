@@ -1,0 +1,119 @@
+"""The two workflows behind `glioma-change tune` and `glioma-change train`, writing a run directory."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from glioma_change.config import dump_config
+from glioma_change.errors import ConfigError
+from glioma_change.io import write_csv_atomic
+from glioma_change.runinfo import write_run_info
+from glioma_change.seeding import seed_everything
+from glioma_change.training.params import TrainParams
+from glioma_change.training.pretrain_cache import PretrainCache
+from glioma_change.training.runtime import Runtime
+from glioma_change.training.strategies import get_strategy
+from glioma_change.training.study_data import StudyData
+from glioma_change.tuning.config import StudyConfig
+from glioma_change.tuning.objective import Objective
+from glioma_change.tuning.refit import refit, write_strategy_table
+from glioma_change.tuning.study import (
+    Choice, best_choices, default_storage, make_storage, open_study, run_worker, write_best_params,
+)
+from glioma_change.tuning.trial_models import TrialModels
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Session:
+    """What every workflow sets up once: the run directory, device, data and pre-training cache."""
+
+    config: StudyConfig
+    run_dir: Path
+    runtime: Runtime
+    data: StudyData
+    cache: PretrainCache
+
+    @classmethod
+    def open(cls, config: StudyConfig, run_dir: Path, extra: dict[str, object]) -> Session:
+        """Seed everything, write `config.yaml` and `run_info.json`, load the maps."""
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if config.num_threads is not None:
+            torch.set_num_threads(config.num_threads)
+        seed_everything(config.seed)
+        runtime = Runtime.create(config.device)
+        dump_config(config, run_dir / "config.yaml")
+        write_run_info(run_dir, config.seed, {"device": str(runtime.device), **extra})
+        data = StudyData(config, runtime.device)
+        return cls(config, run_dir, runtime, data, PretrainCache(run_dir / "cache" / "pretrain"))
+
+    def refit_and_write(
+        self, best: Choice, combos: dict[str, Choice], models: TrialModels | None = None
+    ) -> pd.DataFrame:
+        """Refit on every fold; write checkpoints, `predictions.csv` and `strategy_table.csv`."""
+        predictions = refit(self.config, self.data, self.runtime, self.cache, best, combos, self.run_dir, models)
+        return write_strategy_table(predictions, combos, self.run_dir)
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[bool]:
+    """Try to take an exclusive lock without waiting; yields whether it was taken."""
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def tune(
+    config: StudyConfig,
+    run_dir: Path,
+    storage_url: str | None = None,
+    n_trials: int | None = None,
+    timeout_s: float | None = None,
+) -> pd.DataFrame | None:
+    """Run (or join, or resume) the study, then refit the chosen configurations on every fold.
+
+    Returns the strategy table, or None when another worker on this run directory is already refitting.
+    """
+    url = storage_url or default_storage(run_dir)
+    session = Session.open(config, run_dir, {"command": "tune", "storage": url.split("@")[-1]})
+    study = open_study(config, make_storage(url, config))
+    models = TrialModels(run_dir / "cache" / "trials")
+    objective = Objective(config, session.data, session.runtime, session.cache, models)
+    run_worker(
+        study, objective, config, n_trials or config.budget.n_trials, timeout_s or config.budget.timeout_s,
+        callbacks=[models.keep_best],
+    )
+    with _exclusive(run_dir / ".refit.lock") as mine:
+        if not mine:
+            log.info("another worker is refitting into %s", run_dir)
+            return None
+        best, combos = best_choices(study, config)
+        write_csv_atomic(study.trials_dataframe(), run_dir / "trials.csv")
+        write_best_params(best, combos, run_dir, "mean inner-validation AUC over the outer folds")
+        return session.refit_and_write(best, combos, models)
+
+
+def train(config: StudyConfig, params: TrainParams, run_dir: Path) -> pd.DataFrame:
+    """Train one configuration on every fold without tuning; same outputs as `tune` (no trials)."""
+    if get_strategy(params.strategy).uses_weak and config.data.weak_labels is None:
+        raise ConfigError(f"data.weak_labels: required by strategy {params.strategy!r}")
+    session = Session.open(config, run_dir, {"command": "train"})
+    choice = Choice(None, None, params)
+    write_best_params(choice, {params.combo: choice}, run_dir, "none: parameters given, not tuned")
+    return session.refit_and_write(choice, {params.combo: choice})
