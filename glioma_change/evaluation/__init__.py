@@ -1,1 +1,17 @@
-"""evaluation"""
+"""Evaluation: metrics with patient-bootstrap CIs, paired tests, plots, external inference, HTML report."""
+
+from glioma_change.evaluation.compare import compare_to_baselines, delong_test, paired_bootstrap_difference
+from glioma_change.evaluation.external import ExternalSet, evaluate_external
+from glioma_change.evaluation.metrics import auc_ci, cv_metrics
+from glioma_change.evaluation.run import evaluate_run
+
+__all__ = [
+    "ExternalSet",
+    "auc_ci",
+    "compare_to_baselines",
+    "cv_metrics",
+    "delong_test",
+    "evaluate_external",
+    "evaluate_run",
+    "paired_bootstrap_difference",
+]

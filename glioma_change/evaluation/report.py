@@ -1,0 +1,189 @@
+"""One self-contained HTML report per run: tables, inlined PNG figures, configuration and provenance.
+
+Images are embedded as base64 `data:` URIs and the style sheet is inline, so the file reads offline and can
+be mailed as is. Only metrics, identifiers, configuration and versions go in; never report text.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from glioma_change.io import write_text_atomic
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;
+color:#222;line-height:1.4;padding:0 1em}
+h1{border-bottom:2px solid #446;padding-bottom:.2em}h2{margin-top:2em;color:#334}
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:.88em}
+th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#eef}
+td:first-child,th:first-child{text-align:left}tr:nth-child(even){background:#f8f8fb}
+figure{display:inline-block;margin:.5em 1em 1em 0;vertical-align:top}
+figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.85em;color:#555;max-width:640px}
+pre{background:#f5f5f5;padding:.8em;overflow-x:auto;font-size:.85em}.note{color:#555;font-size:.9em}
+.warn{background:#fff4e0;border-left:4px solid #e90;padding:.5em 1em}
+"""
+
+
+@dataclass
+class Figure:
+    """A PNG file and the caption shown under it."""
+
+    path: Path
+    caption: str
+
+
+@dataclass
+class ReportContent:
+    """Everything the report shows, gathered by `evaluate_run`."""
+
+    title: str
+    run_dir: Path
+    seed: int
+    n_boot: int
+    metrics: pd.DataFrame
+    comparisons: pd.DataFrame
+    figures: dict[str, list[Figure]] = field(default_factory=dict)
+    qc: list[Figure] = field(default_factory=list)
+    missing: pd.DataFrame | None = None
+    config_text: str = ""
+    run_info: dict[str, object] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+def _fmt(value: object, digits: int = 3) -> str:
+    if isinstance(value, float | np.floating):
+        return "–" if not np.isfinite(value) else f"{value:.{digits}f}"
+    return html.escape(str(value))
+
+
+def _table(df: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in row) + "</tr>" for row in df.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _ci(est: float, low: float, high: float) -> str:
+    if not np.isfinite(est):
+        return "–"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{est:.3f}"
+    return f"{est:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def metrics_display(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The metrics table as shown: AUC with CI, fold mean ± SD, operating point at the validation threshold."""
+    return pd.DataFrame({
+        "model": metrics["model"],
+        "network / strategy": metrics["network"].astype(str) + " / " + metrics["strategy"].astype(str),
+        "pairs (patients)": [f"{int(n)} ({int(p)})" for n, p in zip(metrics["n_pairs"], metrics["n_patients"], strict=True)],
+        "unstable": metrics["n_unstable"].astype(int),
+        "ROC AUC [95 % CI]": [_ci(*r) for r in metrics[["auc", "auc_low", "auc_high"]].itertuples(index=False)],
+        "fold AUC mean ± SD": [
+            "–" if not np.isfinite(m) else (f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}")
+            for m, s in zip(metrics["fold_auc_mean"], metrics["fold_auc_sd"], strict=True)
+        ],
+        "avg precision": metrics["average_precision"],
+        "Brier": metrics["brier"],
+        "threshold (val)": metrics["threshold"],
+        "sensitivity": metrics["sensitivity"],
+        "specificity": metrics["specificity"],
+        "PPV": metrics["ppv"],
+        "NPV": metrics["npv"],
+    })
+
+
+def comparisons_display(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Strategy-vs-baseline table as shown: AUCs, difference with bootstrap CI, DeLong and bootstrap p-values."""
+    return pd.DataFrame({
+        "set": comparisons["set"],
+        "model": comparisons["model"],
+        "vs": comparisons["reference"],
+        "pairs": comparisons["n_pairs"].astype(int),
+        "AUC": comparisons["auc"],
+        "AUC (reference)": comparisons["auc_reference"],
+        "ΔAUC [95 % CI, paired bootstrap]": [
+            _ci(*r) for r in comparisons[["difference", "bootstrap_low", "bootstrap_high"]].itertuples(index=False)
+        ],
+        "DeLong p": comparisons["delong_p"],
+        "bootstrap p": comparisons["bootstrap_p"],
+    })
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(Path(path).stem)}">'
+
+
+def _figure(fig: Figure) -> str:
+    return f"<figure>{_img(fig.path)}<figcaption>{html.escape(fig.caption)}</figcaption></figure>"
+
+
+def render(content: ReportContent) -> str:
+    """The report as one HTML string."""
+    parts = [
+        f"<h1>{html.escape(content.title)}</h1>",
+        f"<p class='note'>Run directory <code>{html.escape(str(content.run_dir))}</code>; evaluated "
+        f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}; evaluation seed {content.seed}; "
+        f"{content.n_boot} patient-level bootstrap resamples.</p>",
+        "<h2>Metrics</h2>",
+        "<p class='note'>Cross-validation rows pool every outer fold's test pairs. 95 % CIs resample patients "
+        "(all pairs of a patient together). Sensitivity, specificity, PPV and NPV use each fold's Youden "
+        "threshold chosen on its validation patients (external sets: the mean of the folds' thresholds). "
+        "External rows score each pair with the fold models' averaged probability; fold AUC mean ± SD is "
+        "over the single-fold models.</p>",
+    ]
+    for name, group in content.metrics.groupby("set", sort=False):
+        parts += [f"<h3>{html.escape(str(name))}</h3>", _table(metrics_display(group))]
+    if content.missing is not None and len(content.missing):
+        parts += [
+            "<h2>External pairs without a usable map</h2>",
+            f"<p class='warn'>{len(content.missing)} labelled external pair(s) could not be scored and are "
+            "not in the external metrics.</p>",
+            _table(content.missing),
+        ]
+    parts.append("<h2>Strategies compared with their network's baseline</h2>")
+    if len(content.comparisons):
+        parts += [
+            "<p class='note'>Paired on the same pairs: DeLong's test for correlated ROC curves and a "
+            "patient-level paired bootstrap of the AUC difference.</p>",
+            _table(comparisons_display(content.comparisons)),
+        ]
+    else:
+        parts.append("<p class='note'>No baseline model in this run to compare with.</p>")
+    for section, figures in content.figures.items():
+        if figures:
+            parts += [f"<h2>{html.escape(section)}</h2>", *(_figure(f) for f in figures)]
+    if content.qc:
+        parts += ["<h2>Registration QC montages</h2>", *(_figure(f) for f in content.qc)]
+    parts += [
+        "<h2>Configuration (resolved)</h2>",
+        f"<pre>{html.escape(content.config_text or 'no config.yaml in the run directory')}</pre>",
+        "<h2>Provenance</h2>",
+        f"<p>Training seed: {html.escape(str(content.run_info.get('seed', 'unknown')))}; evaluation seed: {content.seed}.</p>",
+        "<h3>Package versions (training run)</h3>",
+        _table(pd.DataFrame(sorted(dict(content.run_info.get("versions", {})).items()), columns=["package", "version"])),
+        "<h3>Package versions (evaluation)</h3>",
+        _table(pd.DataFrame(sorted(content.versions.items()), columns=["package", "version"])),
+        "<h3>run_info.json</h3>",
+        f"<pre>{html.escape(json.dumps(content.run_info, indent=2, default=str))}</pre>",
+    ]
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(content.title)}</title><style>{STYLE}</style></head><body>"
+        + "\n".join(parts)
+        + "</body></html>"
+    )
+
+
+def write_report(content: ReportContent, path: str | os.PathLike[str]) -> Path:
+    """Write the self-contained HTML report atomically and return its path."""
+    return write_text_atomic(render(content), path)
