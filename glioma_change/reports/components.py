@@ -12,8 +12,10 @@ Order in the pipeline (see `pipeline.build_nlp`)::
   unrelated findings), change and stability cues, ConText modifiers and clause boundaries with a
   `PhraseMatcher` and a `Matcher`; where matches overlap the longest wins.
 * `glioma_measurements` reads "32 x 25 mm, previously 28 x 22 mm"-style comparisons.
-* `glioma_context` applies the modifiers within their scopes, links each cue to its target and sums the
-  evidence into `doc._.gc_evidence` (see `EVIDENCE_INDEX`).
+* `glioma_context` applies the modifiers within their scopes, links each cue to its targets (its clause,
+  widened over coordinated targets; `LOCATION` targets only as a last resort), drops change cues of
+  sentences that compare with an older exam (`OLDER_EXAM`) and sums the evidence into
+  `doc._.gc_evidence` (see `EVIDENCE_INDEX`).
 """
 
 from __future__ import annotations
@@ -47,10 +49,10 @@ EVIDENCE_INDEX = {
     (s, c, p): i
     for i, (s, c, p) in enumerate((s, c, p) for s in SECTIONS for c in CLASSES for p in POLARITIES)
 }
-FORWARD = {"NEGATION", "UNCERTAIN", "HISTORICAL", "HYPOTHETICAL"}
+FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
 MODIFIER_KIND = {
     "NEGATION": "negated", "NEGATION_POST": "negated", "UNCERTAIN": "uncertain",
-    "UNCERTAIN_POST": "uncertain", "HISTORICAL": "historical", "HYPOTHETICAL": "hypothetical",
+    "UNCERTAIN_POST": "uncertain", "DEGREE": "degree", "HISTORICAL": "historical", "HYPOTHETICAL": "hypothetical",
 }
 
 for _name in ("gc_text", "gc_sentences", "gc_sections", "gc_terms", "gc_measures", "gc_evidence"):
@@ -184,6 +186,21 @@ def _as_phrases(pattern: list[dict[str, Any]]) -> list[str] | None:
     return phrases
 
 
+_ELISION_GAP = re.compile(r"(['\u2019])\s+")
+
+
+def _phrase_doc(nlp: Language, phrase: str) -> Doc:
+    """A lexicon phrase tokenised as it is inside a text: an elided word keeps its apostrophe ("pas d'",
+    "n' est plus" → `d'`, `n'` as in "pas d'évolution", "n'est plus"), which it loses when the phrase is
+    tokenised alone."""
+    text = _ELISION_GAP.sub(r"\1", phrase)
+    if text.endswith(("'", "\u2019")):
+        words = [t.text for t in nlp.tokenizer(text + "x")][:-1]
+    else:
+        words = [t.text for t in nlp.tokenizer(text)]
+    return Doc(nlp.vocab, words=words)
+
+
 class TermMatcher:
     """Matches every lexicon category; stores non-overlapping `(start, end, label)` in `doc._.gc_terms`.
 
@@ -207,7 +224,7 @@ class TermMatcher:
                 forms[label].update(expanded)
         for label, phrases in forms.items():
             if phrases:
-                self.phrases.add(label, list(nlp.tokenizer.pipe(sorted(phrases))))
+                self.phrases.add(label, [_phrase_doc(nlp, phrase) for phrase in sorted(phrases)])
                 self.labels[nlp.vocab.strings[label]] = label
         self.use_matcher = len(self.patterns) > 0
 
@@ -344,14 +361,55 @@ class ContextLinker:
             kinds.add(MODIFIER_KIND[label])
         return kinds
 
-    def _link(
-        self, cs: int, ce: int, negated: bool, targets: list, clauses: list[int], check_next: bool
-    ) -> tuple[str, ...] | None:
-        """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings."""
+    def _located(self, target: list, locations: list[tuple[int, int]], clauses: list[int]) -> bool:
+        """Whether a `LOCATION` term shortly before the target makes it the place of a change."""
+        for _, le in locations:
+            if le <= target[0] < le + self.scopes["LOCATION"]:
+                i = bisect_left(clauses, le)
+                if not (i < len(clauses) and clauses[i] < target[0]):
+                    return True
+        return False
+
+    def _clause(self, cs: int, ce: int, group: dict[str, Any]) -> tuple[int, int]:
+        """Token bounds (exclusive) of the cue's clause, widened over coordinated targets without a cue of
+        their own: "increased enhancement and FLAIR signal", "l'œdème et la prise de contraste ont diminué".
+
+        To the right (the cue precedes its targets) the clause grows over `COORDINATE` boundaries whose
+        clause holds targets, passing over target-free comma clauses; to the left (the cue follows its
+        target) over one coordinated clause. Never across a `TERMINATE` term or another cue.
+        """
+        clauses, coords, stops = group["clauses"], group["coords"], group["terms"]
+        cues, starts = group["cue_starts"], [t[0] for t in group["targets"]]
         i = bisect_right(clauses, cs - 1)
         lo = clauses[i - 1] if i > 0 else -1
         j = bisect_left(clauses, ce)
         hi = clauses[j] if j < len(clauses) else 1 << 30
+
+        def holds(a: int, b: int, positions: list[int]) -> bool:
+            k = bisect_right(positions, a)
+            return k < len(positions) and positions[k] < b
+
+        if not holds(lo, cs, starts):
+            k = j
+            while k < len(clauses) and k - j < 4 and clauses[k] not in stops:
+                nxt = clauses[k + 1] if k + 1 < len(clauses) else 1 << 30
+                if holds(clauses[k] - 1, nxt, cues):
+                    break
+                if holds(clauses[k], nxt, starts):
+                    if clauses[k] not in coords:
+                        break
+                    hi = nxt
+                k += 1
+        elif i > 0 and lo in coords and lo not in stops:
+            prev = clauses[i - 2] if i > 1 else -1
+            if holds(prev, lo, starts) and not holds(prev, lo, cues):
+                lo = prev
+        return lo, hi
+
+    def _link(self, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool) -> tuple[str, ...] | None:
+        """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings."""
+        targets = group["targets"]
+        lo, hi = self._clause(cs, ce, group)
         in_clause = [t for t in targets if lo < t[0] < hi]
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]
@@ -360,7 +418,10 @@ class ContextLinker:
         pool = in_clause or targets
         if not pool:
             return ("TUMOUR",)
-        classes = {t[2] for t in pool if t[2] != "UNRELATED" and (negated or not t[3])}
+        usable = [t for t in pool if t[2] != "UNRELATED" and (negated or not t[3])]
+        if any(not t[4] for t in usable):
+            usable = [t for t in usable if not t[4]]
+        classes = {t[2] for t in usable}
         if not classes:
             return None
         if classes & SPECIFIC:
@@ -377,38 +438,52 @@ class ContextLinker:
         sent_starts = doc._.gc_sentences
         sections = doc._.gc_sections or [(0, "findings")]
         sec_starts = [s for s, _ in sections]
-        by_sentence: dict[int, dict[str, list]] = {}
+        by_sentence: dict[int, dict[str, Any]] = {}
+
+        def group_of(start: int) -> dict[str, Any]:
+            sid = bisect_right(sent_starts, start) - 1
+            if sid not in by_sentence:
+                by_sentence[sid] = {
+                    "cues": [], "targets": [], "mods": [], "terms": [], "clauses": [], "coords": set(),
+                    "locations": [], "older": False, "cue_starts": [],
+                }
+            return by_sentence[sid]
+
         for s, e, label in terms:
-            sid = bisect_right(sent_starts, s) - 1
-            group = by_sentence.setdefault(sid, {"cues": [], "targets": [], "mods": [], "terms": [], "clauses": []})
+            group = group_of(s)
             if label in CUES:
                 group["cues"].append((s, e, label))
             elif label in TARGETS:
-                group["targets"].append([s, e, label, False])
-            elif label == "TERMINATE":
-                group["terms"].append(s)
+                group["targets"].append([s, e, label, False, False])
+            elif label in ("TERMINATE", "CLAUSE", "COORDINATE"):
                 group["clauses"].append(s)
-            elif label == "CLAUSE":
-                group["clauses"].append(s)
+                if label == "TERMINATE":
+                    group["terms"].append(s)
+                elif label == "COORDINATE":
+                    group["coords"].add(s)
             elif label in MODIFIER_KIND:
                 group["mods"].append((s, e, label))
+            elif label == "LOCATION":
+                group["locations"].append((s, e))
+            elif label == "OLDER_EXAM":
+                group["older"] = True
         for s, e, rel in measures:
-            sid = bisect_right(sent_starts, s) - 1
-            group = by_sentence.setdefault(sid, {"cues": [], "targets": [], "mods": [], "terms": [], "clauses": []})
-            group["cues"].append((s, e, rel))
+            group_of(s)["cues"].append((s, e, rel))
         for group in by_sentence.values():
             if not group["cues"]:
                 continue
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
+            group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             for target in targets:
                 target[3] = "negated" in self._modifiers(target[0], target[1], mods, stops, clauses)
+                target[4] = self._located(target, group["locations"], clauses)
             for cs, ce, label in group["cues"]:
                 section = sections[bisect_right(sec_starts, cs) - 1][1]
                 if section not in SECTIONS:
                     continue
                 if isinstance(label, float):
                     polarity, weight = self._measure(label)
-                    classes = self._link(cs, ce, False, targets, clauses, check_next=False)
+                    classes = self._link(cs, ce, False, group, check_next=False)
                 else:
                     kinds = self._modifiers(cs, ce, mods, stops, clauses)
                     if "historical" in kinds or "hypothetical" in kinds:
@@ -419,8 +494,10 @@ class ContextLinker:
                     weight = self.weights["negated_stable"] if label == "STABLE" and negated else self.weights[label]
                     if "uncertain" in kinds:
                         weight *= self.weights["uncertain"]
-                    classes = self._link(cs, ce, negated, targets, clauses, check_next=True)
-                if classes is None or weight == 0.0:
+                    elif "degree" in kinds:
+                        weight *= self.weights["degree"]
+                    classes = self._link(cs, ce, negated, group, check_next=True)
+                if classes is None or weight == 0.0 or (group["older"] and polarity == "change"):
                     continue
                 for cls in classes:
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight

@@ -19,10 +19,13 @@ from glioma_change.resources import nlp_dir
 
 TARGETS = ("T2", "ENH", "GLOBAL", "TUMOUR", "UNRELATED")
 CUES = ("INCREASE", "DECREASE", "CHANGE", "STABLE")
-MODIFIERS = ("NEGATION", "NEGATION_POST", "UNCERTAIN", "UNCERTAIN_POST", "HISTORICAL", "HYPOTHETICAL")
-BOUNDARIES = ("TERMINATE", "CLAUSE")
+MODIFIERS = ("NEGATION", "NEGATION_POST", "UNCERTAIN", "UNCERTAIN_POST", "DEGREE", "HISTORICAL", "HYPOTHETICAL")
+BOUNDARIES = ("TERMINATE", "CLAUSE", "COORDINATE")
+# LOCATION: a target right after it says where a change is ("new enhancement within the T2 abnormality");
+# OLDER_EXAM: the sentence compares with an exam older than the comparative one ("in retrospect", "plus ancien")
+FRAMES = ("LOCATION", "OLDER_EXAM")
 PSEUDO = ("PSEUDO",)  # look like modifiers or cues but are neither ("IDH non muté", "not only"): matched, then ignored
-CATEGORIES = TARGETS + CUES + MODIFIERS + BOUNDARIES + PSEUDO
+CATEGORIES = TARGETS + CUES + MODIFIERS + BOUNDARIES + FRAMES + PSEUDO
 
 
 def strip_accents(text: str) -> str:

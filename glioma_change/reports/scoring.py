@@ -5,7 +5,8 @@ polarity (change, stable) by `components.ContextLinker`. A section's *net* evide
 `change − stable_factor · stable` (a change in any component outweighs stability elsewhere). The
 conclusion wins: when it holds evidence, the findings only add `body_weight_with_conclusion` of theirs.
 
-* global: all classes.
+* global: all classes; a conclusion that names components (and no generic tumour word) wins only for
+  those components, the findings' evidence on the others counts in full.
 * t2: per section, T2/FLAIR evidence when there is any (generic tumour words add a fraction), otherwise
   generic tumour evidence, damped when the report attributes a change to enhancement or mass effect;
   the sections then combine as above, except that a generic conclusion is set aside for specific T2
@@ -45,13 +46,25 @@ def _net(evidence: list[float], section: str, classes: tuple[str, ...], stable_f
 
 
 def _combined(evidence: list[float], classes: tuple[str, ...], combine: dict[str, float]) -> tuple[float, bool]:
-    """Conclusion first; the findings count fully only without a conclusion statement."""
-    factor = combine["stable_factor"]
+    """Conclusion first; the findings count fully only without a conclusion statement on their component.
+
+    A generic conclusion ("Stable.", "No progression.") governs every component. A conclusion about some
+    components only ("No new enhancing lesion.") governs those; a change of another component in the
+    findings (an increased FLAIR abnormality) then still counts in full.
+    """
+    factor, weight = combine["stable_factor"], combine["body_weight_with_conclusion"]
     conclusion, has_conclusion = _net(evidence, "conclusion", classes, factor)
     findings, has_findings = _net(evidence, "findings", classes, factor)
-    if has_conclusion:
-        return conclusion + combine["body_weight_with_conclusion"] * findings, True
-    return findings, has_findings
+    if not has_conclusion:
+        return findings, has_findings
+    if _net(evidence, "conclusion", ("TUMOUR",), factor)[1]:
+        return conclusion + weight * findings, True
+    total = 0.0
+    for cls in classes:
+        in_conclusion, has_class = _net(evidence, "conclusion", (cls,), factor)
+        in_findings, _ = _net(evidence, "findings", (cls,), factor)
+        total += in_conclusion + weight * in_findings if has_class else in_findings
+    return total, True
 
 
 def _t2_section(evidence: list[float], section: str, other_change: bool, combine: dict[str, float]) -> tuple[float, bool, bool]:
