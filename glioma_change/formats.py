@@ -96,7 +96,8 @@ def read_label_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError("label file not found", path)
-    df = pd.read_csv(path, dtype={"patient_id": str})
+    # Dates stay text: a compact date such as 20210304 must not be read as an integer.
+    df = pd.read_csv(path, dtype={"patient_id": str, "comparative_date": str, "exam_date": str})
     missing = [c for c in LABEL_COLUMNS if c not in df.columns]
     if missing:
         raise InputError(f"missing column(s): {', '.join(missing)}", path)
