@@ -79,3 +79,17 @@ def test_validation_score_is_auc_or_log_likelihood() -> None:
     good = validation_score(np.array([1, 1]), np.array([0.9, 0.8]))
     bad = validation_score(np.array([1, 1]), np.array([0.1, 0.2]))
     assert bad < good < 0
+
+
+def test_a_last_batch_of_one_joins_the_previous_batch() -> None:
+    from glioma_change.models import ModelSpec, build_model
+    from glioma_change.training.loop import LoopSettings, Samples, fit
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(9, 1, 24, 24, 24, generator=gen).half()
+    y = torch.tensor([0, 1] * 4 + [1], dtype=torch.float32)
+    train = Samples(x, y, torch.ones(9))
+    model = build_model(ModelSpec(network="resnext", width=0.25))
+    settings = LoopSettings(epochs=1, patience=1, lr=1e-3, weight_decay=0.0, batch_size=4, aug_strength=0.0)
+    result = fit(model, train, train, settings, CPU, seed=0)  # 9 = 4 + 5: batch norm never sees one sample
+    assert result is not None

@@ -116,8 +116,11 @@ def _train_epoch(
     order = torch.randperm(len(train), generator=order_gen)
     if settings.max_batches is not None:
         order = order[: settings.max_batches * settings.batch_size]
-    for start in range(0, len(order), settings.batch_size):
-        idx = order[start : start + settings.batch_size]
+    starts = list(range(0, len(order), settings.batch_size))
+    if len(starts) > 1 and len(order) - starts[-1] == 1:
+        starts.pop()  # a last batch of one sample breaks batch norm: it joins the previous batch
+    for i, start in enumerate(starts):
+        idx = order[start : starts[i + 1] if i + 1 < len(starts) else len(order)]
         x = runtime.to_input(train.x[idx])
         if settings.aug_strength > 0:
             x = augment(x, settings.aug_strength, aug_gen).contiguous(memory_format=runtime.memory_format)
