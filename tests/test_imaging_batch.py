@@ -139,3 +139,31 @@ def test_killed_build_resumes_and_leaves_no_corrupt_map(tmp_path: Path) -> None:
             assert data.shape == (56, 64, 56)[::-1] and np.isfinite(data).all()
         assert json.loads((out / ROWS_DIR / f"{row['pair_id']}.json").read_text())["status"] == "ok"
     assert not list(out.rglob(".*.tmp*")), "temporary files left behind"
+
+
+def test_a_session_shared_by_two_pairs_is_prepared_once_and_maps_do_not_depend_on_grouping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glioma_change.imaging import pipeline
+
+    c = "20210101"
+    sessions = [*_pair(), SessionSpec(c, (1.0, 1.0, -2.0), (2.0, -1.0, 1.0), 6.0)]
+    bids = make_dataset(tmp_path / "bids", {"P1": sessions}, spacing=SPACING)
+    calls: list[int] = []
+    original = pipeline.prepare_session
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "prepare_session", counting)
+    together = run_batch(bids, tmp_path / "together", consecutive_pairs(bids), OPTIONS, seed=5)
+    assert len(together) == 2 and set(together["status"]) <= {"ok", "flagged"}
+    assert len(calls) == 3  # three sessions, not four
+
+    alone = tmp_path / "alone"
+    for task in consecutive_pairs(bids):  # each pair in a batch of its own: no session shared
+        run_batch(bids, alone, [task], OPTIONS, seed=5)
+    for rel in together["diff_path"]:
+        np.testing.assert_array_equal(np.asarray(nib.load(tmp_path / "together" / rel).dataobj),
+                                      np.asarray(nib.load(alone / rel).dataobj))

@@ -29,17 +29,23 @@ def register(app: typer.Typer) -> None:
         normalisation: str = typer.Option(
             "zscore", "--normalisation", help="Intensity normalisation inside the brain: zscore or percentile."
         ),
+        shard: str | None = typer.Option(
+            None, "--shard", metavar="K/N",
+            help="Build only job K of N (1 ≤ K ≤ N; e.g. a scheduler's array index) into the shared output folder.",
+        ),
         seed: int = SEED,
     ) -> None:
         """Register each pair of T2-weighted exams (earlier onto later) and write signed and absolute
         difference maps on a fixed isotropic grid, QC images, transforms and manifest.csv. Resumable:
-        finished pairs are skipped on rerun; failed pairs are recorded with their error."""
-        from glioma_change.imaging.batch import consecutive_pairs, pairs_from_labels, run_batch
+        finished pairs are skipped on rerun; failed pairs are recorded with their error. With --shard K/N,
+        N jobs build disjoint sets of pairs into one folder; each merges manifest.csv when it ends."""
+        from glioma_change.imaging.batch import consecutive_pairs, pairs_from_labels, parse_shard, run_batch
         from glioma_change.imaging.normalise import METHODS
         from glioma_change.imaging.pipeline import DiffmapOptions
 
         if (pairs is None) == (not consecutive):
             raise ConfigError("give exactly one of --pairs LABELS.csv or --consecutive")
+        shard_kn = parse_shard(shard) if shard is not None else None
         if normalisation not in METHODS:
             raise ConfigError(f"--normalisation must be one of {', '.join(METHODS)}")
         options = DiffmapOptions(spacing=spacing, shape=shape, normalisation=normalisation)  # type: ignore[arg-type]
@@ -48,7 +54,7 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             raise ConfigError(f"--shape: {exc}") from None
         tasks = pairs_from_labels(pairs) if pairs is not None else consecutive_pairs(bids_dir)
-        manifest = run_batch(bids_dir, out, tasks, options, jobs=jobs, seed=seed)
+        manifest = run_batch(bids_dir, out, tasks, options, jobs=jobs, seed=seed, shard=shard_kn)
         counts = manifest["status"].value_counts().to_dict() if len(manifest) else {}
         typer.echo(
             f"{len(manifest)} pair(s): {counts.get('ok', 0)} ok, {counts.get('flagged', 0)} flagged, "

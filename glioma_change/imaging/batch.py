@@ -4,28 +4,34 @@ Each finished pair writes a small row file (`OUT/.manifest/<pair_id>.json`) afte
 killed batch keeps every finished pair; a rerun skips them and merges all rows into
 `OUT/manifest.csv`. A failing pair becomes a `failed` row (and a line of `diffmaps.errors.csv`),
 and is retried on the next run.
+
+Sharding (`shard=(K, N)`): N independent jobs (e.g. a scheduler's array) build disjoint sets of pairs
+into one output folder. Every job merges all row files present into `manifest.csv` and
+`diffmaps.errors.csv` under an exclusive lock when it ends, so the last job's files hold every pair.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import fcntl
 import json
 import logging
 import multiprocessing
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from glioma_change import formats
-from glioma_change.errors import GliomaChangeError, InputError
-from glioma_change.imaging.pipeline import DiffmapOptions, PairOutputs, process_pair
+from glioma_change.errors import ConfigError, GliomaChangeError, InputError
+from glioma_change.imaging.pipeline import DiffmapOptions, PairOutputs, SessionCache, process_pair
 from glioma_change.io import ErrorLog, write_csv_atomic, write_text_atomic
-from glioma_change.progress import progress
+from glioma_change.progress import progress_bar
 from glioma_change.runinfo import write_run_info
-from glioma_change.seeding import derive_seed
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,9 @@ MANIFEST_COLUMNS = [
     "transform_path", "status", "error",
 ]
 _SESSION = re.compile(r"^ses-(\d{8})$")
+_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+Shard = tuple[int, int]  # (K, N): job K of N, 1 ≤ K ≤ N
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,30 @@ def locate_session(bids_dir: Path, patient_id: str, date: str) -> Path:
     raise InputError(f"missing session {formats.session_label(date)} of patient {patient_id!r}", path)
 
 
+def check_shard(shard: Shard) -> Shard:
+    """`shard` itself when 1 ≤ K ≤ N; `ConfigError` otherwise."""
+    k, n = shard
+    if n < 1 or not 1 <= k <= n:
+        raise ConfigError(f"--shard {k}/{n}: need K/N with 1 ≤ K ≤ N (e.g. 1/4)")
+    return shard
+
+
+def parse_shard(text: str) -> Shard:
+    """`"K/N"` → (K, N); `ConfigError` for anything else."""
+    match = _SHARD.match(text)
+    if match is None:
+        raise ConfigError(f"--shard must be K/N with 1 ≤ K ≤ N (e.g. 1/4), got {text!r}")
+    return check_shard((int(match.group(1)), int(match.group(2))))
+
+
+def shard_tasks(tasks: list[PairTask], shard: Shard) -> list[PairTask]:
+    """The pairs of job K of N: every pair of the patients at positions K−1, K−1+N, … of the sorted patient ids
+    (deterministic; a patient's sessions are prepared by one job only)."""
+    k, n = check_shard(shard)
+    mine = set(sorted({t.patient_id for t in tasks})[k - 1 :: n])
+    return [t for t in tasks if t.patient_id in mine]
+
+
 def _row_path(out_dir: Path, task: PairTask) -> Path:
     return out_dir / ROWS_DIR / f"{task.pair_id}.json"
 
@@ -124,7 +157,17 @@ def _remove_stale_temporaries(out_dir: Path, task: PairTask) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def run_pair(bids_dir: Path, out_dir: Path, task: PairTask, options: DiffmapOptions, seed: int) -> dict[str, object]:
+def run_patient(bids_dir: Path, out_dir: Path, tasks: list[PairTask], options: DiffmapOptions,
+                seed: int) -> int:
+    """Process the pairs of one patient in turn, each session prepared once; return how many were run."""
+    sessions = SessionCache(options, seed)
+    for task in tasks:
+        run_pair(bids_dir, out_dir, task, options, seed, sessions)
+    return len(tasks)
+
+
+def run_pair(bids_dir: Path, out_dir: Path, task: PairTask, options: DiffmapOptions, seed: int,
+             sessions: SessionCache | None = None) -> dict[str, object]:
     """Process one pair and write its row file; errors become a `failed` row (never raised)."""
     outputs = _outputs(out_dir, task)
     row: dict[str, object] = {
@@ -138,8 +181,7 @@ def run_pair(bids_dir: Path, out_dir: Path, task: PairTask, options: DiffmapOpti
         b_path = locate_session(bids_dir, task.patient_id, task.exam_date)
         if formats.parse_date(task.comparative_date) >= formats.parse_date(task.exam_date):
             raise InputError(f"comparative date {task.comparative_date} is not before exam date {task.exam_date}")
-        metrics = process_pair(a_path, b_path, outputs.diff.parent, task.pair_id, options,
-                               derive_seed(seed, "register", task.pair_id))
+        metrics = process_pair(a_path, b_path, outputs.diff.parent, task.pair_id, options, seed, sessions)
         row.update(metrics)
         row.update({
             "diff_path": outputs.diff.relative_to(out_dir).as_posix(),
@@ -169,8 +211,30 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+@contextlib.contextmanager
+def _merge_lock(out_dir: Path) -> Iterator[None]:
+    """Exclusive lock serialising manifest merges of concurrent jobs (shards) on one output folder."""
+    lock = out_dir / ROWS_DIR / "merge.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def write_manifest(out_dir: Path, tasks: list[PairTask]) -> pd.DataFrame:
-    """Merge the row files of `tasks` into `OUT/manifest.csv` (and `diffmaps.errors.csv`)."""
+    """Merge the row files of `tasks` into `OUT/manifest.csv` (and `diffmaps.errors.csv`).
+
+    Merges are serialised by a lock and read every row file present, so the last merge holds every
+    pair finished before it, whichever job (shard) finished it.
+    """
+    with _merge_lock(out_dir):
+        return _merge_rows(out_dir, tasks)
+
+
+def _merge_rows(out_dir: Path, tasks: list[PairTask]) -> pd.DataFrame:
     rows, errors = [], ErrorLog("diffmaps")
     for task in tasks:
         row_file = _row_path(out_dir, task)
@@ -195,25 +259,36 @@ def run_batch(
     options: DiffmapOptions = DiffmapOptions(),
     jobs: int = 1,
     seed: int = 0,
+    shard: Shard | None = None,
 ) -> pd.DataFrame:
-    """Process every unfinished pair of `tasks` with `jobs` workers; return the merged manifest."""
+    """Process every unfinished pair of `tasks` (of shard K of N only, when given) with `jobs`
+    workers; return the manifest merged from every pair of `tasks` finished so far."""
     bids, out = Path(bids_dir), Path(out_dir)
+    mine = tasks if shard is None else shard_tasks(tasks, shard)
     out.mkdir(parents=True, exist_ok=True)
-    todo = [t for t in tasks if not is_finished(out, t)]
-    if len(todo) < len(tasks):
-        log.info("skipping %d finished pair(s)", len(tasks) - len(todo))
+    todo = [t for t in mine if not is_finished(out, t)]
+    if len(todo) < len(mine):
+        log.info("skipping %d finished pair(s)", len(mine) - len(todo))
     jobs = max(1, min(jobs, len(todo) or 1))
     threads = max(1, available_cores() // jobs)
     write_run_info(out, seed, {"command": "diffmaps", "jobs": jobs, "threads_per_job": threads,
+                               "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
                                "options": asdict(options)})
+    by_patient: dict[str, list[PairTask]] = {}
+    for task in todo:
+        by_patient.setdefault(task.patient_id, []).append(task)
+    bar = progress_bar(len(todo), desc="diffmaps", unit="pair")
     if jobs == 1:
         _init_worker(threads)
-        for task in progress(todo, desc="diffmaps", unit="pair"):
-            run_pair(bids, out, task, options, seed)
+        for group in by_patient.values():
+            bar.update(run_patient(bids, out, group, options, seed))
     else:
         context = multiprocessing.get_context("spawn")
         with cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(threads,)) as pool:
-            futures = [pool.submit(run_pair, bids, out, task, options, seed) for task in todo]
-            for future in progress(cf.as_completed(futures), desc="diffmaps", total=len(futures), unit="pair"):
-                future.result()
+            # the largest patients first, so no worker is left alone with a long patient at the end
+            groups = sorted(by_patient.values(), key=len, reverse=True)
+            futures = [pool.submit(run_patient, bids, out, group, options, seed) for group in groups]
+            for future in cf.as_completed(futures):
+                bar.update(future.result())
+    bar.close()
     return write_manifest(out, tasks)

@@ -12,6 +12,7 @@ import SimpleITK as sitk
 from glioma_change.formats import mask_path
 from glioma_change.imaging import bias, io, mask, normalise, qc, register, resample, subtract
 from glioma_change.imaging.register import RegistrationSettings
+from glioma_change.seeding import derive_seed
 
 
 @dataclass(frozen=True)
@@ -93,18 +94,42 @@ def prepare_session(image: sitk.Image, user_mask: sitk.Image | None, options: Di
     return Session(corrected, brain)
 
 
+class SessionCache:
+    """Prepared sessions of one patient, so an exam shared by two pairs is corrected and masked once.
+
+    A session's result depends only on its file, the options and `seed` (never on the pair it is part
+    of), so the maps are the same whether pairs run together, alone or on different machines.
+    """
+
+    def __init__(self, options: DiffmapOptions, seed: int) -> None:
+        self.options, self.seed = options, seed
+        self._sessions: dict[Path, Session] = {}
+
+    def get(self, path: Path, timer: StepTimer) -> Session:
+        """The prepared session of `path`, computed on first use."""
+        path = Path(path).resolve()
+        if path not in self._sessions:
+            raw = read_session(path)
+            timer.lap("read")
+            self._sessions[path] = prepare_session(*raw, self.options, derive_seed(self.seed, "session", path.name),
+                                                   timer)
+        return self._sessions[path]
+
+
 def process_pair(
-    a_path: Path, b_path: Path, out_dir: Path, pair_id: str, options: DiffmapOptions, seed: int
+    a_path: Path, b_path: Path, out_dir: Path, pair_id: str, options: DiffmapOptions, seed: int,
+    sessions: SessionCache | None = None,
 ) -> dict[str, object]:
     """Run every step for one pair and write its maps, transform and QC PNG (each atomically).
 
-    Returns the pair's metrics (QC values, flags, seconds per step). Raises `InputError` for bad input.
+    `seed` drives every random step; pass the patient's `SessionCache` (built with the same options and
+    seed) to reuse sessions shared with its other pairs. Returns the pair's metrics (QC values, flags,
+    seconds per step). Raises `InputError` for bad input.
     """
     timer = StepTimer()
-    raw_a, raw_b = read_session(Path(a_path)), read_session(Path(b_path))  # fail fast on bad input
-    timer.lap("read")
-    a = prepare_session(*raw_a, options, seed, timer)
-    b = prepare_session(*raw_b, options, seed + 1, timer)
+    sessions = sessions or SessionCache(options, seed)
+    a, b = sessions.get(Path(a_path), timer), sessions.get(Path(b_path), timer)
+    seed = derive_seed(seed, "register", pair_id)
 
     transform = register.register(b.image, a.image, b.mask, a.mask, seed=seed, settings=options.registration)
     timer.lap("register")
