@@ -136,3 +136,43 @@ def test_two_workers_share_one_study_and_finish_n_trials_in_total(tmp_path: Path
     assert not [t for t in trials if t.state == TrialState.RUNNING]
     # both workers took part: each wrote heartbeats/trials from its own process and its own run directory
     assert all((run / f"w{i}" / "predictions.csv").is_file() for i in range(2))
+
+
+def _flaky_run_fold(fail_calls: set[int]):  # type: ignore[no-untyped-def]
+    """`run_fold` raising on the given call numbers (0-based), the real one otherwise."""
+    from glioma_change.tuning import objective
+
+    real, calls = objective.run_fold, [0]
+
+    def run_fold(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] - 1 in fail_calls:
+            raise RuntimeError("out of memory (simulated)")
+        return real(*args, **kwargs)
+
+    return run_fold
+
+
+def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from glioma_change.tuning import objective
+    from glioma_change.tuning.config import load_study_config
+    from glioma_change.tuning.run import tune
+
+    config = load_study_config(make_fake_study(tmp_path))
+    monkeypatch.setattr(objective, "run_fold", _flaky_run_fold({0}))
+    tune(config, tmp_path / "run", n_trials=2)
+    states = _states(tmp_path / "run")
+    assert states.count(TrialState.FAIL) == 1 and states.count(TrialState.COMPLETE) == 2
+
+
+def test_trials_failing_in_a_row_stop_the_worker_with_the_cause(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from glioma_change.errors import GliomaChangeError
+    from glioma_change.tuning import objective
+    from glioma_change.tuning.config import load_study_config
+    from glioma_change.tuning.run import tune
+
+    config = load_study_config(make_fake_study(tmp_path))
+    monkeypatch.setattr(objective, "run_fold", _flaky_run_fold(set(range(100))))
+    with pytest.raises(GliomaChangeError, match="3 trials in a row failed.*out of memory"):
+        tune(config, tmp_path / "run", n_trials=5)
+    assert _states(tmp_path / "run").count(TrialState.FAIL) == 3

@@ -25,7 +25,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         study_file: Path = typer.Argument(..., help="Study configuration (YAML): data, folds, budget, search space."),
         storage: str | None = typer.Option(
-            None, "--storage", help="SQLAlchemy URL of the Optuna storage shared by workers (default: sqlite RUN/study.db)."
+            None, "--storage",
+            help="Optuna storage shared by workers: an SQLAlchemy URL (default: sqlite RUN/study.db) "
+            "or grpc://HOST:PORT of an Optuna storage proxy.",
         ),
         n_trials: int | None = typer.Option(
             None, "--n-trials", min=1, help="Total finished trials the study should reach (all workers together)."

@@ -26,7 +26,7 @@ from glioma_change.tuning.config import StudyConfig
 from glioma_change.tuning.objective import Objective
 from glioma_change.tuning.refit import refit, write_strategy_table
 from glioma_change.tuning.study import (
-    Choice, best_choices, default_storage, make_storage, open_study, run_worker, write_best_params,
+    Choice, best_choices, default_storage, make_storage, open_study, retrying, run_worker, write_best_params,
 )
 from glioma_change.tuning.trial_models import TrialModels
 
@@ -92,7 +92,8 @@ def tune(
     """
     url = storage_url or default_storage(run_dir)
     session = Session.open(config, run_dir, {"command": "tune", "storage": url.split("@")[-1]})
-    study = open_study(config, make_storage(url, config))
+    storage = make_storage(url, config)
+    study = retrying(lambda: open_study(config, storage), "opening the study")
     models = TrialModels(run_dir / "cache" / "trials")
     objective = Objective(config, session.data, session.runtime, session.cache, models)
     run_worker(
@@ -103,8 +104,8 @@ def tune(
         if not mine:
             log.info("another worker is refitting into %s", run_dir)
             return None
-        best, combos = best_choices(study, config)
-        write_csv_atomic(study.trials_dataframe(), run_dir / "trials.csv")
+        best, combos = retrying(lambda: best_choices(study, config), "reading the study")
+        write_csv_atomic(retrying(study.trials_dataframe, "reading the study"), run_dir / "trials.csv")
         write_best_params(best, combos, run_dir, "mean inner-validation AUC over the outer folds")
         return session.refit_and_write(best, combos, models)
 
