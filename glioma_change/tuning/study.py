@@ -154,7 +154,7 @@ def _grpc_proxy(url: str) -> optuna.storages.BaseStorage:
     try:
         proxy = optuna.storages.GrpcStorageProxy(host=parts.hostname or "localhost", port=parts.port or 13000)
     except ImportError:
-        raise ConfigError("--storage grpc://…: the gRPC proxy client needs the `grpc` extra (`pip install "glioma-change[grpc]"`)") from None
+        raise ConfigError("--storage grpc://…: the gRPC proxy client needs the `grpc` extra (`pip install glioma-change[grpc]`)") from None
     proxy.wait_server_ready(timeout=60)
     return proxy
 
