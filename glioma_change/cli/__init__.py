@@ -15,7 +15,7 @@ from glioma_change import __version__
 from glioma_change.errors import GliomaChangeError
 from glioma_change.logging_setup import configure
 
-COMMANDS: list[str] = ["synth", "labels", "diffmaps", "tune", "train", "evaluate", "demo"]
+COMMANDS: list[str] = ["synth", "labels", "diffmaps", "tune", "train", "scarcity", "evaluate", "demo"]
 
 app = typer.Typer(
     name="glioma-change",

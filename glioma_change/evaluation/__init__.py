@@ -1,6 +1,8 @@
 """Evaluation: metrics with patient-bootstrap CIs, paired tests, plots, external inference, HTML report."""
 
-from glioma_change.evaluation.compare import compare_to_baselines, delong_test, paired_bootstrap_difference
+from glioma_change.evaluation.compare import (
+    compare_to_baselines, delong_test, paired_bootstrap_difference, strategy_table,
+)
 from glioma_change.evaluation.external import ExternalSet, evaluate_external
 from glioma_change.evaluation.metrics import auc_ci, cv_metrics
 from glioma_change.evaluation.run import evaluate_run
@@ -14,4 +16,5 @@ __all__ = [
     "evaluate_external",
     "evaluate_run",
     "paired_bootstrap_difference",
+    "strategy_table",
 ]

@@ -1,5 +1,8 @@
 """Paired comparison of two models scored on the same pairs: DeLong's test and a paired cluster bootstrap.
 
+`strategy_table` gives every network × strategy its pooled test AUC (patient-bootstrap CI) and DeLong's
+p against the same network's `baseline` and `mixed`.
+
 Both tests keep the pairing (the same maps scored by both models); an unpaired permutation of pooled
 scores would ignore the strong correlation between two models' scores and is never used. DeLong's
 covariance uses the fast midrank algorithm of Sun & Xu (2014, IEEE SPL 21:1389).
@@ -14,7 +17,13 @@ import pandas as pd
 from scipy.stats import norm, rankdata
 from sklearn.metrics import roc_auc_score
 
-from glioma_change.evaluation.metrics import Interval, cluster_bootstrap_samples, has_both_classes, rank_auc
+from glioma_change.evaluation.metrics import Interval, auc_ci, cluster_bootstrap_samples, has_both_classes, rank_auc
+
+REFERENCE_STRATEGIES = ("baseline", "mixed")
+STRATEGY_TABLE_COLUMNS = [
+    "network", "strategy", "pooled_test_auc", "pooled_test_auc_low", "pooled_test_auc_high",
+    *(f"delong_p_vs_{r}" for r in REFERENCE_STRATEGIES), "n_test_pairs", "n_test_unstable",
+]
 
 
 @dataclass(frozen=True)
@@ -147,3 +156,33 @@ def compare_to_baselines(predictions: pd.DataFrame, n_boot: int = 2000, seed: in
         "model", "reference", "n_pairs", "auc", "auc_reference", "difference", "delong_se", "delong_z",
         "delong_p", "bootstrap_low", "bootstrap_high", "bootstrap_p",
     ])
+
+
+def delong_p(predictions: pd.DataFrame, model: str, reference: str) -> float:
+    """DeLong's two-sided p-value of `model` against `reference` on their shared test pairs (NaN with one class)."""
+    pairs = paired_scores(predictions, model, reference)
+    y = pairs["y_true"].to_numpy()
+    if not has_both_classes(y):
+        return float("nan")
+    return delong_test(y, pairs["prob_a"].to_numpy(), pairs["prob_b"].to_numpy()).p_value
+
+
+def strategy_table(predictions: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Per `<network>/<strategy>` model: pooled test AUC with its patient-bootstrap 95 % CI and DeLong's p
+    against the same network's `baseline` and `mixed` on the same test pairs (NaN for itself or when absent)."""
+    test = predictions[predictions["split"] == "test"]
+    models = sorted(m for m in test["model"].unique() if "/" in m)
+    rows = []
+    for model in models:
+        network, _, strategy = model.partition("/")
+        t = test[test["model"] == model]
+        auc = auc_ci(t["y_true"].to_numpy(), t["prob"].to_numpy(), t["patient_id"].to_numpy(), n_boot, seed)
+        row = {"network": network, "strategy": strategy, "pooled_test_auc": auc.estimate,
+               "pooled_test_auc_low": auc.low, "pooled_test_auc_high": auc.high,
+               "n_test_pairs": len(t), "n_test_unstable": int(t["y_true"].sum())}
+        for ref in REFERENCE_STRATEGIES:
+            other = f"{network}/{ref}"
+            usable = ref != strategy and other in models
+            row[f"delong_p_vs_{ref}"] = delong_p(predictions, model, other) if usable else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows, columns=STRATEGY_TABLE_COLUMNS)

@@ -186,6 +186,30 @@ def importance_plot(importances: Mapping[str, float], method: str, path: str | o
     return _save(fig, path)
 
 
+def scarcity_plot(summary: pd.DataFrame, per_seed: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Pooled test AUC against human-labelled training patients per fold, one line per model.
+
+    `summary`: `model, n_human_patients, auc, auc_low, auc_high` (mean over seeds, 95 % CI band);
+    `per_seed`: `model, n_human_patients, auc` (one dot per seed).
+    """
+    models = list(dict.fromkeys(summary["model"]))
+    fig, ax = plt.subplots(figsize=(7.0, 4.6))
+    for colour, model in zip(_colours(len(models)), models, strict=True):
+        s = summary[summary["model"] == model].sort_values("n_human_patients")
+        ax.fill_between(s["n_human_patients"], s["auc_low"], s["auc_high"], color=colour, alpha=0.15, lw=0)
+        ax.plot(s["n_human_patients"], s["auc"], c=colour, marker="o", lw=1.6, label=model)
+        seeds = per_seed[per_seed["model"] == model]
+        ax.scatter(seeds["n_human_patients"], seeds["auc"], c=[colour], s=10, alpha=0.5)
+    ax.axhline(0.5, ls="--", c="grey", lw=1)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("human-labelled training patients per fold (mean over folds)")
+    ax.set_ylabel("pooled test ROC AUC (95 % CI)")
+    ax.set_title("Label scarcity")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return _save(fig, path)
+
+
 def _planes(data: np.ndarray) -> list[np.ndarray]:
     from scipy.ndimage import gaussian_filter
 

@@ -51,6 +51,7 @@ class ReportContent:
     n_boot: int
     metrics: pd.DataFrame
     comparisons: pd.DataFrame
+    strategies: pd.DataFrame | None = None
     figures: dict[str, list[Figure]] = field(default_factory=dict)
     qc: list[Figure] = field(default_factory=list)
     missing: pd.DataFrame | None = None
@@ -118,6 +119,20 @@ def comparisons_display(comparisons: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def strategies_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The strategy table as shown: pooled test AUC with CI and DeLong p against baseline and mixed."""
+    return pd.DataFrame({
+        "network": table["network"],
+        "strategy": table["strategy"],
+        "test pairs": table["n_test_pairs"].astype(int),
+        "pooled test AUC [95 % CI]": [
+            _ci(*r) for r in table[["pooled_test_auc", "pooled_test_auc_low", "pooled_test_auc_high"]].itertuples(index=False)
+        ],
+        "DeLong p vs baseline": table["delong_p_vs_baseline"],
+        "DeLong p vs mixed": table["delong_p_vs_mixed"],
+    })
+
+
 def _img(path: Path) -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(Path(path).stem)}">'
@@ -149,6 +164,13 @@ def render(content: ReportContent) -> str:
             f"<p class='warn'>{len(content.missing)} labelled external pair(s) could not be scored and are "
             "not in the external metrics.</p>",
             _table(content.missing),
+        ]
+    if content.strategies is not None and len(content.strategies):
+        parts += [
+            "<h2>Strategy table</h2>",
+            "<p class='note'>Pooled test pairs of every outer fold, per network and strategy; DeLong's test "
+            "against the same network's baseline and mixed models on the same test pairs.</p>",
+            _table(strategies_display(content.strategies)),
         ]
     parts.append("<h2>Strategies compared with their network's baseline</h2>")
     if len(content.comparisons):

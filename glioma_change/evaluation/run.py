@@ -3,7 +3,8 @@
 Reads `RUN/predictions.csv` (cross-validated val/test predictions), optionally scores an external set
 with the run's refitted models, and writes into `OUT`: `metrics.csv` (pooled, one row per set and
 model), `metrics_per_fold.csv`, `comparisons.csv` (paired tests against each network's baseline),
-PNG figures under `figures/`, and the self-contained `report.html`.
+`strategy_table.csv` (pooled AUC with CI, DeLong p against baseline and mixed), PNG figures under
+`figures/`, and the self-contained `report.html` (with `RUN/scarcity/scarcity.png` when present).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import yaml
 
 from glioma_change.errors import InputError
 from glioma_change.evaluation import plots
-from glioma_change.evaluation.compare import compare_to_baselines
+from glioma_change.evaluation.compare import compare_to_baselines, strategy_table
 from glioma_change.evaluation.external import ExternalSet, evaluate_external
 from glioma_change.evaluation.metrics import cv_metrics
 from glioma_change.evaluation.report import Figure, ReportContent, write_report
@@ -35,6 +36,7 @@ PREDICTION_COLUMNS = [
 ]
 MONTAGE_CASES = 3
 MAX_QC = 6
+SCARCITY_PLOT = Path("scarcity") / "scarcity.png"  # written by `glioma-change scarcity RUN`
 
 
 def read_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -139,6 +141,14 @@ def _montage(predictions: pd.DataFrame, manifest: pd.DataFrame | None, fig_dir: 
                    "planes through the strongest change.")]
 
 
+def _scarcity_figures(run_dir: Path) -> list[Figure]:
+    path = run_dir / SCARCITY_PLOT
+    if not path.is_file():
+        return []
+    return [Figure(path, "Pooled test AUC (mean over subsampling seeds, 95 % patient-bootstrap CI) against the "
+                         "number of human-labelled training patients per fold (`glioma-change scarcity`).")]
+
+
 def _qc_figures(manifest: pd.DataFrame | None) -> list[Figure]:
     if manifest is None or "qc_path" not in manifest:
         return []
@@ -167,6 +177,7 @@ def evaluate_run(
     predictions = read_predictions(run_dir / "predictions.csv")
     metrics, per_fold = cv_metrics(predictions, n_boot, seed)
     comparisons = compare_to_baselines(predictions, n_boot, seed).assign(set="cross-validation")
+    strategies = strategy_table(predictions, n_boot, seed)
     test = predictions[predictions["split"] == "test"]
     config_text = (run_dir / "config.yaml").read_text(encoding="utf-8") if (run_dir / "config.yaml").is_file() else ""
     config = (yaml.safe_load(config_text) if config_text else None) or {}
@@ -176,6 +187,7 @@ def evaluate_run(
                                                                fig_dir, per_fold=True),
         "Most confident predictions": _montage(predictions, manifest, fig_dir),
         "Hyperparameter search": _tuning_figures(run_dir, fig_dir),
+        "Label scarcity": _scarcity_figures(run_dir),
     }
     missing = None
     if external is not None:
@@ -193,10 +205,12 @@ def evaluate_run(
     write_csv_atomic(metrics, out_dir / "metrics.csv")
     write_csv_atomic(per_fold, out_dir / "metrics_per_fold.csv")
     write_csv_atomic(comparisons, out_dir / "comparisons.csv")
+    write_csv_atomic(strategies, out_dir / "strategy_table.csv")
     run_info_path = run_dir / "run_info.json"
     content = ReportContent(
         title=f"glioma-change evaluation: {run_dir.resolve().name}",
         run_dir=run_dir.resolve(), seed=seed, n_boot=n_boot, metrics=metrics, comparisons=comparisons,
+        strategies=strategies,
         figures=figures, qc=_qc_figures(manifest), missing=missing, config_text=config_text,
         run_info=json.loads(run_info_path.read_text(encoding="utf-8")) if run_info_path.is_file() else {},
         versions=versions(),

@@ -26,6 +26,10 @@ class TrainParams(StrictModel):
     aug_strength: float = Field(0.5, ge=0.0, le=1.0)
     weak_threshold: float = Field(0.75, ge=0.5, le=1.0)
     weak_weight: float = Field(1.0, gt=0.0)
+    source_task: Literal["weak_labels", "self_supervised", "both"] = "weak_labels"
+    growth_ratio: float = Field(0.5, gt=0.0)
+    rounds: int = Field(1, ge=0)
+    fuse_weight: float = Field(0.0, ge=0.0, le=1.0)
 
     @field_validator("strategy")
     @classmethod

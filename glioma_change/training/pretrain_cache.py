@@ -1,6 +1,7 @@
-"""On-disk cache of weak-label pre-trained weights, shared by trials and worker processes.
+"""On-disk cache of pre-trained weights, shared by trials and worker processes.
 
-One file per key (fold, network spec, threshold, seed and the pre-training settings), written
+One file per key (fold, network spec, source task, threshold, seed, the pre-training settings and the
+rows pre-trained on), written
 atomically; a per-key lock file (`fcntl.flock`) makes a second process wait for the first to finish
 pre-training and then reuse its weights instead of training the same model twice.
 """

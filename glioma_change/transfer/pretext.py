@@ -39,13 +39,15 @@ PROJECTION = 64  # contrastive: projection head width
 
 @dataclass(frozen=True)
 class PretextSettings:
-    """How to pre-train: which pretext, epochs, Adam learning rate, batch size, augmentation strength."""
+    """How to pre-train: which pretext, epochs, Adam learning rate, batch size, augmentation strength and
+    at most how many batches an epoch takes (None: every map)."""
 
     pretext: PretextName = "contrastive"
     epochs: int = 10
     lr: float = 1e-3
     batch_size: int = 8
     aug_strength: float = 0.5
+    max_batches: int | None = None
 
 
 def _transform_loss(
@@ -133,6 +135,8 @@ def pretrain_self_supervised(
     batch = max(2, settings.batch_size)
     for _ in progress(range(settings.epochs), desc=f"pretext {settings.pretext}", unit="epoch"):
         order = torch.randperm(len(maps), generator=order_gen)
+        if settings.max_batches is not None:
+            order = order[: settings.max_batches * batch]
         for start in range(0, len(order), batch):
             idx = order[start : start + batch]
             if len(idx) < 2:  # BatchNorm and the contrastive loss need two maps

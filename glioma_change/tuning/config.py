@@ -69,6 +69,12 @@ class SearchSpace(StrictModel):
     batch_size: list[int] = Field(default_factory=lambda: [4, 8], min_length=1)
     aug_strength: tuple[float, float] = (0.0, 1.0)
     weak_weight: tuple[float, float] = (0.1, 1.0)
+    source_task: list[Literal["weak_labels", "self_supervised", "both"]] = Field(
+        default_factory=lambda: ["weak_labels", "self_supervised", "both"], min_length=1
+    )
+    growth_ratio: list[float] = Field(default_factory=lambda: [0.25, 0.5, 1.0], min_length=1)
+    rounds: list[int] = Field(default_factory=lambda: [1, 2], min_length=1)
+    fuse_weight: tuple[float, float] = (0.0, 1.0)
     enqueue_each_combination: bool = True
 
     @field_validator("strategies")

@@ -43,4 +43,5 @@ def run_fold(
     fold_data = data.fold(fold, params.weak_threshold)
     spec = model_spec(params, config)
     ctx = StrategyContext(fold_data, params, spec, config.budget, runtime, config.seed, cache, callback)
-    return FoldRun(train_fold(ctx), fold_data, spec)
+    trained = train_fold(ctx)
+    return FoldRun(trained, fold_data, trained.spec or spec)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from glioma_change.evaluation.compare import strategy_table as evaluation_strategy_table
 from glioma_change.io import write_csv_atomic
 from glioma_change.models import save_checkpoint
 from glioma_change.progress import progress
@@ -31,7 +32,8 @@ PREDICTION_COLUMNS = [
 ]
 
 
-def _predictions(run: FoldRun, config: StudyConfig, runtime: Runtime, model_name: str) -> pd.DataFrame:
+def fold_predictions(run: FoldRun, config: StudyConfig, runtime: Runtime, model_name: str) -> pd.DataFrame:
+    """Validation and test predictions of one fold model (`PREDICTION_COLUMNS` but fold, network, strategy)."""
     parts = []
     for split in ("val", "test"):
         rows = run.data.frames[split]
@@ -93,7 +95,7 @@ def refit(
             _save(run, fold_dir / "best.pt", config, data, best)
             names.append("best")
         for model_name in names:
-            pred = _predictions(run, config, runtime, model_name)
+            pred = fold_predictions(run, config, runtime, model_name)
             pred["fold"], pred["network"], pred["strategy"] = fold, p.network, p.strategy
             frames.append(pred)
     predictions = pd.concat(frames, ignore_index=True)[PREDICTION_COLUMNS]
@@ -105,24 +107,26 @@ def _auc(y: pd.Series, p: pd.Series) -> float:
     return float(roc_auc_score(y, p)) if y.nunique() == 2 else float("nan")
 
 
-def strategy_table(predictions: pd.DataFrame, combos: dict[str, Choice]) -> pd.DataFrame:
-    """Pooled test AUC (all folds' test pairs together) and mean per-fold validation AUC per combination."""
-    rows = []
+def strategy_table(
+    predictions: pd.DataFrame, combos: dict[str, Choice], n_boot: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """Per combination: pooled test AUC (all folds' test pairs together) with its patient-bootstrap 95 % CI,
+    DeLong's p against the network's `baseline` and `mixed` (`evaluation.strategy_table`), mean per-fold
+    validation AUC and the tuning trial."""
+    tuning = []
     for name, choice in combos.items():
-        pred = predictions[predictions["model"] == name]
-        test, val = pred[pred["split"] == "test"], pred[pred["split"] == "val"]
+        val = predictions[(predictions["model"] == name) & (predictions["split"] == "val")]
         val_aucs = [_auc(g["y_true"], g["prob"]) for _, g in val.groupby("fold")]
-        rows.append({
+        tuning.append({
             "network": choice.params.network,
             "strategy": choice.params.strategy,
-            "pooled_test_auc": _auc(test["y_true"], test["prob"]),
-            "n_test_pairs": len(test),
-            "n_test_unstable": int(test["y_true"].sum()),
             "mean_val_auc": float(np.nanmean(val_aucs)) if val_aucs and not np.all(np.isnan(val_aucs)) else float("nan"),
             "trial": choice.trial,
             "tuning_value": choice.value,
         })
-    return pd.DataFrame(rows).sort_values("pooled_test_auc", ascending=False, na_position="last")
+    table = evaluation_strategy_table(predictions[predictions["model"].isin(combos)], n_boot, seed)
+    table = table.merge(pd.DataFrame(tuning), on=["network", "strategy"], how="right")
+    return table.sort_values("pooled_test_auc", ascending=False, na_position="last")
 
 
 def write_strategy_table(predictions: pd.DataFrame, combos: dict[str, Choice], run_dir: Path) -> pd.DataFrame:

@@ -34,6 +34,11 @@ def sample_params(trial: optuna.Trial, space: SearchSpace) -> TrainParams:
         values["weak_threshold"] = trial.suggest_categorical("weak_threshold", space.weak_threshold)
     if "weak_weight" in strategy.tunes:
         values["weak_weight"] = trial.suggest_float("weak_weight", *space.weak_weight)
+    for name in ("source_task", "growth_ratio", "rounds"):
+        if name in strategy.tunes:
+            values[name] = trial.suggest_categorical(name, getattr(space, name))
+    if "fuse_weight" in strategy.tunes:
+        values["fuse_weight"] = trial.suggest_float("fuse_weight", *space.fuse_weight)
     return params_from_dict({**defaults(space), **values}, f"trial {trial.number}")
 
 

@@ -16,7 +16,7 @@ import torch
 from optuna.trial import FrozenTrial, TrialState
 
 from glioma_change.io import atomic_path
-from glioma_change.models import build_model
+from glioma_change.models import ModelSpec, build_model
 from glioma_change.training.loop import FitResult
 from glioma_change.training.params import TrainParams
 from glioma_change.training.strategies import Trained
@@ -39,8 +39,8 @@ class TrialModels:
         fit = run.trained.fit
         state = {k: v.detach().cpu() for k, v in run.trained.model.state_dict().items()}
         with atomic_path(self.path(trial, run.data.fold)) as tmp:
-            torch.save({"state": state, "best_score": fit.best_score, "best_epoch": fit.best_epoch,
-                        "history": fit.history}, tmp)
+            torch.save({"state": state, "spec": run.spec.model_dump(mode="json"), "best_score": fit.best_score,
+                        "best_epoch": fit.best_epoch, "history": fit.history}, tmp)
 
     def load(self, trial: int, fold: int, params: TrainParams, config: StudyConfig, data: StudyData) -> FoldRun | None:
         """The saved model of `trial` on `fold` as a `FoldRun`, or None when it is not here."""
@@ -48,7 +48,7 @@ class TrialModels:
         if not path.is_file():
             return None
         saved = torch.load(path, map_location="cpu", weights_only=True)
-        spec = model_spec(params, config)
+        spec = ModelSpec.model_validate(saved["spec"]) if "spec" in saved else model_spec(params, config)
         model = build_model(spec)
         model.load_state_dict(saved["state"])
         fit = FitResult(saved["best_score"], saved["best_epoch"], list(saved["history"]))
