@@ -93,3 +93,16 @@ def test_a_last_batch_of_one_joins_the_previous_batch() -> None:
     settings = LoopSettings(epochs=1, patience=1, lr=1e-3, weight_decay=0.0, batch_size=4, aug_strength=0.0)
     result = fit(model, train, train, settings, CPU, seed=0)  # 9 = 4 + 5: batch norm never sees one sample
     assert result is not None
+
+
+def test_a_single_training_sample_still_trains() -> None:
+    from glioma_change.models import ModelSpec, build_model
+    from glioma_change.training.loop import LoopSettings, Samples, fit
+
+    x = torch.randn(1, 1, 24, 24, 24, generator=torch.Generator().manual_seed(1)).half()
+    one = Samples(x, torch.ones(1), torch.ones(1))
+    model = build_model(ModelSpec(network="resnext", width=0.25))
+    before = [p.detach().clone() for p in model.parameters()]
+    settings = LoopSettings(epochs=1, patience=1, lr=1e-2, weight_decay=0.0, batch_size=4, aug_strength=0.0)
+    fit(model, one, one, settings, CPU, seed=0)
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))

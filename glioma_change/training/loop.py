@@ -116,6 +116,8 @@ def _train_epoch(
     order = torch.randperm(len(train), generator=order_gen)
     if settings.max_batches is not None:
         order = order[: settings.max_batches * settings.batch_size]
+    if len(order) == 1:
+        order = order.repeat(2)  # batch norm cannot train on a single sample
     starts = list(range(0, len(order), settings.batch_size))
     if len(starts) > 1 and len(order) - starts[-1] == 1:
         starts.pop()  # a last batch of one sample breaks batch norm: it joins the previous batch
