@@ -52,3 +52,14 @@ def test_mild_strength_stays_close_to_the_input() -> None:
 def test_strength_out_of_range_is_rejected() -> None:
     with pytest.raises(ValueError):
         augment(_batch(), 1.5, torch.Generator())
+
+
+def test_signed_channels_flip_sign_together_and_unsigned_ones_never() -> None:
+    x = _batch().abs().repeat(8, 1, 1, 1, 1)  # channel 0: signed difference, channel 1: its absolute value
+    y = augment(x, 1.0, torch.Generator().manual_seed(0), signed_channels=(0,))
+    signed_sum, unsigned_sum = y[:, 0].sum(dim=(1, 2, 3)), y[:, 1].sum(dim=(1, 2, 3))
+    negated = signed_sum < 0
+    assert 0 < int(negated.sum()) < len(x)  # some samples mirrored (progression ↔ response), not all
+    assert (unsigned_sum > 0).all()
+    unflipped = augment(x, 1.0, torch.Generator().manual_seed(0))
+    assert (unflipped[:, 0].sum(dim=(1, 2, 3)) > 0).all()

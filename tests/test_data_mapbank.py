@@ -79,3 +79,19 @@ def test_bad_files_name_the_file(tmp_path: Path) -> None:
         MapBank(pd.DataFrame([{"pair_id": "h", "diff_path": str(huge_path)}]), ZYX)
     with pytest.raises(KeyError, match="unknown-pair"):
         MapBank(df, ZYX).stack(["unknown-pair"])
+
+
+def test_shrinking_averages_instead_of_aliasing_thin_structures(tmp_path: Path) -> None:
+    """A one-voxel checkerboard (like thin registration residuals at edges) averages out when maps are
+    shrunk, and a smooth blob keeps its mean: what a coarse network input should see."""
+    x, y, z = np.indices(SHAPE)
+    checker = np.where((x + y + z) % 2 == 0, 1.0, -1.0).astype(np.float32)
+    blob = np.zeros(SHAPE, dtype=np.float32)
+    blob[2:8, 2:8, 1:5] = 1.0
+    rows = [{"pair_id": name, "diff_path": str(write_map(tmp_path / f"{name}.nii.gz", data)), "absdiff_path": None}
+            for name, data in (("checker", checker), ("blob", blob))]
+    shape = (3, 5, 4)  # shrink by 2.4–2.7, as 80×96×80 maps to a 32³ input
+    bank = MapBank(pd.DataFrame(rows), shape)
+    small = bank.stack(["checker", "blob"]).float()
+    assert small[0].abs().max() < 0.05
+    assert abs(float(small[1].mean()) - float(blob.mean())) < 0.02

@@ -3,13 +3,16 @@
 `strength` ∈ [0, 1] scales every transform (0 is the identity): flip probability 0.5·s, rotations up
 to 10°·s about each axis, isotropic scaling within ±10 %·s, translations up to 5 %·s of the field of
 view, Gaussian noise of 0.05·s times each map's standard deviation, and an intensity factor
-exp(N(0, 0.1·s)). Every draw comes from `generator` (on the tensor's device), so the same generator
-state gives the same batch. Axis W is left-right (`MapBank` orientation).
+exp(N(0, 0.1·s)). With `signed_channels`, those channels (signed differences) change sign together
+with probability 0.5·s: stable/unstable means change in either direction, so progression and response
+mirror each other and the label is kept. Every draw comes from `generator` (on the tensor's device), so
+the same generator state gives the same batch. Axis W is left-right (`MapBank` orientation).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -31,7 +34,9 @@ def _rotation(angles: torch.Tensor) -> torch.Tensor:
     return rz @ ry @ rx
 
 
-def augment(x: torch.Tensor, strength: float, generator: torch.Generator) -> torch.Tensor:
+def augment(
+    x: torch.Tensor, strength: float, generator: torch.Generator, signed_channels: Sequence[int] = ()
+) -> torch.Tensor:
     """A randomly augmented copy of a `(B, C, D, H, W)` batch (the batch itself when `strength` is 0)."""
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"augmentation strength must lie in [0, 1], got {strength}")
@@ -59,4 +64,9 @@ def augment(x: torch.Tensor, strength: float, generator: torch.Generator) -> tor
     out = F.grid_sample(xf, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     std = xf.flatten(1).std(dim=1).view(b, 1, 1, 1, 1)
     out = (out + noise * NOISE_STD * strength * std) * gain.view(b, 1, 1, 1, 1)
+    if signed_channels:
+        negate = torch.rand(b, generator=generator, device=dev) < 0.5 * strength
+        factor = torch.ones(b, out.shape[1], device=dev)
+        factor[:, list(signed_channels)] = torch.where(negate, -1.0, 1.0)[:, None]
+        out = out * factor.view(b, -1, 1, 1, 1)
     return out.to(x.dtype)

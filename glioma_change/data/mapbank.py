@@ -3,8 +3,9 @@
 Each NIfTI file is read with nibabel, reoriented to the closest canonical (RAS+) orientation and
 transposed to the project's (D, H, W) = (z, y, x) array order (as SimpleITK arrays and the diffmap
 grid), so D runs inferior→superior, H posterior→anterior and W left→right whatever the writer's
-orientation. Maps whose shape differs from `input_shape` are resized by trilinear interpolation (as the
-paper's MONAI resize to the median shape); the difference-map stage writes every map on one grid (same
+orientation. Maps whose shape differs from `input_shape` are resized: shrunk by
+averaging each output voxel's footprint (area interpolation, so thin registration residuals do not alias),
+grown by trilinear interpolation (the paper resized to the median shape with MONAI); the difference-map stage writes every map on one grid (same
 spacing and shape), so resizing scales all maps alike, and with `input_shape` equal to that grid no
 resampling happens. `input_spacing` is
 the median voxel size (D, H, W) after resizing, in mm, for checkpoints.
@@ -24,6 +25,7 @@ from glioma_change.errors import InputError
 from glioma_change.progress import progress
 
 CHANNEL_COLUMNS = {"diff": "diff_path", "absdiff": "absdiff_path"}
+SIGNED_CHANNELS = frozenset({"diff"})
 FLOAT16_MAX = float(torch.finfo(torch.float16).max)
 
 
@@ -47,7 +49,11 @@ def _load_map(path: str, input_shape: tuple[int, int, int]) -> tuple[torch.Tenso
     spacing = tuple(float(z) * s / t for z, s, t in zip(zooms, data.shape, input_shape, strict=True))
     x = torch.from_numpy(data)
     if tuple(x.shape) != tuple(input_shape):
-        x = F.interpolate(x[None, None], size=tuple(input_shape), mode="trilinear", align_corners=False)[0, 0]
+        # shrinking averages each output voxel's footprint (no aliasing of thin registration residuals);
+        # growing interpolates trilinearly
+        shrink = all(t <= s for t, s in zip(input_shape, x.shape, strict=True))
+        x = (F.interpolate(x[None, None], size=tuple(input_shape), mode="area") if shrink else
+             F.interpolate(x[None, None], size=tuple(input_shape), mode="trilinear", align_corners=False))[0, 0]
     return x, spacing
 
 
@@ -71,6 +77,7 @@ class MapBank:
             raise ValueError(f"unknown channel {unknown[0]!r} (known: {', '.join(CHANNEL_COLUMNS)})")
         self.input_shape = tuple(int(s) for s in input_shape)
         self.channels = tuple(channels)
+        self.signed_channels = tuple(i for i, c in enumerate(self.channels) if c in SIGNED_CHANNELS)
         rows = df.drop_duplicates("pair_id")
         self.index = {pid: i for i, pid in enumerate(rows["pair_id"])}
         self.data = torch.empty((len(rows), len(self.channels), *self.input_shape), dtype=torch.float16)

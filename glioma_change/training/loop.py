@@ -63,6 +63,8 @@ class LoopSettings:
     eval_batch_size: int = 16
     max_batches: int | None = None
     """Batches per epoch at most (a fresh random subset each epoch); None: the whole training set."""
+    signed_channels: tuple[int, ...] = ()
+    """Input channels holding signed differences, whose sign augmentation may flip (see `augment`)."""
 
 
 @dataclass
@@ -125,7 +127,7 @@ def _train_epoch(
         idx = order[start : starts[i + 1] if i + 1 < len(starts) else len(order)]
         x = runtime.to_input(train.x[idx])
         if settings.aug_strength > 0:
-            x = augment(x, settings.aug_strength, aug_gen).contiguous(memory_format=runtime.memory_format)
+            x = augment(x, settings.aug_strength, aug_gen, settings.signed_channels).contiguous(memory_format=runtime.memory_format)
         y = train.y[idx].to(runtime.device)
         w = train.w[idx].to(runtime.device)
         optimizer.zero_grad(set_to_none=True)

@@ -57,7 +57,7 @@ class StrategyContext:
         b = self.budget
         return LoopSettings(
             b.epochs, b.patience, p.lr, p.weight_decay, p.batch_size, p.aug_strength, b.eval_batch_size,
-            b.max_batches_per_epoch,
+            b.max_batches_per_epoch, self.data.bank.signed_channels,
         )
 
     def new_model(self, purpose: str) -> nn.Module:
@@ -161,7 +161,7 @@ def pretrained_model(ctx: StrategyContext) -> nn.Module:
     b = ctx.budget
     settings = LoopSettings(
         b.pretrain_epochs, b.patience, b.pretrain_lr, 0.0, b.pretrain_batch_size, b.pretrain_aug_strength,
-        b.eval_batch_size, b.max_batches_per_epoch,
+        b.eval_batch_size, b.max_batches_per_epoch, ctx.data.bank.signed_channels,
     )
 
     def train() -> dict[str, torch.Tensor]:
