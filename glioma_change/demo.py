@@ -40,7 +40,7 @@ class DemoSize:
     epochs: int = 30
     pretrain_epochs: int = 12
     scarcity_fractions: tuple[float, ...] = (1.0, 0.5, 0.25)
-    scarcity_seeds: int = 2
+    scarcity_seeds: int = 1
 
 
 SIZES = {
