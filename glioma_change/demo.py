@@ -41,6 +41,8 @@ class DemoSize:
     pretrain_epochs: int = 12
     scarcity_fractions: tuple[float, ...] = (1.0, 0.5, 0.25)
     scarcity_seeds: int = 1
+    strategies: tuple[str, ...] = ("baseline", "mixed", "finetune", "feature_extract", "finetune_grow",
+                                   "meanvar_init", "teacher_student")
 
 
 SIZES = {
@@ -76,8 +78,7 @@ def study_file(out: Path, size: DemoSize, seed: int) -> Path:
         "budget": {"epochs": size.epochs, "patience": 8, "pretrain_epochs": size.pretrain_epochs,
                    "n_trials": size.n_trials},
         "search": {"networks": ["vgg", "resnext"],
-                   "strategies": ["baseline", "mixed", "finetune", "feature_extract",
-                                  "finetune_grow", "meanvar_init", "teacher_student"],
+                   "strategies": list(size.strategies),
                    "lr": [3e-4, 3e-3], "source_task": ["weak_labels", "self_supervised"],
                    "growth_ratio": [0.5], "rounds": [1]},
         "seed": seed,
