@@ -99,3 +99,20 @@ def test_scarcity_command_writes_the_curve_and_the_report_shows_it(study_file: P
     assert pd.isna(table.loc["baseline", "delong_p_vs_baseline"]) and pd.isna(table.loc["mixed", "delong_p_vs_mixed"])
     assert table.loc["teacher_student", ["delong_p_vs_baseline", "delong_p_vs_mixed"]].between(0, 1).all()
     assert table.loc["baseline", "delong_p_vs_mixed"] == pytest.approx(table.loc["mixed", "delong_p_vs_baseline"])
+
+
+def test_the_new_strategy_is_ranked_by_refit_validation_when_all_its_trials_were_pruned(tmp_path: Path) -> None:
+    import json
+
+    from glioma_change.tuning.scarcity import scarcity_configurations
+
+    def combo(strategy: str, trial: int | None, value: float | None) -> dict[str, object]:
+        return {"trial": trial, "value": value, "params": {"network": "vgg", "strategy": strategy}}
+
+    combos = {"vgg/baseline": combo("baseline", 0, 0.8), "vgg/mixed": combo("mixed", 1, 0.9),
+              "vgg/finetune_grow": combo("finetune_grow", None, None),
+              "vgg/teacher_student": combo("teacher_student", None, None)}
+    (tmp_path / "best_params.json").write_text(json.dumps({"best": combos["vgg/mixed"], "combinations": combos}))
+    pd.DataFrame({"network": ["vgg"] * 4, "strategy": ["baseline", "mixed", "finetune_grow", "teacher_student"],
+                  "mean_val_auc": [0.8, 0.9, 0.6, 0.7]}).to_csv(tmp_path / "strategy_table.csv", index=False)
+    assert sorted(scarcity_configurations(tmp_path)) == ["vgg/baseline", "vgg/mixed", "vgg/teacher_student"]

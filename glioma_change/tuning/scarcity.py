@@ -67,9 +67,21 @@ def scarcity_configurations(run_dir: Path, network: str | None = None) -> dict[s
         raise ConfigError(f"network {network!r} is not in {path}")
     picked = [n for n, c in combos.items() if c["params"]["strategy"] in ("baseline", "mixed")]
     new = [(c["value"], n) for n, c in combos.items() if c["params"]["strategy"] in NEW_STRATEGIES and c["value"] is not None]
+    if not new:  # every trial of the new strategies was pruned: rank their refits by validation AUC instead
+        new = _refit_validation_aucs(run_dir, [n for n, c in combos.items() if c["params"]["strategy"] in NEW_STRATEGIES])
     if new:
         picked.append(max(new)[1])
     return {n: params_from_dict(combos[n]["params"], str(path)) for n in picked}
+
+
+def _refit_validation_aucs(run_dir: Path, names: list[str]) -> list[tuple[float, str]]:
+    """(mean validation AUC of the refit, `<network>/<strategy>`) of `names`, from the run's strategy table."""
+    path = run_dir / "strategy_table.csv"
+    if not names or not path.is_file():
+        return []
+    table = pd.read_csv(path).dropna(subset=["mean_val_auc"])
+    table = table.assign(name=table["network"] + "/" + table["strategy"])
+    return [(float(r.mean_val_auc), str(r.name)) for r in table.itertuples() if r.name in names]
 
 
 def _cell(config: StudyConfig, data: StudyData, params: TrainParams, session: Session) -> pd.DataFrame:
