@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -91,6 +92,13 @@ def pair_id(patient_id: str, comparative_date: dt.date | str, exam_date: dt.date
     )
 
 
+def require_columns(df: pd.DataFrame, columns: Sequence[str], source: str | os.PathLike[str]) -> None:
+    """Raise `InputError` naming `source` and every one of `columns` that `df` lacks."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(f"missing column(s): {', '.join(missing)}", source)
+
+
 def read_label_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read and validate a label CSV (weak or human labels); dates normalised to ISO strings."""
     path = Path(path)
@@ -98,9 +106,7 @@ def read_label_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise InputError("label file not found", path)
     # Dates stay text: a compact date such as 20210304 must not be read as an integer.
     df = pd.read_csv(path, dtype={"patient_id": str, "comparative_date": str, "exam_date": str})
-    missing = [c for c in LABEL_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(f"missing column(s): {', '.join(missing)}", path)
+    require_columns(df, LABEL_COLUMNS, path)
     for i, row in df.iterrows():
         for col in ("comparative_date", "exam_date"):
             try:

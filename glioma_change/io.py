@@ -8,6 +8,7 @@ problem, never the content of a report.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
 from collections.abc import Iterator
@@ -37,6 +38,24 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike[str], wait: bool = True) -> Iterator[bool]:
+    """Hold an exclusive `flock` on `path` (created with its folder) for the block; yields whether it was
+    taken (always True when `wait`; without `wait`, False at once if another process holds it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def write_csv_atomic(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

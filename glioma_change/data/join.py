@@ -22,7 +22,7 @@ from typing import Literal
 import pandas as pd
 
 from glioma_change.errors import InputError
-from glioma_change.formats import PAIR_KEY, iso, parse_date, read_label_csv
+from glioma_change.formats import PAIR_KEY, iso, parse_date, read_label_csv, require_columns
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,7 @@ def _read_manifest(manifest: Table, maps_dir: Path | None) -> pd.DataFrame:
         if not path.is_file():
             raise InputError("manifest not found", path)
         df, source, base = pd.read_csv(path, dtype={"patient_id": str}), str(path), maps_dir or path.parent
-    missing = [c for c in MANIFEST_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(f"missing column(s): {', '.join(missing)}", source)
+    require_columns(df, MANIFEST_COLUMNS, source)
     df = _normalise_keys(df, source)
     base = base.resolve()
     for col in ("diff_path", "absdiff_path"):

@@ -19,7 +19,7 @@ from typing import Literal
 import pandas as pd
 
 from glioma_change.errors import InputError
-from glioma_change.formats import pair_id, read_label_csv
+from glioma_change.formats import pair_id, read_label_csv, require_columns
 
 BRATS_COLUMNS = ["sub", "ses_diff", "t2_label_numeric"]
 PAIR_COLUMNS = ["patient_id", "pair_id", "y_true"]
@@ -31,9 +31,7 @@ def read_brats_labels(path: str | os.PathLike[str]) -> pd.DataFrame:
     """BraTS-2015 pairs: `patient_id` (= `sub`), `pair_id` (= `<sub>_<ses_diff>`), `y_true` (= `t2_label_numeric`)."""
     path = Path(path)
     df = pd.read_csv(path, dtype={"sub": str, "ses_diff": str})
-    missing = [c for c in BRATS_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(f"missing column(s): {', '.join(missing)}", path)
+    require_columns(df, BRATS_COLUMNS, path)
     labels = pd.to_numeric(df["t2_label_numeric"], errors="coerce")
     bad = labels.isna() | ~labels.isin([0, 1])
     if bad.any():

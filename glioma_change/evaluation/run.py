@@ -24,6 +24,7 @@ from glioma_change.evaluation.external import ExternalSet, evaluate_external
 from glioma_change.evaluation.metrics import cv_metrics
 from glioma_change.evaluation.report import Figure, ReportContent, write_report
 from glioma_change.evaluation.tuning_summary import has_enough, load_trials, param_importances
+from glioma_change.formats import require_columns
 from glioma_change.io import write_csv_atomic
 from glioma_change.runinfo import versions
 from glioma_change.seeding import seed_everything
@@ -45,9 +46,7 @@ def read_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
     if not path.is_file():
         raise InputError("predictions.csv not found (run `glioma-change tune` or `train` first)", path)
     df = pd.read_csv(path, dtype={"patient_id": str, "pair_id": str, "model": str})
-    missing = [c for c in PREDICTION_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(f"missing column(s): {', '.join(missing)}", path)
+    require_columns(df, PREDICTION_COLUMNS, path)
     df = df[PREDICTION_COLUMNS]
     bad = ~df["split"].isin(["val", "test"]) | ~df["y_true"].isin([0, 1]) | ~df["prob"].between(0.0, 1.0)
     if bad.any():

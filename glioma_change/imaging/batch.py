@@ -13,14 +13,11 @@ into one output folder. Every job merges all row files present into `manifest.cs
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
-import fcntl
 import json
 import logging
 import multiprocessing
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,7 +26,7 @@ import pandas as pd
 from glioma_change import formats
 from glioma_change.errors import ConfigError, GliomaChangeError, InputError
 from glioma_change.imaging.pipeline import DiffmapOptions, PairOutputs, SessionCache, process_pair
-from glioma_change.io import ErrorLog, write_csv_atomic, write_text_atomic
+from glioma_change.io import ErrorLog, file_lock, write_csv_atomic, write_text_atomic
 from glioma_change.progress import progress_bar
 from glioma_change.runinfo import write_run_info
 
@@ -211,26 +208,13 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-@contextlib.contextmanager
-def _merge_lock(out_dir: Path) -> Iterator[None]:
-    """Exclusive lock serialising manifest merges of concurrent jobs (shards) on one output folder."""
-    lock = out_dir / ROWS_DIR / "merge.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 def write_manifest(out_dir: Path, tasks: list[PairTask]) -> pd.DataFrame:
     """Merge the row files of `tasks` into `OUT/manifest.csv` (and `diffmaps.errors.csv`).
 
     Merges are serialised by a lock and read every row file present, so the last merge holds every
     pair finished before it, whichever job (shard) finished it.
     """
-    with _merge_lock(out_dir):
+    with file_lock(out_dir / ROWS_DIR / "merge.lock"):  # serialises merges of concurrent shards
         return _merge_rows(out_dir, tasks)
 
 

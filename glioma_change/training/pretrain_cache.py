@@ -8,19 +8,17 @@ pre-training and then reuse its weights instead of training the same model twice
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from glioma_change.io import atomic_path
+from glioma_change.io import atomic_path, file_lock
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +29,6 @@ def cache_key(fields: dict[str, Any]) -> str:
     """A short stable hash of the JSON-serialised key fields."""
     text = json.dumps(fields, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 class PretrainCache:
@@ -56,7 +43,7 @@ class PretrainCache:
     def get_or_create(self, fold: int, fields: dict[str, Any], train: Callable[[], StateDict]) -> StateDict:
         """Load the cached weights for this key, or run `train()` once (across processes) and store them."""
         path = self.path(fold, fields)
-        with _locked(path.with_suffix(".lock")):
+        with file_lock(path.with_suffix(".lock")):
             if path.is_file():
                 log.debug("pre-trained weights reused: %s", path)
                 return torch.load(path, map_location="cpu", weights_only=True)["state"]

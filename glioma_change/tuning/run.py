@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import torch
 
 from glioma_change.config import dump_config
 from glioma_change.errors import ConfigError
-from glioma_change.io import write_csv_atomic
+from glioma_change.io import file_lock, write_csv_atomic
 from glioma_change.runinfo import write_run_info
 from glioma_change.seeding import seed_everything
 from glioma_change.training.params import TrainParams
@@ -64,21 +61,6 @@ class Session:
         return write_strategy_table(predictions, combos, self.run_dir)
 
 
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[bool]:
-    """Try to take an exclusive lock without waiting; yields whether it was taken."""
-    with open(path, "a+") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 def tune(
     config: StudyConfig,
     run_dir: Path,
@@ -100,7 +82,7 @@ def tune(
         study, objective, config, n_trials or config.budget.n_trials, timeout_s or config.budget.timeout_s,
         callbacks=[models.keep_best],
     )
-    with _exclusive(run_dir / ".refit.lock") as mine:
+    with file_lock(run_dir / ".refit.lock", wait=False) as mine:
         if not mine:
             log.info("another worker is refitting into %s", run_dir)
             return None
