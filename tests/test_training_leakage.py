@@ -56,7 +56,7 @@ def test_weak_training_inputs_come_from_allowed_patients_only(
 ) -> None:
     seen: list[torch.Tensor] = []
     original = strategies.fit
-    monkeypatch.setattr(strategies, "fit", lambda model, train, *a, **k: seen.append(train.x) or original(model, train, *a, **k))
+    monkeypatch.setattr(strategies, "fit", lambda model, train, *a, **k: seen.append(train.inputs()) or original(model, train, *a, **k))
     params = TrainParams(network="vgg", strategy=strategy, width=0.25, weak_threshold=0.75)
     run_fold(study.config, study, params, 1, Runtime.create("cpu"), None)
     fold = study.folds[1]

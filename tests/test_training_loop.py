@@ -30,7 +30,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> StudyData:
 def _test_probs(study: StudyData, params: TrainParams, seed: int, cache: PretrainCache | None = None) -> np.ndarray:
     config = study.config.model_copy(update={"seed": seed})
     run = run_fold(config, study, params, 0, CPU, cache)
-    return predict(run.trained.model, run.data.test.x, CPU)
+    return predict(run.trained.model, run.data.test, CPU)
 
 
 def test_same_seed_same_predictions_on_cpu(study: StudyData) -> None:

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from glioma_change.training import strategies
+from glioma_change.training.loop import Samples
 from glioma_change.training.params import TrainParams
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import StudyData
@@ -42,7 +43,8 @@ class Reads:
         self.by_map = {study.bank.stack([p]).numpy().tobytes(): pat for p, pat in self.by_pair.items()}
         self.stages: dict[str, set[str]] = {"fit": set(), "pretext": set(), "pseudo": set()}
 
-    def maps(self, stage: str, x: torch.Tensor) -> None:
+    def maps(self, stage: str, x: torch.Tensor | Samples) -> None:
+        x = x.inputs() if isinstance(x, Samples) else x
         self.stages[stage] |= {self.by_map[m.numpy().tobytes()] for m in x.to(torch.float16).split(1)}
 
     def pairs(self, stage: str, pair_ids: object) -> None:
@@ -55,7 +57,7 @@ def reads(study: StudyData, monkeypatch: pytest.MonkeyPatch) -> Reads:
     fit, pretext, label = strategies.fit, strategies.pretrain_self_supervised, pseudo.pseudo_labels
 
     def spy_fit(model, train, *a, **k):  # type: ignore[no-untyped-def]
-        seen.maps("fit", train.x)  # training inputs of every (pre-)training, teacher and student
+        seen.maps("fit", train)  # training inputs of every (pre-)training, teacher and student
         return fit(model, train, *a, **k)
 
     def spy_pretext(spec, maps, settings, seed, pair_ids=None, **k):  # type: ignore[no-untyped-def]

@@ -49,6 +49,7 @@ def test_noisy_student_rounds(fuse_weight: float) -> None:
     val = Samples(x[8:12], y[8:12], torch.ones(4))
     weak_x, weak_ids = x[12:], _ids("W", 8)
     report = torch.linspace(0.05, 0.95, 8)
+    weak = Samples(weak_x, torch.zeros(8), torch.ones(8))  # its labels are replaced by pseudo-labels
     confident = Samples(weak_x[:2], torch.tensor([0.0, 1.0]), torch.ones(2))
     seen: list[tuple[int, Samples]] = []
     models: list[nn.Module] = []
@@ -60,7 +61,7 @@ def test_noisy_student_rounds(fuse_weight: float) -> None:
         fit(models[-1], samples, val, LoopSettings(1, 1, 1e-3, 0.0, 4, 0.5), Runtime.create("cpu"), seed=r)
         return models[-1]
 
-    result = noisy_student_rounds(train, human, weak_x, weak_ids, allowed=weak_ids, rounds=2,
+    result = noisy_student_rounds(train, human, weak, weak_ids, allowed=weak_ids, rounds=2,
                                   report_prob=report, fuse_weight=fuse_weight, teacher_weak=confident)
     assert [r for r, _ in seen] == [0, 1, 2]
     assert len(seen[0][1]) == 10  # the teacher: human + the confident weak labels
@@ -75,4 +76,4 @@ def test_noisy_student_rounds(fuse_weight: float) -> None:
             assert bool(((prob > 0) & (prob < 1)).all())
     assert result.model is models[-1] and len(result.pseudo) == 2
     with pytest.raises(LeakageError):
-        noisy_student_rounds(train, human, weak_x, weak_ids, allowed=weak_ids[:-1], rounds=1)
+        noisy_student_rounds(train, human, weak, weak_ids, allowed=weak_ids[:-1], rounds=1)

@@ -53,7 +53,7 @@ def test_subsets_are_patient_wise_nested_and_keep_test_folds(study_file: Path) -
         full, few = study.fold(fold.index, 0.75), scarce.fold(fold.index, 0.75)
         for split in ("val", "test"):
             pd.testing.assert_frame_equal(full.frames[split], few.frames[split])
-            assert torch.equal(getattr(full, split).x, getattr(few, split).x)
+            assert torch.equal(getattr(full, split).inputs(), getattr(few, split).inputs())
         assert set(few.frames["human_train"]["patient_id"]) == keep[fold.index]
         withheld = full.frames["human_train"][~full.frames["human_train"]["patient_id"].isin(keep[fold.index])]
         assert len(withheld) and set(withheld["pair_id"]) <= set(few.frames["weak_train"]["pair_id"])

@@ -101,10 +101,14 @@ class MapBank:
     def __contains__(self, pair_id: object) -> bool:
         return pair_id in self.index
 
-    def stack(self, pair_ids: Sequence[str]) -> torch.Tensor:
-        """Maps of `pair_ids`, in order, as one float16 `(B, C, D, H, W)` tensor (KeyError if unknown)."""
+    def rows(self, pair_ids: Sequence[str]) -> torch.Tensor:
+        """Row indices of `pair_ids` in `data`, in order, on the bank's device (KeyError if unknown)."""
         try:
             idx = [self.index[p] for p in pair_ids]
         except KeyError as exc:
             raise KeyError(f"pair {exc.args[0]!r} is not in the map bank") from None
-        return self.data[torch.tensor(idx, dtype=torch.long, device=self.data.device)]
+        return torch.tensor(idx, dtype=torch.long, device=self.data.device)
+
+    def stack(self, pair_ids: Sequence[str]) -> torch.Tensor:
+        """Maps of `pair_ids`, in order, as one float16 `(B, C, D, H, W)` tensor (a copy; KeyError if unknown)."""
+        return self.data[self.rows(pair_ids)]

@@ -4,6 +4,12 @@ AdamW on the trainable parameters, class-balanced BCE-with-logits (`pos_weight` 
 weighted positives) with per-sample weights, augmentation on the model's device, early stopping on the
 validation AUC, and the best weights kept. Every random source (initial shuffle order, dropout,
 augmentation) comes from generators derived from one seed, so on CPU the same seed gives the same model.
+
+Samples point into one map storage (a study's `MapBank` tensor) by row, so the maps sit in memory once
+however many folds, thresholds and strategies select them; each batch is gathered where the storage
+lives. Labels, weights and the epoch's order move to the model's device once per run and epoch, not
+per batch. With `Runtime.compile`, the forward pass runs through `torch.compile` while the module
+itself (optimiser, `state_dict`, checkpoints, freezing) stays the plain network.
 """
 
 from __future__ import annotations
@@ -29,25 +35,53 @@ EpochCallback = Callable[[int, float], None]
 
 @dataclass(frozen=True)
 class Samples:
-    """Training or evaluation samples: inputs (N,C,D,H,W) float16 on CPU, labels and weights (N,)."""
+    """Training or evaluation samples: rows `rows` of the map storage `x` (all of it, in order, when
+    None), their labels `y` and weights `w` (N,).
+
+    `x` is a `(M, C, D, H, W)` tensor shared, never copied, by every `Samples` made from it (e.g.
+    `MapBank.data`); `batch` gathers the maps of some samples.
+    """
 
     x: torch.Tensor
     y: torch.Tensor
     w: torch.Tensor
+    rows: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
-        if not (len(self.x) == len(self.y) == len(self.w)):
+        n = len(self.x) if self.rows is None else len(self.rows)
+        if not (n == len(self.y) == len(self.w)):
             raise ValueError("inputs, labels and weights differ in length")
 
     def __len__(self) -> int:
         return len(self.y)
 
+    def batch(self, idx: torch.Tensor | slice) -> torch.Tensor:
+        """The maps of samples `idx` (positions in these samples), gathered from the storage."""
+        return self.x[idx] if self.rows is None else self.x[self.rows[idx]]
+
+    def inputs(self) -> torch.Tensor:
+        """Every sample's map, in order (a copy when `rows` select)."""
+        return self.batch(slice(None))
+
+    def _rows(self) -> torch.Tensor:
+        return torch.arange(len(self.x), device=self.x.device) if self.rows is None else self.rows
+
+    def relabelled(self, y: torch.Tensor, w: torch.Tensor) -> Samples:
+        """The same maps with other labels and weights."""
+        return Samples(self.x, y, w, self.rows)
+
+    def to(self, device: torch.device) -> Samples:
+        """These samples with storage, rows, labels and weights on `device` (no copy when already there)."""
+        rows = None if self.rows is None else self.rows.to(device, non_blocking=True)
+        return Samples(self.x.to(device), self.y.to(device), self.w.to(device), rows)
+
     @staticmethod
     def concat(parts: list[Samples]) -> Samples:
-        """Samples of several parts, in order."""
-        return Samples(
-            torch.cat([p.x for p in parts]), torch.cat([p.y for p in parts]), torch.cat([p.w for p in parts])
-        )
+        """Samples of several parts, in order: rows of one shared storage, or a new storage otherwise."""
+        y, w = torch.cat([p.y for p in parts]), torch.cat([p.w for p in parts])
+        if all(p.x is parts[0].x for p in parts):
+            return Samples(parts[0].x, y, w, torch.cat([p._rows() for p in parts]))
+        return Samples(torch.cat([p.inputs() for p in parts]), y, w)
 
 
 @dataclass(frozen=True)
@@ -92,19 +126,33 @@ def pos_weight(y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, runtime: Runtime, batch_size: int = 16) -> np.ndarray:
-    """P(unstable) for every input, in order (model in eval mode)."""
+def predict(
+    model: nn.Module, x: torch.Tensor | Samples, runtime: Runtime, batch_size: int = 16,
+    forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> np.ndarray:
+    """P(unstable) for every input, in order (model in eval mode; `forward` defaults to the model)."""
     model.eval()
+    samples = x if isinstance(x, Samples) else Samples(x, torch.zeros(len(x)), torch.zeros(len(x)))
+    forward = model if forward is None else forward
     out = []
-    for start in range(0, len(x), batch_size):
+    for start in range(0, len(samples), batch_size):
         with runtime.autocast():
-            logits = model(runtime.to_input(x[start : start + batch_size]))
-        out.append(torch.sigmoid(logits.float()).cpu())
-    return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
+            logits = forward(runtime.to_input(samples.batch(slice(start, start + batch_size))))
+        out.append(torch.sigmoid(logits.float()))
+    return torch.cat(out).cpu().numpy() if out else np.zeros(0, dtype=np.float32)
+
+
+def _batches(n: int, batch_size: int) -> list[tuple[int, int]]:
+    """(start, end) of each batch over `n` ordered samples; a last batch of one joins the previous one."""
+    starts = list(range(0, n, batch_size))
+    if len(starts) > 1 and n - starts[-1] == 1:
+        starts.pop()  # a last batch of one sample breaks batch norm
+    return [(a, starts[i + 1] if i + 1 < len(starts) else n) for i, a in enumerate(starts)]
 
 
 def _train_epoch(
     model: nn.Module,
+    forward: Callable[[torch.Tensor], torch.Tensor],
     train: Samples,
     optimizer: torch.optim.Optimizer,
     loss_fn: nn.Module,
@@ -120,19 +168,16 @@ def _train_epoch(
         order = order[: settings.max_batches * settings.batch_size]
     if len(order) == 1:
         order = order.repeat(2)  # batch norm cannot train on a single sample
-    starts = list(range(0, len(order), settings.batch_size))
-    if len(starts) > 1 and len(order) - starts[-1] == 1:
-        starts.pop()  # a last batch of one sample breaks batch norm: it joins the previous batch
-    for i, start in enumerate(starts):
-        idx = order[start : starts[i + 1] if i + 1 < len(starts) else len(order)]
-        x = runtime.to_input(train.x[idx])
+    order = order.to(train.y.device, non_blocking=True)  # one copy per epoch; batches index on the device
+    for start, end in _batches(len(order), settings.batch_size):
+        idx = order[start:end]
+        x = runtime.to_input(train.batch(idx))
         if settings.aug_strength > 0:
             x = augment(x, settings.aug_strength, aug_gen, settings.signed_channels).contiguous(memory_format=runtime.memory_format)
-        y = train.y[idx].to(runtime.device)
-        w = train.w[idx].to(runtime.device)
+        y, w = train.y[idx], train.w[idx]
         optimizer.zero_grad(set_to_none=True)
         with runtime.autocast():
-            logits = model(x)
+            logits = forward(x)
         loss = (loss_fn(logits.float(), y) * w).sum() / w.sum().clamp_min(1e-8)
         scaler.scale(loss).backward()
         scaler.step(optimizer)
@@ -156,6 +201,8 @@ def fit(
     order_gen = torch.Generator().manual_seed(derive_seed(seed, "loop", "order"))
     aug_gen = torch.Generator(device=runtime.device).manual_seed(derive_seed(seed, "loop", "augment"))
     runtime.prepare(model)
+    forward = runtime.forward(model)
+    train = train.to(runtime.device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=settings.lr, weight_decay=settings.weight_decay)
     loss_fn = nn.BCEWithLogitsLoss(reduction="none", pos_weight=pos_weight(train.y, train.w).to(runtime.device))
@@ -165,8 +212,8 @@ def fit(
     result = FitResult(best_score=-math.inf, best_epoch=-1)
     best_state = copy.deepcopy(model.state_dict())
     for epoch in progress(range(settings.epochs), desc=desc, unit="epoch"):
-        _train_epoch(model, train, optimizer, loss_fn, settings, runtime, order_gen, aug_gen, scaler)
-        score = validation_score(y_val, predict(model, val.x, runtime, settings.eval_batch_size))
+        _train_epoch(model, forward, train, optimizer, loss_fn, settings, runtime, order_gen, aug_gen, scaler)
+        score = validation_score(y_val, predict(model, val, runtime, settings.eval_batch_size, forward))
         result.history.append(score)
         if score > result.best_score:
             result.best_score, result.best_epoch = score, epoch

@@ -167,7 +167,7 @@ def pretrained_model(ctx: StrategyContext) -> nn.Module:
     def train() -> dict[str, torch.Tensor]:
         model = copy.deepcopy(start)
         weak = ctx.data.weak_train
-        fit(model, Samples(weak.x, weak.y, torch.ones_like(weak.y)), ctx.data.val, settings, ctx.runtime,
+        fit(model, weak.relabelled(weak.y, torch.ones_like(weak.y)), ctx.data.val, settings, ctx.runtime,
             derive_seed(ctx.seed, "pretrain", ctx.data.fold), desc=f"fold {ctx.data.fold} pre-train")
         return model.state_dict()
 
@@ -196,7 +196,7 @@ def baseline(ctx: StrategyContext) -> Trained:
 def mixed(ctx: StrategyContext) -> Trained:
     """Human and weak labels together from scratch; weak samples weighted by `weak_weight`."""
     weak = ctx.data.weak_train
-    weak = Samples(weak.x, weak.y, torch.full_like(weak.y, ctx.params.weak_weight))
+    weak = weak.relabelled(weak.y, torch.full_like(weak.y, ctx.params.weak_weight))
     return _fit_human(ctx, ctx.new_model("scratch"), Samples.concat([ctx.data.human_train, weak]))
 
 
@@ -251,7 +251,7 @@ def teacher_student(ctx: StrategyContext) -> Trained:
         return model
 
     result = noisy_student_rounds(
-        train, ctx.data.human_train, ctx.data.weak_train.x, list(weak["pair_id"]), allowed, ctx.params.rounds,
+        train, ctx.data.human_train, ctx.data.weak_train, list(weak["pair_id"]), allowed, ctx.params.rounds,
         report_prob=report, fuse_weight=ctx.params.fuse_weight,
     )
     return Trained(result.model, fits[-1])

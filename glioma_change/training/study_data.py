@@ -4,7 +4,8 @@ Folds are made once (on the join with every weak row) so they do not change with
 threshold (nor with `with_human_training`, which withholds human labels of some training patients). Within a fold (`data.fold_frames`), human-labelled rows of training patients train, those of
 validation patients validate and those of test patients test; weak-labelled rows train or pre-train
 only when their patient is a training patient (never a validation or test patient of the fold). Maps
-are loaded once into a `MapBank` on the device where models run.
+are loaded once into a `MapBank` on the device where models run; every fold's `Samples` are rows of
+that one tensor, so caching folds × thresholds costs indices, not copies of the maps.
 """
 
 from __future__ import annotations
@@ -86,9 +87,10 @@ class StudyData:
         return join_maps_labels(d.manifest, d.human_labels, d.weak_labels, threshold, label=d.label)
 
     def samples(self, rows: pd.DataFrame, weight: float = 1.0) -> Samples:
-        """Stacked maps, labels and constant weights of some rows."""
-        y = torch.tensor(rows["label"].to_numpy(), dtype=torch.float32)
-        return Samples(self.bank.stack(list(rows["pair_id"])), y, torch.full_like(y, weight))
+        """The bank rows (no copy of the maps), labels and constant weights of some rows, on the bank's device."""
+        device = self.bank.data.device
+        y = torch.tensor(rows["label"].to_numpy(), dtype=torch.float32, device=device)
+        return Samples(self.bank.data, y, torch.full_like(y, weight), self.bank.rows(list(rows["pair_id"])))
 
     def with_human_training(self, keep: Mapping[int, Collection[str]]) -> StudyData:
         """This study (same folds, maps, validation and test pairs) where fold `k` trains on the human labels

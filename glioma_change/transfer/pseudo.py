@@ -30,27 +30,30 @@ class LeakageError(ValueError):
 @torch.no_grad()
 def pseudo_labels(
     teacher: nn.Module,
-    maps: torch.Tensor | MapBank,
+    maps: torch.Tensor | MapBank | Samples,
     pair_ids: Sequence[str],
     allowed: Collection[str],
     batch_size: int = 16,
 ) -> torch.Tensor:
     """The teacher's P(unstable) for each pair (float32, CPU, in order); `LeakageError` if one is not allowed.
 
-    `maps` is a `MapBank`, or a tensor whose rows are the maps of `pair_ids` in order.
+    `maps` is a `MapBank`, or a tensor or `Samples` whose rows are the maps of `pair_ids` in order.
     """
     allowed = set(allowed)
     outside = [p for p in pair_ids if p not in allowed]
     if outside:
         raise LeakageError(f"{len(outside)} pair(s) outside the training patients, e.g. {outside[0]}")
-    x = maps.stack(list(pair_ids)) if isinstance(maps, MapBank) else maps
-    if len(x) != len(pair_ids):
-        raise ValueError(f"{len(x)} maps for {len(pair_ids)} pair ids")
+    if isinstance(maps, MapBank):
+        maps = Samples(maps.data, torch.zeros(len(pair_ids)), torch.zeros(len(pair_ids)), maps.rows(list(pair_ids)))
+    elif not isinstance(maps, Samples):
+        maps = Samples(maps, torch.zeros(len(maps)), torch.zeros(len(maps)))
+    if len(maps) != len(pair_ids):
+        raise ValueError(f"{len(maps)} maps for {len(pair_ids)} pair ids")
     device = next(teacher.parameters()).device
     was_training = teacher.training
     teacher.eval()
-    out = [torch.sigmoid(teacher(x[i : i + batch_size].to(device).float()).float()).cpu()
-           for i in range(0, len(x), batch_size)]
+    out = [torch.sigmoid(teacher(maps.batch(slice(i, i + batch_size)).to(device).float()).float()).cpu()
+           for i in range(0, len(maps), batch_size)]
     teacher.train(was_training)
     return torch.cat(out) if out else torch.zeros(0)
 
@@ -75,7 +78,7 @@ class NoisyStudentResult:
 def noisy_student_rounds(
     train: TrainFn,
     human: Samples,
-    weak_maps: torch.Tensor,
+    weak: Samples,
     weak_pair_ids: Sequence[str],
     allowed: Collection[str],
     rounds: int,
@@ -87,9 +90,9 @@ def noisy_student_rounds(
     """Run `rounds` teacher→student rounds (see module docstring).
 
     Round 0 trains the teacher on `human` (+ `teacher_weak`, e.g. the confident weak labels). Each later
-    round pseudo-labels `weak_maps` (rows = `weak_pair_ids`, each in `allowed`), fuses them with
-    `report_prob` by `fuse_weight` when given, and trains a student on `human` + the pseudo-labelled
-    maps weighted by `pseudo_weight`; the student teaches the next round.
+    round pseudo-labels the maps of `weak` (rows = `weak_pair_ids`, each in `allowed`; its own labels
+    are not used), fuses them with `report_prob` by `fuse_weight` when given, and trains a student on
+    `human` + the pseudo-labelled maps weighted by `pseudo_weight`; the student teaches the next round.
     """
     if rounds < 0:
         raise ValueError(f"rounds must be ≥ 0, got {rounds}")
@@ -98,10 +101,11 @@ def noisy_student_rounds(
     model = train(Samples.concat([human, teacher_weak]) if teacher_weak is not None else human, 0)
     result = NoisyStudentResult(model)
     for r in range(1, rounds + 1):
-        prob = pseudo_labels(model, weak_maps, weak_pair_ids, allowed)
+        prob = pseudo_labels(model, weak, weak_pair_ids, allowed)
         if report_prob is not None and fuse_weight > 0.0:
             prob = fuse(report_prob, prob, fuse_weight)
-        pseudo = Samples(weak_maps, prob, torch.full_like(prob, pseudo_weight))
+        y = prob.to(weak.y.device)
+        pseudo = weak.relabelled(y, torch.full_like(y, pseudo_weight))
         model = train(Samples.concat([human, pseudo]), r)
         result.pseudo.append(prob)
         result.model = model

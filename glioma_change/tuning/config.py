@@ -137,6 +137,8 @@ class StudyConfig(StrictModel):
     study: StudySection = Field(default_factory=StudySection)
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    compile: Literal["off", "default", "reduce-overhead", "max-autotune"] = "off"
+    """`torch.compile` mode of the training and validation forward pass (`off`: eager); see docs/scale.md."""
     num_threads: int | None = Field(1, ge=1)
     """Torch CPU threads (None: torch's default). 1 is far faster on small, shared cores (no oversubscription)."""
 

@@ -38,7 +38,7 @@ def fold_predictions(run: FoldRun, config: StudyConfig, runtime: Runtime, model_
     for split in ("val", "test"):
         rows = run.data.frames[split]
         samples = getattr(run.data, split)
-        prob = predict(run.trained.model, samples.x, runtime, config.budget.eval_batch_size)
+        prob = predict(run.trained.model, samples, runtime, config.budget.eval_batch_size)
         part = rows[["patient_id", "comparative_date", "exam_date", "pair_id"]].copy()
         part["y_true"] = rows["label"].astype(int).to_numpy()
         part["prob"] = prob

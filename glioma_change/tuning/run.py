@@ -47,7 +47,7 @@ class Session:
         if config.num_threads is not None:
             torch.set_num_threads(config.num_threads)
         seed_everything(config.seed)
-        runtime = Runtime.create(config.device)
+        runtime = Runtime.create(config.device, config.compile)
         dump_config(config, run_dir / "config.yaml")
         write_run_info(run_dir, config.seed, {"device": str(runtime.device), **extra})
         data = StudyData(config, runtime.device)
