@@ -9,33 +9,40 @@ image pipeline. The maps then take the path a study takes: `StudyData` (join, pa
 the one training loop `training.loop.fit`, with `data.augment` on the device).
 
 Measured per device (CPU always; CUDA when available: maps preloaded to GPU memory once, augmentation on
-the GPU, bf16 autocast and `channels_last_3d` from `Runtime`, eagerly and under `torch.compile`), per
-network (vgg, resnext) and per strategy family (`baseline`: human labels; `mixed`: human + weak;
-`finetune`: pre-training on weak labels, then fine-tuning), with `--batches` batches per epoch:
+the GPU, bf16 autocast and `channels_last_3d` from `Runtime`), per compile mode (`--compile`; default
+`off default` on CPU, `off default reduce-overhead` on CUDA: the study key `compile`, i.e. `Runtime`'s
+compiled forward handle), per network (vgg, resnext) and per strategy family (`baseline`: human labels;
+`mixed`: human + weak; `finetune`: pre-training on weak labels, then fine-tuning), with `--batches`
+batches per epoch:
 - a cold and a warm run of `--epochs-measure` epochs on fold 0, validating on one batch of the fold's
   validation pairs: seconds per epoch = median interval between epoch ends of the warm run (an epoch
   callback), training samples/s = samples per epoch over that interval less the time `predict` takes
-  on that batch; first-run overhead (compilation under `torch.compile`, allocator/cuDNN warm-up
-  otherwise) = cold − warm; per-run overhead (model building, first steps) = warm − epochs × interval;
+  on that batch; first-run overhead (compilation under `torch.compile`, dynamo's caches reset once per
+  network as in a fresh worker; allocator/cuDNN warm-up otherwise) = cold − warm; per-run overhead
+  (model building, first steps) = warm − epochs × interval;
 - validation throughput: `training.loop.predict` on the whole fold-0 validation set;
 - peak GPU memory (`torch.cuda.max_memory_allocated`) and GPU utilisation (`torch.cuda.utilization`,
   sampled every 0.2 s; needs pynvml, else "n/a").
 The ratio column divides by a one-convolution baseline network trained by the same loop in the same run.
 
-On CUDA, `--share 1 2 4` also starts that many worker processes at once, each loading its own
-`MapBank` on the GPU and training the VGG (`mixed`, whole epochs, about `--share-seconds`), as several
-`tune` workers on one GPU would: aggregate samples/s shows how many small-model trials one GPU holds.
-`--pruning-trials N` runs a small real Optuna study (`tuning.study.open_study`
-with its median pruner, `tuning.objective.Objective`) and records the fraction of epoch steps trials
-actually ran (early stopping and pruning); otherwise `--prune-factor` is an assumption.
+`--share 1 2 4` runs the real `tune --workers N` (`tuning.run.tune`: N − 1 helper processes, each with
+its own `MapBank` on the device) on the built set with one fixed VGG `mixed` configuration, no pruning
+and no early stopping, `--share-trials` trials per worker: trials per hour while every worker runs
+(from the trials' own start and end times, so start-up and the refit are left out) show how many
+small-model trials one device holds. `--pruning-trials N` runs a small real Optuna study
+(`tuning.study.open_study` with its median pruner, `tuning.objective.Objective`) and records the
+fraction of epoch steps trials actually ran (early stopping and pruning); otherwise `--prune-factor` is
+an assumption.
 
 The projection: both networks × every strategy × `--folds` folds × `--trials` trials per network and
 strategy × `--epochs` epochs × the pruning factor, epochs sized for the paper-sized set's fold-0
 composition (computed from the real join and folds of the full design even when `--maps` is smaller),
-plus pre-training (cached per fold, spec and threshold, so counted once per distinct key), against the
-paper's 9–16 GPU-days per fold. Networks are measured at width 1.0 (the search space's largest VGG;
-larger than its ResNeXt widths); `feature_extract` is projected at `finetune`'s rates (an upper bound:
-its frozen features need no weight gradients). Writes `benchmarks/results/study_scale.json` and `.md`.
+plus pre-training (cached per fold, spec and threshold, so counted once per distinct key), plus every
+first-run overhead once per worker (compilation), against the paper's 9–16 GPU-days per fold; and the
+same with the VGG part divided by the best measured sharing speed-up of that device. Networks are
+measured at width 1.0 (the search space's largest VGG; larger than its ResNeXt widths);
+`feature_extract` is projected at `finetune`'s rates (an upper bound: its frozen features need no
+weight gradients). Writes `benchmarks/results/study_scale.json` and `.md`.
 
     .venv/bin/python benchmarks/study_scale.py [--maps 1700 --patients 180 --shape 32 32 32] [--smoke]
 """
@@ -50,7 +57,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -75,7 +81,7 @@ from glioma_change.progress import set_enabled
 from glioma_change.seeding import derive_seed
 from glioma_change.training.loop import LoopSettings, Samples, fit, predict
 from glioma_change.training.params import TrainParams
-from glioma_change.training.runtime import Runtime
+from glioma_change.training.runtime import COMPILE_MODES, Runtime
 from glioma_change.training.strategies import StrategyContext, train_fold
 from glioma_change.training.study_data import StudyData, split_fold
 from glioma_change.tuning.config import BudgetSection, DataSection, SearchSpace, StudyConfig, load_study_config
@@ -84,6 +90,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 STRATEGIES = ("baseline", "mixed", "finetune")
 PAPER_GPU_DAYS_PER_FOLD = (9.0, 16.0)
 GOAL_GPU_HOURS = 4.0
+DEFAULT_MODES = {"cpu": ["off", "default"], "cuda": ["off", "default", "reduce-overhead"]}
 PROJECTED_WITH = {"baseline": "baseline", "mixed": "mixed", "finetune": "finetune", "feature_extract": "finetune"}
 
 
@@ -194,13 +201,6 @@ class Baseline(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(torch.relu(self.conv(x)).mean(dim=(2, 3, 4))).squeeze(1)
-
-
-class CompiledContext(StrategyContext):
-    """A strategy context whose fresh networks are wrapped in `torch.compile`."""
-
-    def new_model(self, purpose: str) -> nn.Module:
-        return torch.compile(super().new_model(purpose))
 
 
 class UtilSampler:
@@ -318,17 +318,17 @@ def measure(runtime: Runtime, plan: Plan, run: Run, val: Samples, probe: Samples
 
 
 def measure_strategy(data: StudyData, config: StudyConfig, runtime: Runtime, plan: Plan, network: str,
-                     strategy: str, compiled: bool, threshold: float) -> dict[str, Any]:
-    """One network and strategy on fold 0 through `train_fold` (the registered strategy and loop)."""
+                     strategy: str, threshold: float) -> dict[str, Any]:
+    """One network and strategy on fold 0 through `train_fold` (the registered strategy and loop; compiled
+    when `runtime.compile_mode` says so)."""
     params = TrainParams(network=network, strategy=strategy, width=1.0, batch_size=plan.batch_size,
                          aug_strength=0.5, weak_threshold=threshold, lr=1e-3)
     full = data.fold(0, threshold)
     fold = dataclasses.replace(full, val=probe(full.val, plan.batch_size))
     spec = ModelSpec(network=network, in_channels=len(config.data.channels))
-    context = CompiledContext if compiled else StrategyContext
 
     def run(epochs: int, clock: EpochClock | None) -> nn.Module:
-        ctx = context(fold, params, spec, budget_for(plan, epochs), runtime, config.seed, callback=clock)
+        ctx = StrategyContext(fold, params, spec, budget_for(plan, epochs), runtime, config.seed, callback=clock)
         return train_fold(ctx).model
 
     cap = plan.batches * plan.batch_size
@@ -354,8 +354,12 @@ def measure_baseline(data: StudyData, config: StudyConfig, runtime: Runtime, pla
     return measure(runtime, plan, run, fold.val, val, min(len(train), plan.batches * plan.batch_size), 1)
 
 
-def measure_device(study_file: Path, device: str, plan: Plan, threshold: float) -> dict[str, Any]:
-    """Map loading, then the baseline and every network × strategy (× compiled on CUDA) on one device."""
+def measure_device(study_file: Path, device: str, plan: Plan, threshold: float, modes: list[str]) -> dict[str, Any]:
+    """Map loading, then the baseline and every network × strategy under each compile mode on one device.
+
+    Under a compile mode, dynamo's caches are reset once per network, as a fresh worker starts: the
+    first strategy's first-run overhead holds the compilation, later strategies reuse its graphs.
+    """
     config = load_study_config(study_file, [f"device={device}"])
     runtime = Runtime.create(config.device)
     _sync(runtime)
@@ -364,19 +368,20 @@ def measure_device(study_file: Path, device: str, plan: Plan, threshold: float) 
     _sync(runtime)
     load_s = time.perf_counter() - start
     base = measure_baseline(data, config, runtime, plan, threshold)
-    rows = [{"network": "baseline (1 conv)", "strategy": "mixed", "compiled": False, **base, "ratio": 1.0}]
-    for compiled in (False, True) if runtime.device.type == "cuda" else (False,):
+    rows = [{"network": "baseline (1 conv)", "strategy": "mixed", "compile": "off", **base, "ratio": 1.0}]
+    for mode in modes:
+        mode_runtime = dataclasses.replace(runtime, compile_mode=mode)
         for network in ("vgg", "resnext"):
+            if mode != "off":
+                torch._dynamo.reset()
+                torch._dynamo.utils.counters.clear()
+                torch._dynamo.config.recompile_limit = 64
             for strategy in STRATEGIES:
-                if compiled:  # each combination compiles from scratch; new model instances may recompile
-                    torch._dynamo.reset()
-                    torch._dynamo.utils.counters.clear()
-                    torch._dynamo.config.recompile_limit = 64
-                print(f"[{device}] {network} {strategy}{' compiled' if compiled else ''}", file=sys.stderr, flush=True)
-                m = measure_strategy(data, config, runtime, plan, network, strategy, compiled, threshold)
-                m["compiled_graphs"] = torch._dynamo.utils.counters["stats"]["unique_graphs"] if compiled else None
+                print(f"[{device}] {network} {strategy} compile={mode}", file=sys.stderr, flush=True)
+                m = measure_strategy(data, config, mode_runtime, plan, network, strategy, threshold)
+                m["compiled_graphs"] = torch._dynamo.utils.counters["stats"]["unique_graphs"] if mode != "off" else None
                 m["ratio"] = m["train_samples_per_s"] / base["train_samples_per_s"]
-                rows.append({"network": network, "strategy": strategy, "compiled": compiled, **m})
+                rows.append({"network": network, "strategy": strategy, "compile": mode, **m})
     return {
         "device": device,
         "name": torch.cuda.get_device_name(runtime.device) if runtime.device.type == "cuda" else platform.processor()
@@ -393,58 +398,69 @@ def measure_device(study_file: Path, device: str, plan: Plan, threshold: float) 
 
 # ---------------------------------------------------------------- several trials on one GPU
 
-def share_worker(study_file: Path, device: str, plan: Plan, threshold: float, seconds: float, ready: Path,
-                 go: Path) -> None:
-    """One sharing worker: its own bank; VGG `mixed` over whole epochs for about `seconds`; prints JSON."""
-    config = load_study_config(study_file, [f"device={device}"])
-    runtime = Runtime.create(config.device)
-    data = StudyData(config, runtime.device)
-    params = TrainParams(network="vgg", strategy="mixed", batch_size=plan.batch_size, weak_threshold=threshold)
-    spec = ModelSpec(network="vgg", in_channels=len(config.data.channels))
-    fold = data.fold(0, threshold)
+def train_sizes(config: StudyConfig, threshold: float) -> list[int]:
+    """Training samples (human + weak) of `mixed` in each fold of a study (the real join and folds)."""
+    d = config.data
+    rows = join_maps_labels(d.manifest, d.human_labels, d.weak_labels, 0.5, label=d.label)
+    folds = make_folds(rows, config.folds.n_folds, config.seed, config.folds.val_fraction)
+    joined = join_maps_labels(d.manifest, d.human_labels, d.weak_labels, threshold, label=d.label)
+    return [sum(len(split_fold(joined, f)[k]) for k in ("human_train", "weak_train")) for f in folds]
 
-    def run(epochs: int) -> None:
-        budget = BudgetSection(epochs=epochs, patience=epochs + 1, eval_batch_size=max(16, plan.batch_size))
-        train_fold(StrategyContext(fold, params, spec, budget, runtime, config.seed))
 
-    run(1)
-    epochs = max(2, round(seconds / _clock(runtime, lambda: run(1))))
-    ready.touch()
-    while not go.exists():
-        time.sleep(0.05)
-    _sync(runtime)
-    start = time.time()
-    run(epochs)
-    _sync(runtime)
-    end = time.time()
-    print(json.dumps({"samples": epochs * (len(fold.human_train) + len(fold.weak_train)), "start": start, "end": end}))
+def steady_trial_rate(trials: list[Any], workers: int) -> tuple[float, float]:
+    """(trials per second, window seconds) while every worker had started and none had finished.
+
+    The window runs from the last worker's first trial start to the first worker's last trial end; each
+    trial counts by the fraction of its duration inside the window (work assumed even over a trial).
+    With one worker it is simply trials over the first start to the last end.
+    """
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for t in trials:
+        spans.setdefault(t.user_attrs["worker"], []).append((t.datetime_start.timestamp(),
+                                                            t.datetime_complete.timestamp()))
+    if len(spans) < workers:
+        raise RuntimeError(f"only {len(spans)} of {workers} workers ran trials: the others started after the "
+                           "study was done; give each more or longer trials (--share-trials, --share-epochs)")
+    t0 = max(min(a for a, _ in v) for v in spans.values())
+    t1 = min(max(b for _, b in v) for v in spans.values())
+    if t1 <= t0:
+        raise RuntimeError("workers never ran together: give each more trials (--share-trials)")
+    done = sum(max(0.0, min(b, t1) - max(a, t0)) / (b - a) for v in spans.values() for a, b in v)
+    return done / (t1 - t0), t1 - t0
 
 
 def measure_sharing(study_file: Path, device: str, plan: Plan, threshold: float, counts: list[int],
-                    seconds: float, threads: int | None) -> list[dict]:
-    """Aggregate samples/s of N concurrent worker processes (VGG, `mixed`) for each N in `counts`."""
+                    trials_per_worker: int, epochs: int, root: Path) -> list[dict[str, Any]]:
+    """`tune --workers N` (`tuning.run.tune`) on the built set for each N in `counts` (see module docstring)."""
+    import optuna
+
+    from glioma_change.tuning.run import tune
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    overrides = [
+        f"device={device}", "search.networks=[vgg]", "search.strategies=[mixed]", "search.width.vgg=[1.0]",
+        "search.dropout=[0.0]", f"search.batch_size=[{plan.batch_size}]", f"search.weak_threshold=[{threshold}]",
+        "search.aug_strength=[0.5, 0.5]", f"budget.epochs={epochs}", f"budget.patience={epochs + 1}",
+        f"budget.max_batches_per_epoch={plan.batches}", "study.pruner_startup_trials=100000",
+    ]
+    config = load_study_config(study_file, overrides)
+    cap = plan.batches * plan.batch_size
+    samples_per_trial = sum(min(n, cap) for n in train_sizes(config, threshold)) * epochs
     rows = []
     for n in counts:
-        with tempfile.TemporaryDirectory() as tmp:
-            go = Path(tmp) / "go"
-            ready = [Path(tmp) / f"ready-{i}" for i in range(n)]
-            cmd = [sys.executable, __file__, "--share-worker", str(study_file), "--device", device,
-                   "--batch-size", str(plan.batch_size), "--threshold", str(threshold), "--go", str(go),
-                   "--share-seconds", str(seconds), *(["--threads", str(threads)] if threads else [])]
-            procs = [subprocess.Popen([*cmd, "--ready", str(r)], stdout=subprocess.PIPE, text=True) for r in ready]
-            while not all(r.exists() for r in ready):
-                if any(p.poll() not in (None, 0) for p in procs):
-                    for q in procs:
-                        q.kill()
-                    raise RuntimeError("a sharing worker failed before it was ready")
-                time.sleep(0.1)
-            go.touch()
-            outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
-        wall = max(o["end"] for o in outs) - min(o["start"] for o in outs)
-        total = sum(o["samples"] for o in outs)
-        rows.append({"workers": n, "aggregate_samples_per_s": total / wall,
-                     "per_worker_samples_per_s": [o["samples"] / (o["end"] - o["start"]) for o in outs]})
-        print(f"[share] {n} workers: {total / wall:.1f} samples/s", file=sys.stderr, flush=True)
+        run = root / f"share-{n}"
+        start = time.perf_counter()
+        tune(config, run, n_trials=n * trials_per_worker, workers=n)
+        wall = time.perf_counter() - start
+        study = optuna.load_study(study_name=config.study.name, storage=f"sqlite:///{run / 'study.db'}")
+        trials = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        rate, window = steady_trial_rate(trials, n)
+        rows.append({"workers": n, "trials": len(trials), "distinct_workers": len({t.user_attrs["worker"] for t in trials}),
+                     "trials_per_hour": rate * 3600.0, "window_s": window, "command_wall_s": wall,
+                     "train_samples_per_s": rate * samples_per_trial})
+        print(f"[share] {n} workers: {rate * 3600:.0f} trials/h", file=sys.stderr, flush=True)
+    for row in rows:
+        row["speedup_vs_1"] = row["trials_per_hour"] / rows[0]["trials_per_hour"] if counts[0] == 1 else None
     return rows
 
 
@@ -477,20 +493,24 @@ def observe_pruning(study_file: Path, n_trials: int, epochs: int, root: Path) ->
 # ---------------------------------------------------------------- projection
 
 def project(device: dict[str, Any], sizes: dict[str, int], args: argparse.Namespace, factor: float,
-            compiled: bool) -> dict[str, Any]:
-    """Hours of the full study on one device from its measured rates (see module docstring)."""
-    rates = {(r["network"], r["strategy"]): r for r in device["rows"] if r["compiled"] == compiled}
+            mode: str, share_speedup: float | None) -> dict[str, Any]:
+    """Hours of the full study on one device from its rates under compile `mode` (see module docstring).
+
+    `share_speedup`: the measured gain of several VGG workers on this device over one, applied to the
+    VGG part of the study (the ResNeXt part is left unshared).
+    """
+    measured = [r for r in device["rows"] if r["compile"] == mode and r["network"] in ("vgg", "resnext")]
+    rates = {(r["network"], r["strategy"]): r for r in measured}
     space = SearchSpace()
     cap = args.max_batches * args.batch_size if args.max_batches else None
     pretrain_users = [s for s in space.strategies if PROJECTED_WITH[s] == "finetune"]
     combos = []
-    first_run_overhead = train_total = val_total = 0.0
+    train_total = val_total = 0.0
     for network in ("vgg", "resnext"):
         distinct_pretrain = len(space.width[network]) * len(space.dropout) * len(space.weak_threshold)
         pretrain_runs = min(args.trials * len(pretrain_users), distinct_pretrain)
         for strategy in space.strategies:
             r = rates[(network, PROJECTED_WITH[strategy])]
-            first_run_overhead = max(first_run_overhead, r["first_run_overhead_s"])
             train_n = sizes["human_train"] + (sizes["weak_train"] if strategy == "mixed" else 0)
             train_n = min(train_n, cap) if cap else train_n
             epochs = args.trials * args.folds * args.epochs * factor  # epochs of this combination, all trials
@@ -505,9 +525,13 @@ def project(device: dict[str, Any], sizes: dict[str, int], args: argparse.Namesp
             train_total, val_total = train_total + train, val_total + val
             combos.append({"network": network, "strategy": strategy, "epochs": epochs, "pretrain_epochs": pre_epochs,
                            "train_samples": train, "val_samples": val, "hours": seconds / 3600.0})
-    total = sum(c["hours"] for c in combos) + first_run_overhead / 3600.0
+    worker_overhead_s = sum(r["first_run_overhead_s"] for r in measured)  # compilation: once per worker
+    total = sum(c["hours"] for c in combos) + worker_overhead_s / 3600.0
+    vgg = sum(c["hours"] for c in combos if c["network"] == "vgg")
     paper = [d * 24.0 * args.folds for d in PAPER_GPU_DAYS_PER_FOLD]
-    return {"device": device["device"], "compiled": compiled, "hours": total, "hours_per_fold": total / args.folds,
+    return {"device": device["device"], "compile": mode, "hours": total, "hours_per_fold": total / args.folds,
+            "worker_overhead_s": worker_overhead_s, "vgg_sharing_speedup": share_speedup,
+            "hours_with_vgg_sharing": None if share_speedup is None else total - vgg + vgg / share_speedup,
             "paper_hours": paper, "speedup_vs_paper": [p / total for p in paper],
             "train_samples_total": train_total, "val_samples_total": val_total,
             "goal_hours": GOAL_GPU_HOURS, "speedup_needed_for_goal": total / GOAL_GPU_HOURS,
@@ -526,7 +550,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"{s['batches']} batches of {s['batch_size']} per epoch and phase, epochs {s['epochs_measured']}. "
         "ratio = training samples/s over the one-convolution baseline of the same device and run.",
         "",
-        "| device | network | strategy | compiled | train samples/s | ratio | epoch s | first-run overhead s "
+        "| device | network | strategy | compile | train samples/s | ratio | epoch s | first-run overhead s "
         "| eval samples/s | peak GPU MiB | GPU util % |",
         "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -536,12 +560,17 @@ def markdown(result: dict[str, Any]) -> str:
             util = "n/a" if r["gpu_util_pct"] is None else f"{r['gpu_util_pct']:.0f}"
             lines.append(
                 f"| {dev['device']} ({dev['threads']} thr) | {r['network']} | {r['strategy']} | "
-                f"{'yes' if r['compiled'] else 'no'} | {r['train_samples_per_s']:.1f} | {r['ratio']:.3f} | "
+                f"{r['compile']} | {r['train_samples_per_s']:.1f} | {r['ratio']:.3f} | "
                 f"{r['epoch_s']:.2f} | {r['first_run_overhead_s']:.1f} | {r['eval_samples_per_s']:.1f} | {mem} "
                 f"| {util} |")
     if result["sharing"]:
-        lines += ["", "| VGG workers on one GPU | aggregate samples/s |", "|---:|---:|"]
-        lines += [f"| {r['workers']} | {r['aggregate_samples_per_s']:.1f} |" for r in result["sharing"]]
+        lines += ["", f"`tune --workers N` on one {result['sharing_device']} device ({result['sharing_note']}):", "",
+                  "| workers | trials | processes that ran trials | trials/h | training samples/s | speed-up over 1 "
+                  "| steady window s | command wall s |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [f"| {r['workers']} | {r['trials']} | {r['distinct_workers']} | {r['trials_per_hour']:.0f} | "
+                  f"{r['train_samples_per_s']:.1f} | "
+                  f"{'n/a' if r['speedup_vs_1'] is None else format(r['speedup_vs_1'], '.2f')} | {r['window_s']:.1f} "
+                  f"| {r['command_wall_s']:.1f} |" for r in result["sharing"]]
     else:
         lines += ["", f"Sharing one GPU between trials: {result['sharing_note']}"]
     pr = result["pruning"]
@@ -553,13 +582,15 @@ def markdown(result: dict[str, Any]) -> str:
         f"{p['epochs']} epochs × pruning factor, cached pre-training of {p['pretrain_epochs']} epochs; fold 0 of "
         f"the paper-sized set: {p['fold_sizes']}):",
         "",
-        "| device | compiled | hours | hours per fold | paper (9–16 GPU-days per fold), hours | times faster "
-        f"| speed-up needed for {GOAL_GPU_HOURS:.0f} h | training samples/s needed |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| device | compile | hours | hours per fold | with VGG workers sharing | paper (9–16 GPU-days per fold), "
+        f"hours | times faster | speed-up needed for {GOAL_GPU_HOURS:.0f} h | training samples/s needed |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for pj in result["projections"]:
-        lines.append(f"| {pj['device']} | {'yes' if pj['compiled'] else 'no'} | {pj['hours']:.1f} | "
-                     f"{pj['hours_per_fold']:.1f} | {pj['paper_hours'][0]:.0f}–{pj['paper_hours'][1]:.0f} | "
+        shared = "n/a" if pj["hours_with_vgg_sharing"] is None else (
+            f"{pj['hours_with_vgg_sharing']:.1f} (×{pj['vgg_sharing_speedup']:.2f} on VGG)")
+        lines.append(f"| {pj['device']} | {pj['compile']} | {pj['hours']:.1f} | "
+                     f"{pj['hours_per_fold']:.1f} | {shared} | {pj['paper_hours'][0]:.0f}–{pj['paper_hours'][1]:.0f} | "
                      f"{pj['speedup_vs_paper'][0]:.1f}–{pj['speedup_vs_paper'][1]:.1f} | "
                      f"{pj['speedup_needed_for_goal']:.1f} | {pj['train_samples_per_s_needed_for_goal']:.0f} |")
     return "\n".join(lines) + "\n"
@@ -581,9 +612,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batches", type=int, default=4, help="batches per epoch and phase while measuring")
     parser.add_argument("--epochs-measure", type=int, default=4, help="epochs per measured run (at least 3)")
     parser.add_argument("--threshold", type=float, default=0.75, help="weak-label threshold")
-    parser.add_argument("--share", type=int, nargs="*", default=[1, 2, 4], help="worker counts sharing a GPU")
+    parser.add_argument("--compile", nargs="+", default=None, choices=COMPILE_MODES,
+                        help="compile modes to measure (default: off default on CPU; off default reduce-overhead on CUDA)")
+    parser.add_argument("--share", type=int, nargs="*", default=None,
+                        help="`tune --workers N` counts sharing one device, the first 1 (default 1 2 4; none with --smoke)")
     parser.add_argument("--share-device", default="cuda", help="device of the sharing measurement (cuda; cpu to try)")
-    parser.add_argument("--share-seconds", type=float, default=30.0, help="timed training per sharing worker")
+    parser.add_argument("--share-trials", type=int, default=6, help="trials per worker in the sharing measurement")
+    parser.add_argument("--share-epochs", type=int, default=6, help="epochs per fold of a sharing trial")
     parser.add_argument("--pruning-trials", type=int, default=0,
                         help="real Optuna trials to observe pruning (0: assume --prune-factor)")
     parser.add_argument("--pruning-epochs", type=int, default=6, help="epochs per fold in the pruning run")
@@ -598,14 +633,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--project-from", type=Path,
                         help="re-project from the measurements of an earlier study_scale.json (no measuring)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for study_scale.json and .md")
-    parser.add_argument("--share-worker", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--ready", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--go", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.share is None and not args.smoke:
+        args.share = [1, 2, 4]
     if args.smoke:
         args.maps, args.patients, args.shape = 30, 12, [8, 8, 8]
-        args.batches, args.batch_size, args.epochs_measure, args.share = 1, 4, 3, []
+        args.batches, args.batch_size, args.epochs_measure = 1, 4, 3
+        args.share = [] if args.share is None else args.share
         args.threads = args.threads or 1
+        args.compile = args.compile or ["off"]
     return args
 
 
@@ -621,12 +657,14 @@ def measure_all(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
         start = time.perf_counter()
         study_file = write_study(Path(tmp), design, budget, search)
         build_s = time.perf_counter() - start
-        measured = [measure_device(study_file, d, plan, args.threshold) for d in devices]
+        measured = [measure_device(study_file, d, plan, args.threshold, args.compile or DEFAULT_MODES[d])
+                    for d in devices]
         sharing, note = [], "not measured (no CUDA device here)"
         if args.share and (args.share_device != "cuda" or torch.cuda.is_available()):
             sharing = measure_sharing(study_file, args.share_device, plan, args.threshold, args.share,
-                                      args.share_seconds, args.threads)
-            note = f"{args.share_device}, VGG mixed"
+                                      args.share_trials, args.share_epochs, Path(tmp))
+            note = (f"VGG width 1.0 `mixed`, {args.share_trials} trials per worker of {args.share_epochs} epochs × "
+                    f"{plan.batches} batches of {plan.batch_size} per fold, no pruning, 1 CPU thread per worker")
         elif not args.share:
             note = "not measured (--share empty)"
         if args.pruning_trials:
@@ -643,7 +681,8 @@ def measure_all(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
                      "maps_made_by": "noise σ 0.3 + signed Gaussian blob (unstable), NIfTI 1.5 mm, no image pipeline"},
         "torch": torch.__version__, "cpu_cores": os.cpu_count(), "load_average": list(os.getloadavg()),
         "cuda_available": torch.cuda.is_available(),
-        "devices": measured, "sharing": sharing, "sharing_note": note, "pruning": pruning,
+        "devices": measured, "sharing": sharing, "sharing_note": note, "sharing_device": args.share_device,
+        "pruning": pruning,
         "gpu_figures_owed": not any(d["device"] == "cuda" for d in measured),
     }
 
@@ -654,8 +693,13 @@ def with_projection(result: dict[str, Any], args: argparse.Namespace) -> dict[st
     full = Design(args.full_maps, args.full_patients, tuple(s["shape"]),
                   max(10, round(args.human_fraction * args.full_patients)))
     sizes = fold_sizes(full, s["threshold"])
-    projections = [project(dev, sizes, args, result["pruning"]["factor"], compiled) for dev in result["devices"]
-                   for compiled in ((False, True) if dev["device"] == "cuda" else (False,))]
+    gains = [r["speedup_vs_1"] for r in result["sharing"] if r["speedup_vs_1"] is not None]
+    share = max([1.0, *gains]) if gains else None
+    projections = [
+        project(dev, sizes, args, result["pruning"]["factor"], mode,
+                share if dev["device"] == result.get("sharing_device") else None)
+        for dev in result["devices"] for mode in dict.fromkeys(r["compile"] for r in dev["rows"])
+    ]
     settings = {**s, "full_maps": args.full_maps, "full_patients": args.full_patients}
     return {**result, "settings": settings,
             "projection_settings": {"folds": args.folds, "trials": args.trials, "epochs": args.epochs,
@@ -670,9 +714,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     plan = Plan(args.epochs_measure, args.batches, args.batch_size)
-    if args.share_worker is not None:
-        share_worker(args.share_worker, args.device[0], plan, args.threshold, args.share_seconds, args.ready, args.go)
-        return
     if plan.epochs < 3:
         raise SystemExit("--epochs-measure must be at least 3 (two intervals between epoch ends)")
     if args.project_from is not None:

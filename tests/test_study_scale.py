@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import json
 import subprocess
@@ -28,8 +29,9 @@ def _module():
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     out = tmp_path_factory.mktemp("scale")
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--out", str(out)], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
+    sharing = ["--share", "1", "2", "--share-device", "cpu", "--share-trials", "4", "--share-epochs", "12"]
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--smoke", *sharing, "--out", str(out)], capture_output=True,
+                          text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads((out / "study_scale.json").read_text()), (out / "study_scale.md").read_text()
 
@@ -48,6 +50,41 @@ def test_smoke_measures_every_network_and_strategy(smoke: tuple[dict, str]) -> N
     assert result["gpu_figures_owed"] is not torch.cuda.is_available()
 
 
+def test_smoke_shares_one_device_between_tune_workers(smoke: tuple[dict, str]) -> None:
+    result, table = smoke
+    rows = result["sharing"]
+    assert [r["workers"] for r in rows] == [1, 2]
+    for row in rows:
+        assert row["trials"] == 4 * row["workers"]
+        assert row["distinct_workers"] == row["workers"]  # every process of `tune --workers N` ran trials
+        assert row["trials_per_hour"] > 0 and row["window_s"] > 0 and row["train_samples_per_s"] > 0
+    assert rows[0]["speedup_vs_1"] == 1.0 and rows[1]["speedup_vs_1"] > 0
+    cpu = next(p for p in result["projections"] if p["device"] == "cpu")
+    assert cpu["vgg_sharing_speedup"] == max(1.0, rows[1]["speedup_vs_1"])
+    vgg = sum(c["hours"] for c in cpu["combinations"] if c["network"] == "vgg")
+    assert cpu["hours_with_vgg_sharing"] == pytest.approx(cpu["hours"] - vgg + vgg / cpu["vgg_sharing_speedup"])
+    assert "`tune --workers N` on one cpu device" in table
+
+
+class _Trial:
+    def __init__(self, worker: str, start: float, end: float) -> None:
+        self.user_attrs = {"worker": worker}
+        self.datetime_start, self.datetime_complete = (dt.datetime.fromtimestamp(t, dt.timezone.utc) for t in (start, end))
+
+
+def test_steady_trial_rate_counts_only_the_time_all_workers_ran() -> None:
+    scale = _module()
+    # worker a runs alone from 0 to 10 s, then with b; b's last trial ends at 30 s, a's at 40 s
+    trials = [_Trial("a", 0, 10), _Trial("a", 10, 20), _Trial("a", 20, 40), _Trial("b", 10, 20), _Trial("b", 20, 30)]
+    rate, window = scale.steady_trial_rate(trials, workers=2)
+    assert window == pytest.approx(20.0)  # from b's first start (10 s) to b's last end (30 s)
+    assert rate == pytest.approx((1 + 0.5 + 1 + 1) / 20.0)  # a's last trial: half of it inside the window
+    alone = [_Trial("a", 0, 10), _Trial("a", 10, 30)]
+    assert scale.steady_trial_rate(alone, workers=1) == pytest.approx((2 / 30.0, 30.0))
+    with pytest.raises(RuntimeError, match="1 of 2 workers"):
+        scale.steady_trial_rate(alone, workers=2)
+
+
 def test_smoke_projects_the_full_study(smoke: tuple[dict, str]) -> None:
     result, table = smoke
     assert 0 < result["pruning"]["factor"] <= 1
@@ -58,7 +95,7 @@ def test_smoke_projects_the_full_study(smoke: tuple[dict, str]) -> None:
     assert strategies == {"baseline", "mixed", "finetune", "feature_extract"}
     assert cpu["hours"] > 0 and cpu["hours_per_fold"] == pytest.approx(cpu["hours"] / 5)
     assert cpu["hours"] == pytest.approx(sum(c["hours"] for c in cpu["combinations"]), rel=0.05)
-    assert "| cpu (1 thr) | vgg | mixed | no |" in table and "Projected full study" in table
+    assert "| cpu (1 thr) | vgg | mixed | off |" in table and "Projected full study" in table
 
 
 def test_paper_sized_design_has_the_requested_maps_patients_and_folds() -> None:

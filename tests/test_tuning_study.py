@@ -176,3 +176,20 @@ def test_trials_failing_in_a_row_stop_the_worker_with_the_cause(tmp_path: Path, 
     with pytest.raises(GliomaChangeError, match="3 trials in a row failed.*out of memory"):
         tune(config, tmp_path / "run", n_trials=5)
     assert _states(tmp_path / "run").count(TrialState.FAIL) == 3
+
+
+def test_one_command_with_two_workers_finishes_n_trials_in_two_processes_and_refits_once(tmp_path: Path) -> None:
+    study = make_fake_study(tmp_path, n_patients=8, n_human=6, budget={"epochs": 60, "patience": 60, "pretrain_epochs": 1},
+                            study={"pruner_startup_trials": 100})  # trials of seconds: the helper starts in time
+    run = tmp_path / "run"
+    result = cli("tune", str(study), "--out", str(run), "--n-trials", "8", "--workers", "2", timeout=600)
+    assert result.returncode == 0, result.stderr
+    trials = _study(run).get_trials(deepcopy=False)
+    finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+    assert len(finished) == 8 and len({t.number for t in trials}) == len(trials)
+    assert not [t for t in trials if t.state == TrialState.RUNNING]
+    workers = {t.user_attrs["worker"] for t in finished}
+    assert len(workers) == 2  # the command's own process and its helper both ran trials
+    assert json.loads((run / "run_info.json").read_text())["workers"] == 2
+    predictions = pd.read_csv(run / "predictions.csv")
+    assert set(predictions["split"]) >= {"val", "test"}

@@ -34,6 +34,11 @@ def register(app: typer.Typer) -> None:
         ),
         timeout: float | None = typer.Option(None, "--timeout", min=1, help="Stop starting new trials after this many seconds."),
         out: Path = typer.Option(Path("run"), "--out", "-o", help="Run directory for the study, models and predictions."),
+        workers: int = typer.Option(
+            1, "--workers", min=1,
+            help="Trial workers this command runs on this machine's device (helper processes, each with its own "
+            "copy of the maps); several small-model trials share one GPU this way. The refit waits for all.",
+        ),
         seed: int = SEED,
         overrides: list[str] = SET,
     ) -> None:
@@ -45,6 +50,6 @@ def register(app: typer.Typer) -> None:
         from glioma_change.tuning.run import tune
 
         config = load_study_config(study_file, study_overrides(ctx, seed, overrides))
-        table = tune(config, out, storage, n_trials, timeout)
+        table = tune(config, out, storage, n_trials, timeout, workers)
         if table is not None:
             typer.echo(table.to_string(index=False))

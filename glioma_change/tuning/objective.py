@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
 import numpy as np
 import optuna
 
@@ -18,7 +21,8 @@ class Objective:
     """Samples a configuration, trains it on every outer fold and returns the mean validation score.
 
     Each epoch's validation score is reported at step `fold * epochs + epoch`, so the pruner compares
-    trials at the same point of the same fold. Fold models are saved for the refit (`TrialModels`).
+    trials at the same point of the same fold. Fold models are saved for the refit (`TrialModels`). The
+    user attribute `worker` (`host:pid`) names the process that ran the trial.
     """
 
     def __init__(
@@ -28,6 +32,7 @@ class Objective:
 
     def __call__(self, trial: optuna.Trial) -> float:
         params = sample_params(trial, self.config.search)
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         epochs = self.config.budget.epochs
         scores = []
         for fold in range(self.config.folds.n_folds):

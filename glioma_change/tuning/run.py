@@ -26,6 +26,7 @@ from glioma_change.tuning.study import (
     Choice, best_choices, default_storage, make_storage, open_study, retrying, run_worker, write_best_params,
 )
 from glioma_change.tuning.trial_models import TrialModels
+from glioma_change.tuning.workers import Helpers, WorkerJob, run_caches
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class Session:
         dump_config(config, run_dir / "config.yaml")
         write_run_info(run_dir, config.seed, {"device": str(runtime.device), **extra})
         data = StudyData(config, runtime.device)
-        return cls(config, run_dir, runtime, data, PretrainCache(run_dir / "cache" / "pretrain"))
+        return cls(config, run_dir, runtime, data, run_caches(run_dir)[0])
 
     def refit_and_write(
         self, best: Choice, combos: dict[str, Choice], models: TrialModels | None = None
@@ -67,21 +68,31 @@ def tune(
     storage_url: str | None = None,
     n_trials: int | None = None,
     timeout_s: float | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame | None:
     """Run (or join, or resume) the study, then refit the chosen configurations on every fold.
 
-    Returns the strategy table, or None when another worker on this run directory is already refitting.
+    `workers` > 1 starts that many − 1 helper processes on this machine's device (`tuning.workers`),
+    all joining the study; the refit starts when they have ended. Returns the strategy table, or None
+    when another worker on this run directory is already refitting.
     """
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {workers}")
     url = storage_url or default_storage(run_dir)
-    session = Session.open(config, run_dir, {"command": "tune", "storage": url.split("@")[-1]})
+    session = Session.open(config, run_dir, {"command": "tune", "storage": url.split("@")[-1], "workers": workers})
     storage = make_storage(url, config)
-    study = retrying(lambda: open_study(config, storage), "opening the study")
-    models = TrialModels(run_dir / "cache" / "trials")
+    study = retrying(lambda: open_study(config, storage), "opening the study")  # created before helpers join
+    target, timeout = n_trials or config.budget.n_trials, timeout_s or config.budget.timeout_s
+    helpers = Helpers(WorkerJob(config, run_dir, url, target, timeout, logging.getLogger().getEffectiveLevel()),
+                      workers - 1)
+    models = run_caches(run_dir)[1]
     objective = Objective(config, session.data, session.runtime, session.cache, models)
-    run_worker(
-        study, objective, config, n_trials or config.budget.n_trials, timeout_s or config.budget.timeout_s,
-        callbacks=[models.keep_best],
-    )
+    try:
+        run_worker(study, objective, config, target, timeout, callbacks=[models.keep_best])
+    except BaseException:
+        helpers.terminate()
+        raise
+    helpers.join()
     with file_lock(run_dir / ".refit.lock", wait=False) as mine:
         if not mine:
             log.info("another worker is refitting into %s", run_dir)
