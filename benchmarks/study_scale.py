@@ -17,8 +17,9 @@ batches per epoch:
 - a cold and a warm run of `--epochs-measure` epochs on fold 0, validating on one batch of the fold's
   validation pairs: seconds per epoch = median interval between epoch ends of the warm run (an epoch
   callback), training samples/s = samples per epoch over that interval less the time `predict` takes
-  on that batch; first-run overhead (compilation under `torch.compile`, dynamo's caches reset once per
-  network as in a fresh worker; allocator/cuDNN warm-up otherwise) = cold − warm; per-run overhead
+  on that batch; first-run overhead (compilation under `torch.compile`, dynamo's caches reset and the
+  on-disk compile caches emptied once per network as for a fresh worker on a fresh machine;
+  allocator/cuDNN warm-up otherwise) = cold − warm; per-run overhead
   (model building, first steps) = warm − epochs × interval;
 - validation throughput: `training.loop.predict` on the whole fold-0 validation set;
 - peak GPU memory (`torch.cuda.max_memory_allocated`) and GPU utilisation (`torch.cuda.utilization`,
@@ -284,7 +285,7 @@ Run = Callable[[int, EpochClock | None], nn.Module]
 
 def probe(samples: Samples, n: int) -> Samples:
     """The first `n` samples: the validation set of timed runs (keeps validation small within an epoch)."""
-    return Samples(samples.x[:n], samples.y[:n], samples.w[:n])
+    return samples.take(slice(0, n))
 
 
 def measure(runtime: Runtime, plan: Plan, run: Run, val: Samples, probe: Samples, samples_per_epoch: int,
@@ -303,8 +304,8 @@ def measure(runtime: Runtime, plan: Plan, run: Run, val: Samples, probe: Samples
     with sampler.active():
         warm = _clock(runtime, lambda: box.setdefault("model", run(plan.epochs, clock)))
     model = box["model"]
-    probe_s = min(_clock(runtime, lambda: predict(model, probe.x, runtime)) for _ in range(3))
-    eval_s = min(_clock(runtime, lambda: predict(model, val.x, runtime)) for _ in range(2))
+    probe_s = min(_clock(runtime, lambda: predict(model, probe, runtime)) for _ in range(3))
+    eval_s = min(_clock(runtime, lambda: predict(model, val, runtime)) for _ in range(2))
     epoch_s = clock.steady_epoch_s()
     train_s = max(epoch_s - probe_s, 1e-6)
     return {
@@ -357,8 +358,9 @@ def measure_baseline(data: StudyData, config: StudyConfig, runtime: Runtime, pla
 def measure_device(study_file: Path, device: str, plan: Plan, threshold: float, modes: list[str]) -> dict[str, Any]:
     """Map loading, then the baseline and every network × strategy under each compile mode on one device.
 
-    Under a compile mode, dynamo's caches are reset once per network, as a fresh worker starts: the
-    first strategy's first-run overhead holds the compilation, later strategies reuse its graphs.
+    Under a compile mode, dynamo's caches are reset and inductor's and Triton's on-disk caches moved to
+    an empty folder once per network, as a fresh worker on a fresh machine starts: the first strategy's
+    first-run overhead holds the compilation, later strategies reuse its graphs.
     """
     config = load_study_config(study_file, [f"device={device}"])
     runtime = Runtime.create(config.device)
@@ -372,10 +374,13 @@ def measure_device(study_file: Path, device: str, plan: Plan, threshold: float, 
     for mode in modes:
         mode_runtime = dataclasses.replace(runtime, compile_mode=mode)
         for network in ("vgg", "resnext"):
-            if mode != "off":
+            if mode != "off":  # a fresh worker on a fresh machine: no compiled graph in memory or on disk
                 torch._dynamo.reset()
                 torch._dynamo.utils.counters.clear()
                 torch._dynamo.config.recompile_limit = 64
+                cache = study_file.parent / f"inductor-{device}-{mode}-{network}"
+                os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(cache)
+                os.environ["TRITON_CACHE_DIR"] = str(cache / "triton")
             for strategy in STRATEGIES:
                 print(f"[{device}] {network} {strategy} compile={mode}", file=sys.stderr, flush=True)
                 m = measure_strategy(data, config, mode_runtime, plan, network, strategy, threshold)

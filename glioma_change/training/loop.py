@@ -66,6 +66,10 @@ class Samples:
     def _rows(self) -> torch.Tensor:
         return torch.arange(len(self.x), device=self.x.device) if self.rows is None else self.rows
 
+    def take(self, idx: torch.Tensor | slice) -> Samples:
+        """The samples at positions `idx`, on the same storage (no copy of the maps)."""
+        return Samples(self.x, self.y[idx], self.w[idx], self._rows()[idx])
+
     def relabelled(self, y: torch.Tensor, w: torch.Tensor) -> Samples:
         """The same maps with other labels and weights."""
         return Samples(self.x, y, w, self.rows)

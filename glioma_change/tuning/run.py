@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import optuna
 import pandas as pd
 import torch
 
@@ -83,8 +84,9 @@ def tune(
     storage = make_storage(url, config)
     study = retrying(lambda: open_study(config, storage), "opening the study")  # created before helpers join
     target, timeout = n_trials or config.budget.n_trials, timeout_s or config.budget.timeout_s
-    helpers = Helpers(WorkerJob(config, run_dir, url, target, timeout, logging.getLogger().getEffectiveLevel()),
-                      workers - 1)
+    job = WorkerJob(config, run_dir, url, target, timeout, logging.getLogger().getEffectiveLevel(),
+                    optuna.logging.get_verbosity())
+    helpers = Helpers(job, workers - 1)
     models = run_caches(run_dir)[1]
     objective = Objective(config, session.data, session.runtime, session.cache, models)
     try:

@@ -16,6 +16,7 @@ import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
+import optuna
 import torch
 
 from glioma_change.logging_setup import configure
@@ -41,6 +42,7 @@ class WorkerJob:
     n_trials: int
     timeout_s: float | None
     log_level: int
+    optuna_verbosity: int
 
 
 def run_caches(run_dir: Path) -> tuple[PretrainCache, TrialModels]:
@@ -52,6 +54,7 @@ def run_helper(job: WorkerJob, index: int) -> None:
     """Body of helper `index`: its own runtime and map bank, then trials until the study's target."""
     configure(quiet=job.log_level > logging.INFO)  # progress bars of several processes would interleave
     logging.getLogger().setLevel(job.log_level)
+    optuna.logging.set_verbosity(job.optuna_verbosity)
     from glioma_change import progress
 
     progress.set_enabled(False)
