@@ -26,10 +26,11 @@ batches per epoch:
   sampled every 0.2 s; needs pynvml, else "n/a").
 The ratio column divides by a one-convolution baseline network trained by the same loop in the same run.
 
-`--share 1 2 4` runs the real `tune --workers N` (`tuning.run.tune`: N − 1 helper processes, each with
-its own `MapBank` on the device) on the built set with one fixed VGG `mixed` configuration, no pruning
+`--share 1 2 4` runs N workers of `tune --workers N` (`tuning.workers.Helpers`, each with its own
+`MapBank` on the device, all started together) on the built set with one fixed VGG `mixed` configuration, no pruning
 and no early stopping, `--share-trials` trials per worker: trials per hour while every worker runs
-(from the trials' own start and end times, so start-up and the refit are left out) show how many
+past its first trial (from the trials' own start and end times, so start-up, warm-up and the refit
+are left out) show how many
 small-model trials one device holds. `--pruning-trials N` runs a small real Optuna study
 (`tuning.study.open_study` with its median pruner, `tuning.objective.Objective`) and records the
 fraction of epoch steps trials actually ran (early stopping and pruning); otherwise `--prune-factor` is
@@ -413,11 +414,12 @@ def train_sizes(config: StudyConfig, threshold: float) -> list[int]:
 
 
 def steady_trial_rate(trials: list[Any], workers: int) -> tuple[float, float]:
-    """(trials per second, window seconds) while every worker had started and none had finished.
+    """(trials per second, window seconds) while every worker was past its first trial and none had finished.
 
-    The window runs from the last worker's first trial start to the first worker's last trial end; each
-    trial counts by the fraction of its duration inside the window (work assumed even over a trial).
-    With one worker it is simply trials over the first start to the last end.
+    The window runs from the moment the last worker finished its first trial (start-up, loading and
+    warm-up are behind every worker) to the first worker's last trial end; each trial counts by the
+    fraction of its duration inside the window (work assumed even over a trial). Each worker needs two
+    trials at least.
     """
     spans: dict[str, list[tuple[float, float]]] = {}
     for t in trials:
@@ -426,20 +428,27 @@ def steady_trial_rate(trials: list[Any], workers: int) -> tuple[float, float]:
     if len(spans) < workers:
         raise RuntimeError(f"only {len(spans)} of {workers} workers ran trials: the others started after the "
                            "study was done; give each more or longer trials (--share-trials, --share-epochs)")
-    t0 = max(min(a for a, _ in v) for v in spans.values())
+    t0 = max(min(b for _, b in v) for v in spans.values())
     t1 = min(max(b for _, b in v) for v in spans.values())
     if t1 <= t0:
-        raise RuntimeError("workers never ran together: give each more trials (--share-trials)")
+        raise RuntimeError("no window with every worker past its first trial: give each more trials (--share-trials)")
     done = sum(max(0.0, min(b, t1) - max(a, t0)) / (b - a) for v in spans.values() for a, b in v)
     return done / (t1 - t0), t1 - t0
 
 
 def measure_sharing(study_file: Path, device: str, plan: Plan, threshold: float, counts: list[int],
                     trials_per_worker: int, epochs: int, root: Path) -> list[dict[str, Any]]:
-    """`tune --workers N` (`tuning.run.tune`) on the built set for each N in `counts` (see module docstring)."""
+    """N workers of `tune --workers N` (`tuning.workers.Helpers`) on the built set for each N in `counts`.
+
+    All N are helper processes started together (the command's own worker would start its trials
+    while they are still loading), so they reach the study at about the same time; no refit.
+    """
+    import logging
+
     import optuna
 
-    from glioma_change.tuning.run import tune
+    from glioma_change.tuning.study import make_storage, open_study
+    from glioma_change.tuning.workers import Helpers, WorkerJob
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     overrides = [
@@ -454,10 +463,15 @@ def measure_sharing(study_file: Path, device: str, plan: Plan, threshold: float,
     rows = []
     for n in counts:
         run = root / f"share-{n}"
+        url = f"sqlite:///{run / 'study.db'}"
+        run.mkdir(parents=True)
+        study = open_study(config, make_storage(url, config))
         start = time.perf_counter()
-        tune(config, run, n_trials=n * trials_per_worker, workers=n)
+        codes = Helpers(WorkerJob(config, run, url, n * trials_per_worker, None, logging.WARNING,
+                                  optuna.logging.WARNING), n).join()
         wall = time.perf_counter() - start
-        study = optuna.load_study(study_name=config.study.name, storage=f"sqlite:///{run / 'study.db'}")
+        if any(codes):
+            raise RuntimeError(f"sharing run with {n} workers: exit codes {codes}")
         trials = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         rate, window = steady_trial_rate(trials, n)
         rows.append({"workers": n, "trials": len(trials), "distinct_workers": len({t.user_attrs["worker"] for t in trials}),

@@ -29,7 +29,7 @@ def _module():
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     out = tmp_path_factory.mktemp("scale")
-    sharing = ["--share", "1", "2", "--share-device", "cpu", "--share-trials", "4", "--share-epochs", "12"]
+    sharing = ["--share", "1", "2", "--share-device", "cpu", "--share-trials", "5", "--share-epochs", "12"]
     proc = subprocess.run([sys.executable, str(SCRIPT), "--smoke", *sharing, "--out", str(out)], capture_output=True,
                           text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -55,7 +55,7 @@ def test_smoke_shares_one_device_between_tune_workers(smoke: tuple[dict, str]) -
     rows = result["sharing"]
     assert [r["workers"] for r in rows] == [1, 2]
     for row in rows:
-        assert row["trials"] == 4 * row["workers"]
+        assert row["trials"] == 5 * row["workers"]
         assert row["distinct_workers"] == row["workers"]  # every process of `tune --workers N` ran trials
         assert row["trials_per_hour"] > 0 and row["window_s"] > 0 and row["train_samples_per_s"] > 0
     assert rows[0]["speedup_vs_1"] == 1.0 and rows[1]["speedup_vs_1"] > 0
@@ -72,17 +72,19 @@ class _Trial:
         self.datetime_start, self.datetime_complete = (dt.datetime.fromtimestamp(t, dt.timezone.utc) for t in (start, end))
 
 
-def test_steady_trial_rate_counts_only_the_time_all_workers_ran() -> None:
+def test_steady_trial_rate_counts_only_the_time_all_workers_ran_past_their_first_trial() -> None:
     scale = _module()
-    # worker a runs alone from 0 to 10 s, then with b; b's last trial ends at 30 s, a's at 40 s
-    trials = [_Trial("a", 0, 10), _Trial("a", 10, 20), _Trial("a", 20, 40), _Trial("b", 10, 20), _Trial("b", 20, 30)]
+    # a: 0-10, 10-20, 20-40 s; b joins late: 12-20, 20-30 s. Window: b's first end (20 s) to b's last end (30 s)
+    trials = [_Trial("a", 0, 10), _Trial("a", 10, 20), _Trial("a", 20, 40), _Trial("b", 12, 20), _Trial("b", 20, 30)]
     rate, window = scale.steady_trial_rate(trials, workers=2)
-    assert window == pytest.approx(20.0)  # from b's first start (10 s) to b's last end (30 s)
-    assert rate == pytest.approx((1 + 0.5 + 1 + 1) / 20.0)  # a's last trial: half of it inside the window
+    assert window == pytest.approx(10.0)
+    assert rate == pytest.approx((0.5 + 1.0) / 10.0)  # half of a's last trial and all of b's last one
     alone = [_Trial("a", 0, 10), _Trial("a", 10, 30)]
-    assert scale.steady_trial_rate(alone, workers=1) == pytest.approx((2 / 30.0, 30.0))
+    assert scale.steady_trial_rate(alone, workers=1) == pytest.approx((1 / 20.0, 20.0))
     with pytest.raises(RuntimeError, match="1 of 2 workers"):
         scale.steady_trial_rate(alone, workers=2)
+    with pytest.raises(RuntimeError, match="first trial"):
+        scale.steady_trial_rate([_Trial("a", 0, 10)], workers=1)
 
 
 def test_smoke_projects_the_full_study(smoke: tuple[dict, str]) -> None:

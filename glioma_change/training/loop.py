@@ -8,7 +8,7 @@ augmentation) comes from generators derived from one seed, so on CPU the same se
 Samples point into one map storage (a study's `MapBank` tensor) by row, so the maps sit in memory once
 however many folds, thresholds and strategies select them; each batch is gathered where the storage
 lives. Labels, weights and the epoch's order move to the model's device once per run and epoch, not
-per batch. With `Runtime.compile`, the forward pass runs through `torch.compile` while the module
+per batch. With `Runtime.compile_mode`, the forward pass runs through `torch.compile` while the module
 itself (optimiser, `state_dict`, checkpoints, freezing) stays the plain network.
 """
 

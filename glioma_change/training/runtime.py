@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 from torch import nn
@@ -21,7 +21,7 @@ from glioma_change.errors import ConfigError
 
 CompileMode = Literal["off", "default", "reduce-overhead", "max-autotune"]
 """`off`, or a `torch.compile` mode (`reduce-overhead` adds CUDA graphs: fewer launches for small nets)."""
-COMPILE_MODES: tuple[str, ...] = ("off", "default", "reduce-overhead", "max-autotune")
+COMPILE_MODES: tuple[str, ...] = get_args(CompileMode)
 
 
 @dataclass(frozen=True)

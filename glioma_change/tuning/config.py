@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from glioma_change.config import StrictModel, load_config
 from glioma_change.errors import ConfigError
+from glioma_change.training.runtime import CompileMode
 
 Network = Literal["vgg", "resnext"]
 
@@ -137,7 +138,7 @@ class StudyConfig(StrictModel):
     study: StudySection = Field(default_factory=StudySection)
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    compile: Literal["off", "default", "reduce-overhead", "max-autotune"] = "off"
+    compile: CompileMode = "off"
     """`torch.compile` mode of the training and validation forward pass (`off`: eager); see docs/scale.md."""
     num_threads: int | None = Field(1, ge=1)
     """Torch CPU threads (None: torch's default). 1 is far faster on small, shared cores (no oversubscription)."""
