@@ -55,6 +55,12 @@ class Samples:
     def __len__(self) -> int:
         return len(self.y)
 
+    @staticmethod
+    def unlabelled(x: torch.Tensor, rows: torch.Tensor | None = None) -> Samples:
+        """Maps only (rows `rows` of `x`, or all of it), for prediction: labels and weights are zeros."""
+        n = len(x) if rows is None else len(rows)
+        return Samples(x, torch.zeros(n), torch.zeros(n), rows)
+
     def batch(self, idx: torch.Tensor | slice) -> torch.Tensor:
         """The maps of samples `idx` (positions in these samples), gathered from the storage."""
         return self.x[idx] if self.rows is None else self.x[self.rows[idx]]
@@ -136,7 +142,7 @@ def predict(
 ) -> np.ndarray:
     """P(unstable) for every input, in order (model in eval mode; `forward` defaults to the model)."""
     model.eval()
-    samples = x if isinstance(x, Samples) else Samples(x, torch.zeros(len(x)), torch.zeros(len(x)))
+    samples = x if isinstance(x, Samples) else Samples.unlabelled(x)
     forward = model if forward is None else forward
     out = []
     for start in range(0, len(samples), batch_size):

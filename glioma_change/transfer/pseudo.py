@@ -44,9 +44,9 @@ def pseudo_labels(
     if outside:
         raise LeakageError(f"{len(outside)} pair(s) outside the training patients, e.g. {outside[0]}")
     if isinstance(maps, MapBank):
-        maps = Samples(maps.data, torch.zeros(len(pair_ids)), torch.zeros(len(pair_ids)), maps.rows(list(pair_ids)))
+        maps = Samples.unlabelled(maps.data, maps.rows(list(pair_ids)))
     elif not isinstance(maps, Samples):
-        maps = Samples(maps, torch.zeros(len(maps)), torch.zeros(len(maps)))
+        maps = Samples.unlabelled(maps)
     if len(maps) != len(pair_ids):
         raise ValueError(f"{len(maps)} maps for {len(pair_ids)} pair ids")
     device = next(teacher.parameters()).device

@@ -8,26 +8,23 @@ from pathlib import Path
 
 import optuna
 import pandas as pd
-import torch
 
 from glioma_change.config import dump_config
 from glioma_change.errors import ConfigError
 from glioma_change.io import file_lock, write_csv_atomic
 from glioma_change.runinfo import write_run_info
-from glioma_change.seeding import seed_everything
 from glioma_change.training.params import TrainParams
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.strategies import get_strategy
 from glioma_change.training.study_data import StudyData
 from glioma_change.tuning.config import StudyConfig
-from glioma_change.tuning.objective import Objective
 from glioma_change.tuning.refit import refit, write_strategy_table
 from glioma_change.tuning.study import (
-    Choice, best_choices, default_storage, make_storage, open_study, retrying, run_worker, write_best_params,
+    Choice, best_choices, default_storage, make_storage, open_study, retrying, write_best_params,
 )
 from glioma_change.tuning.trial_models import TrialModels
-from glioma_change.tuning.workers import Helpers, WorkerJob, run_caches
+from glioma_change.tuning.workers import Helpers, WorkerJob, run_caches, run_trials, worker_runtime
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +43,7 @@ class Session:
     def open(cls, config: StudyConfig, run_dir: Path, extra: dict[str, object]) -> Session:
         """Seed everything, write `config.yaml` and `run_info.json`, load the maps."""
         run_dir.mkdir(parents=True, exist_ok=True)
-        if config.num_threads is not None:
-            torch.set_num_threads(config.num_threads)
-        seed_everything(config.seed)
-        runtime = Runtime.create(config.device, config.compile)
+        runtime = worker_runtime(config)
         dump_config(config, run_dir / "config.yaml")
         write_run_info(run_dir, config.seed, {"device": str(runtime.device), **extra})
         data = StudyData(config, runtime.device)
@@ -88,9 +82,8 @@ def tune(
                     optuna.logging.get_verbosity())
     helpers = Helpers(job, workers - 1)
     models = run_caches(run_dir)[1]
-    objective = Objective(config, session.data, session.runtime, session.cache, models)
     try:
-        run_worker(study, objective, config, target, timeout, callbacks=[models.keep_best])
+        run_trials(study, config, session.data, session.runtime, session.cache, models, target, timeout)
     except BaseException:
         helpers.terminate()
         raise

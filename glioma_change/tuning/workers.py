@@ -50,6 +50,23 @@ def run_caches(run_dir: Path) -> tuple[PretrainCache, TrialModels]:
     return PretrainCache(run_dir / "cache" / "pretrain"), TrialModels(run_dir / "cache" / "trials")
 
 
+def worker_runtime(config: StudyConfig) -> Runtime:
+    """A worker process's torch threads and seeds set from the study, and its runtime."""
+    if config.num_threads is not None:
+        torch.set_num_threads(config.num_threads)
+    seed_everything(config.seed)
+    return Runtime.create(config.device, config.compile)
+
+
+def run_trials(
+    study: optuna.Study, config: StudyConfig, data: StudyData, runtime: Runtime, cache: PretrainCache,
+    models: TrialModels, n_trials: int, timeout_s: float | None,
+) -> None:
+    """This process's trials of the study until it holds `n_trials` finished ones (`tuning.study.run_worker`)."""
+    objective = Objective(config, data, runtime, cache, models)
+    run_worker(study, objective, config, n_trials, timeout_s, callbacks=[models.keep_best])
+
+
 def run_helper(job: WorkerJob, index: int) -> None:
     """Body of helper `index`: its own runtime and map bank, then trials until the study's target."""
     configure(quiet=job.log_level > logging.INFO)  # progress bars of several processes would interleave
@@ -59,17 +76,12 @@ def run_helper(job: WorkerJob, index: int) -> None:
 
     progress.set_enabled(False)
     config = job.config
-    if config.num_threads is not None:
-        torch.set_num_threads(config.num_threads)
-    seed_everything(config.seed)
-    runtime = Runtime.create(config.device, config.compile)
+    runtime = worker_runtime(config)
     data = StudyData(config, runtime.device)
     storage = make_storage(job.storage_url, config)
     study = retrying(lambda: open_study(config, storage), f"helper {index}: opening the study")
-    cache, models = run_caches(job.run_dir)
-    objective = Objective(config, data, runtime, cache, models)
     log.info("helper worker %d joined study %r on %s", index, config.study.name, runtime.device)
-    run_worker(study, objective, config, job.n_trials, job.timeout_s, callbacks=[models.keep_best])
+    run_trials(study, config, data, runtime, *run_caches(job.run_dir), job.n_trials, job.timeout_s)
 
 
 class Helpers:
