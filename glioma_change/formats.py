@@ -6,6 +6,11 @@ Label CSV (output of `labels`, also the human-label format)::
 
 label: 0 stable / 1 unstable; prob: P(unstable). Dates are written as ISO `YYYY-MM-DD` and read
 as ISO or `YYYYMMDD`.
+
+Sessions are named by a date (`ses-YYYYMMDD`) or, as in BraTS-2015, by a day number (`ses-0109`: days
+since some reference, at least four digits); `session_value` gives either its canonical text and
+`session_key` orders them (dates by date, day numbers numerically). Subject labels keep letters, digits
+and `_` (`sub-153_brats_tcia`).
 """
 
 from __future__ import annotations
@@ -31,7 +36,15 @@ LABEL_COLUMNS = [
     "source",
 ]
 PAIR_KEY = ["patient_id", "comparative_date", "exam_date"]
+BRATS_LABEL_COLUMNS = ["sub", "ses_diff", "t2_label", "t2_label_numeric"]  # the released BraTS-2015 pair labels
+PAIR_COLUMN_ALIASES = {  # a plain pair list: patient, earlier and later session (date or day number)
+    "patient_id": ("patient_id", "sub", "subject"),
+    "comparative_date": ("comparative_date", "comparative_session", "comparative"),
+    "exam_date": ("exam_date", "exam_session", "exam"),
+}
 
+SESSION_DIR = re.compile(r"^ses-(\d+)$")  # a session folder: ses-YYYYMMDD or ses-<day number>
+_DAY = re.compile(r"^\s*(?:ses-)?(\d{1,7})\s*$")  # a day-number session (any digit string but a compact date)
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?\s*$")
 _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 
@@ -57,25 +70,67 @@ def iso(date: dt.date) -> str:
     return date.isoformat()
 
 
-def session_label(date: dt.date | str) -> str:
-    """BIDS session label `YYYYMMDD` (without the `ses-` prefix)."""
-    return parse_date(date).strftime("%Y%m%d")
+Session = dt.date | str | int
+
+
+def _day_number(value: Session) -> int | None:
+    """The day number of a day-number session (`109`, `"0109"`, `"ses-0109"`), else None."""
+    if isinstance(value, bool | dt.date):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 10_000_000 else None  # eight digits: a compact date
+    match = _DAY.match(str(value))
+    return int(match.group(1)) if match else None
+
+
+def session_value(value: Session) -> str:
+    """Canonical session text: ISO `YYYY-MM-DD` for a date, the zero-padded day number (`0109`) otherwise.
+
+    Raises ValueError for anything that is neither.
+    """
+    day = _day_number(value)
+    if day is not None:
+        return f"{day:04d}"
+    text = str(value).strip()
+    return iso(parse_date(text[4:] if text.startswith("ses-") else value))
+
+
+def session_key(value: Session) -> tuple[int, int]:
+    """Sort key of a session: dates in date order, day numbers numerically (never mixed with dates)."""
+    day = _day_number(value)
+    if day is not None:
+        return (1, day)
+    return (0, parse_date(session_value(value)).toordinal())
+
+
+def session_label(date: Session) -> str:
+    """BIDS session label (without the `ses-` prefix): `YYYYMMDD` for a date, `0109` for a day number."""
+    text = session_value(date)
+    return text if _day_number(text) is not None else text.replace("-", "")
 
 
 def subject_label(patient_id: str) -> str:
-    """BIDS subject label (without `sub-`): strips a leading `sub-` and non-alphanumerics."""
-    text = str(patient_id)
+    """BIDS subject label (without `sub-`): strips a leading `sub-` and all but letters, digits and `_`."""
+    text = str(patient_id).strip()
     text = text[4:] if text.startswith("sub-") else text
-    label = re.sub(r"[^A-Za-z0-9]", "", text)
+    label = re.sub(r"[^A-Za-z0-9_]", "", text)
     if not label:
         raise ValueError(f"patient id has no alphanumeric character: {patient_id!r}")
     return label
 
 
-def t2w_path(bids_dir: str | os.PathLike[str], patient_id: str, date: dt.date | str) -> Path:
-    """`sub-<id>/ses-<YYYYMMDD>/anat/sub-<id>_ses-<YYYYMMDD>_T2w.nii.gz` under `bids_dir`."""
+def t2w_path(bids_dir: str | os.PathLike[str], patient_id: str, date: Session) -> Path:
+    """`sub-<id>/ses-<label>/anat/sub-<id>_ses-<label>_T2w.nii.gz` under `bids_dir` (label: `session_label`)."""
     sub, ses = subject_label(patient_id), session_label(date)
     return Path(bids_dir) / f"sub-{sub}" / f"ses-{ses}" / "anat" / f"sub-{sub}_ses-{ses}_T2w.nii.gz"
+
+
+def split_ses_diff(ses_diff: str) -> tuple[str, str]:
+    """`ses-0109_vs_ses-0181` → (`0109`, `0181`); ValueError for anything else."""
+    match = re.fullmatch(r"\s*ses-(\w+?)_vs_ses-(\w+?)\s*", str(ses_diff))
+    if match is None:
+        raise ValueError(f"not a session pair (expected ses-<A>_vs_ses-<B>): {ses_diff!r}")
+    return session_value(match.group(1)), session_value(match.group(2))
 
 
 def mask_path(t2w: str | os.PathLike[str]) -> Path:
@@ -84,7 +139,7 @@ def mask_path(t2w: str | os.PathLike[str]) -> Path:
     return p.with_name(p.name.replace("_T2w.nii.gz", "_mask.nii.gz"))
 
 
-def pair_id(patient_id: str, comparative_date: dt.date | str, exam_date: dt.date | str) -> str:
+def pair_id(patient_id: str, comparative_date: Session, exam_date: Session) -> str:
     """`sub-<id>_ses-<A>_vs_ses-<B>`: the stem shared by every file of one exam pair."""
     return (
         f"sub-{subject_label(patient_id)}_ses-{session_label(comparative_date)}"
@@ -118,3 +173,40 @@ def read_label_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
             if pd.notna(value) and not 0.0 <= float(value) <= 1.0:
                 raise InputError(f"column {col}: probability outside [0, 1]", path, int(i) + 1)
     return df
+
+
+def read_pair_list(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Exam pairs named by a table: `patient_id, comparative_date, exam_date, row` (sessions canonical).
+
+    Accepts the released BraTS-2015 label file as is (`sub`, `ses_diff`), a label CSV, or a plain pair list
+    (`PAIR_COLUMN_ALIASES`: patient, comparative and exam session, dates or day numbers; other columns are
+    ignored). `row` is the 1-based data row; a bad row raises `InputError` naming file and row.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("pair list not found", path)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows = []
+    if {"sub", "ses_diff"} <= set(df.columns):
+        for i, (sub, ses_diff) in enumerate(zip(df["sub"], df["ses_diff"], strict=True), start=1):
+            try:
+                rows.append((subject_label(sub), *split_ses_diff(ses_diff), i))
+            except ValueError as exc:
+                raise InputError(str(exc), path, i) from None
+        return pd.DataFrame(rows, columns=[*PAIR_KEY, "row"])
+    columns = {}
+    for key, aliases in PAIR_COLUMN_ALIASES.items():
+        found = next((c for c in aliases if c in df.columns), None)
+        if found is None:
+            raise InputError(f"missing column: {key} (or {', '.join(aliases[1:])}; or sub + ses_diff)", path)
+        columns[key] = found
+    for i, values in enumerate(df.to_dict("records"), start=1):
+        try:
+            patient = str(values[columns["patient_id"]]).strip()
+            if not patient:
+                raise ValueError("empty patient id")
+            rows.append((patient, session_value(values[columns["comparative_date"]]),
+                         session_value(values[columns["exam_date"]]), i))
+        except ValueError as exc:
+            raise InputError(str(exc), path, i) from None
+    return pd.DataFrame(rows, columns=[*PAIR_KEY, "row"])

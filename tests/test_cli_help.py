@@ -23,12 +23,12 @@ def test_root_help_lists_every_subcommand(tmp_path: Path) -> None:
     result = run_cli("--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for name in COMMANDS:
-        assert name in result.stdout
+        assert name.replace("_", "-") in result.stdout
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_subcommand_help_has_description(name: str, tmp_path: Path) -> None:
-    result = run_cli(name, "--help", cwd=tmp_path)
+    result = run_cli(name.replace("_", "-"), "--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout
     body = result.stdout.split("Usage", 1)[1]

@@ -15,7 +15,9 @@ from glioma_change import __version__
 from glioma_change.errors import GliomaChangeError
 from glioma_change.logging_setup import configure
 
-COMMANDS: list[str] = ["synth", "labels", "diffmaps", "tune", "train", "scarcity", "evaluate", "demo"]
+COMMANDS: list[str] = [
+    "synth", "labels", "import_brats", "diffmaps", "tune", "train", "scarcity", "predict", "evaluate", "demo",
+]
 
 app = typer.Typer(
     name="glioma-change",

@@ -13,10 +13,13 @@ from glioma_change.errors import ConfigError
 def register(app: typer.Typer) -> None:
     @app.command("diffmaps")
     def diffmaps(
-        bids_dir: Path = typer.Argument(..., help="BIDS-like folder: sub-<id>/ses-<YYYYMMDD>/anat/*_T2w.nii.gz."),
+        bids_dir: Path = typer.Argument(..., help="BIDS-like folder: sub-<id>/ses-<YYYYMMDD or day number>/anat/*_T2w.nii.gz."),
         out: Path = typer.Option(..., "--out", "-o", help="Output folder for maps, QC PNGs and manifest.csv."),
         pairs: Path | None = typer.Option(
-            None, "--pairs", help="Label CSV whose rows (comparative → exam) name the pairs to process."
+            None, "--pairs",
+            help="Table whose rows name the pairs to process (comparative → exam): a label CSV, the BraTS-2015 "
+            "label file (sub, ses_diff) or a plain list (patient_id, comparative_date|comparative_session, "
+            "exam_date|exam_session).",
         ),
         consecutive: bool = typer.Option(
             False, "--consecutive", help="Process every pair of consecutive sessions of every subject."
@@ -39,7 +42,10 @@ def register(app: typer.Typer) -> None:
         difference maps on a fixed isotropic grid, QC images, transforms and manifest.csv. Resumable:
         finished pairs are skipped on rerun; failed pairs are recorded with their error. With --shard K/N,
         N jobs build disjoint sets of pairs into one folder; each merges manifest.csv when it ends."""
-        from glioma_change.imaging.batch import consecutive_pairs, pairs_from_labels, parse_shard, run_batch
+        from glioma_change.errors import InputError
+        from glioma_change.imaging.batch import (
+            consecutive_pairs, nothing_to_do, pairs_from_labels, parse_shard, run_batch,
+        )
         from glioma_change.imaging.normalise import METHODS
         from glioma_change.imaging.pipeline import DiffmapOptions
 
@@ -53,10 +59,19 @@ def register(app: typer.Typer) -> None:
             options.grid_shape()
         except ValueError as exc:
             raise ConfigError(f"--shape: {exc}") from None
+        if not bids_dir.is_dir():
+            raise InputError("BIDS directory not found", bids_dir)
         tasks = pairs_from_labels(pairs) if pairs is not None else consecutive_pairs(bids_dir)
+        if not tasks:
+            why = f"{pairs} names no pair" if pairs is not None else nothing_to_do(bids_dir)
+            raise InputError(f"nothing to do: {why}")
         manifest = run_batch(bids_dir, out, tasks, options, jobs=jobs, seed=seed, shard=shard_kn)
         counts = manifest["status"].value_counts().to_dict() if len(manifest) else {}
         typer.echo(
             f"{len(manifest)} pair(s): {counts.get('ok', 0)} ok, {counts.get('flagged', 0)} flagged, "
             f"{counts.get('failed', 0)} failed → {out / 'manifest.csv'}"
         )
+        if counts.get("failed", 0):
+            typer.echo(f"failed pairs and why: {out / 'diffmaps.errors.csv'}", err=True)
+        if len(manifest) and counts.get("failed", 0) == len(manifest):
+            raise typer.Exit(1)

@@ -14,7 +14,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("evaluate")
     def evaluate_command(
-        run: Path = typer.Option(..., "--run", help="Run directory written by `tune` or `train`."),
+        run: Path | None = typer.Option(None, "--run", help="Run directory written by `tune` or `train`."),
+        predictions: Path | None = typer.Option(
+            None, "--predictions",
+            help="Instead of --run: predictions made anywhere (CSV: model, y_true, prob; optional patient_id, "
+            "pair_id, fold), every model compared with every other on their common pairs.",
+        ),
         out: Path = typer.Option(..., "--out", "-o", help="Output directory for metrics, figures and report.html."),
         maps: Path | None = typer.Option(
             None, "--maps", help="External difference maps (e.g. BraTS-2015), scored with every fold's models."
@@ -31,9 +36,21 @@ def register(app: typer.Typer) -> None:
         average precision, operating point at the validation threshold, calibration, DeLong tests against
         each network's baseline) and, with --maps and --labels, an external set scored with the fold-averaged
         probabilities of every fold's refitted models. Writes metrics.csv, figures/ and a self-contained
-        report.html; pairs without a map are listed in missing_maps.csv."""
+        report.html; pairs without a map are listed in missing_maps.csv. With --predictions instead of --run:
+        the same metrics (patient-cluster CIs when patient_id is given), paired DeLong and bootstrap
+        comparisons between every two models, figures and report.html for a table of predictions."""
         from glioma_change.errors import InputError
         from glioma_change.evaluation import ExternalSet, evaluate_run
+
+        if (run is None) == (predictions is None):
+            raise InputError("give exactly one of --run RUN or --predictions PRED.csv")
+        if predictions is not None:
+            if maps is not None or labels is not None:
+                raise InputError("--maps/--labels go with --run (score the maps first: `glioma-change predict`)")
+            from glioma_change.evaluation.predictions import evaluate_predictions
+
+            typer.echo(f"report: {evaluate_predictions(predictions, out, n_boot, seed)}")
+            return
 
         if (maps is None) != (labels is None):
             raise InputError("--maps and --labels go together")

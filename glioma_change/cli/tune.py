@@ -29,6 +29,10 @@ def register(app: typer.Typer) -> None:
             help="Optuna storage shared by workers: an SQLAlchemy URL (default: sqlite RUN/study.db) "
             "or grpc://HOST:PORT of an Optuna storage proxy.",
         ),
+        storage_wait: float = typer.Option(
+            120.0, "--storage-wait", min=0,
+            help="Seconds to keep retrying an unreachable database server before giving up (one log line per try).",
+        ),
         n_trials: int | None = typer.Option(
             None, "--n-trials", min=1, help="Total finished trials the study should reach (all workers together)."
         ),
@@ -48,8 +52,11 @@ def register(app: typer.Typer) -> None:
         pairs. Writes predictions.csv, best_params.json, trials.csv, strategy_table.csv and models/."""
         from glioma_change.tuning.config import load_study_config
         from glioma_change.tuning.run import tune
+        from glioma_change.tuning.storage_check import wait_for_storage
 
         config = load_study_config(study_file, study_overrides(ctx, seed, overrides))
+        if storage is not None:  # before any map is loaded: a bad URL or dead server fails in one line
+            wait_for_storage(storage, storage_wait)
         table = tune(config, out, storage, n_trials, timeout, workers)
         if table is not None:
             typer.echo(table.to_string(index=False))

@@ -29,32 +29,47 @@ SIGNED_CHANNELS = frozenset({"diff"})
 FLOAT16_MAX = float(torch.finfo(torch.float16).max)
 
 
-def _load_map(path: str, input_shape: tuple[int, int, int]) -> tuple[torch.Tensor, tuple[float, ...]]:
-    """One map as a float32 (D,H,W) = (z,y,x) tensor of `input_shape` and its voxel size after resizing."""
+def canonical_array(img: nib.spatialimages.SpatialImage, source: object) -> tuple[np.ndarray, tuple[float, ...]]:
+    """A map image as a float32 (D,H,W) = (z,y,x) array of the closest canonical (RAS+) orientation and its
+    voxel size (D,H,W) in mm; `InputError` naming `source` for non-3D, non-finite or float16-overflowing data."""
     try:
-        img = nib.as_closest_canonical(nib.load(path))
+        img = nib.as_closest_canonical(img)
         data = np.asarray(img.get_fdata(dtype=np.float32))
     except Exception as exc:
-        raise InputError(f"cannot read map ({type(exc).__name__}: {exc})", path) from None
+        raise InputError(f"cannot read map ({type(exc).__name__}: {exc})", source) from None
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]
     if data.ndim != 3:
-        raise InputError(f"map must be 3D, has shape {data.shape}", path)
+        raise InputError(f"map must be 3D, has shape {data.shape}", source)
     if not np.isfinite(data).all():
-        raise InputError("map contains NaN or infinite values", path)
+        raise InputError("map contains NaN or infinite values", source)
     if np.abs(data).max(initial=0.0) > FLOAT16_MAX:
-        raise InputError("map values exceed the float16 range (is it normalised?)", path)
-    data = np.ascontiguousarray(data.transpose(2, 1, 0))  # (x, y, z) → (z, y, x)
-    zooms = img.header.get_zooms()[:3][::-1]
-    spacing = tuple(float(z) * s / t for z, s, t in zip(zooms, data.shape, input_shape, strict=True))
-    x = torch.from_numpy(data)
-    if tuple(x.shape) != tuple(input_shape):
-        # shrinking averages each output voxel's footprint (no aliasing of thin registration residuals);
-        # growing interpolates trilinearly
-        shrink = all(t <= s for t, s in zip(input_shape, x.shape, strict=True))
-        x = (F.interpolate(x[None, None], size=tuple(input_shape), mode="area") if shrink else
-             F.interpolate(x[None, None], size=tuple(input_shape), mode="trilinear", align_corners=False))[0, 0]
-    return x, spacing
+        raise InputError("map values exceed the float16 range (is it normalised?)", source)
+    zooms = tuple(float(z) for z in img.header.get_zooms()[:3][::-1])
+    return np.ascontiguousarray(data.transpose(2, 1, 0)), zooms  # (x, y, z) → (z, y, x)
+
+
+def fit_to_shape(x: torch.Tensor, input_shape: Sequence[int]) -> torch.Tensor:
+    """A (D,H,W) map resized to `input_shape`: shrunk by averaging each output voxel's footprint (no aliasing of
+    thin registration residuals), grown trilinearly; returned as is when the shape already matches."""
+    shape = tuple(int(s) for s in input_shape)
+    if tuple(x.shape) == shape:
+        return x
+    shrink = all(t <= s for t, s in zip(shape, x.shape, strict=True))
+    resized = (F.interpolate(x[None, None], size=shape, mode="area") if shrink else
+               F.interpolate(x[None, None], size=shape, mode="trilinear", align_corners=False))
+    return resized[0, 0]
+
+
+def _load_map(path: str, input_shape: tuple[int, int, int]) -> tuple[torch.Tensor, tuple[float, ...]]:
+    """One map as a float32 (D,H,W) = (z,y,x) tensor of `input_shape` and its voxel size after resizing."""
+    try:
+        img = nib.load(path)
+    except Exception as exc:
+        raise InputError(f"cannot read map ({type(exc).__name__}: {exc})", path) from None
+    data, zooms = canonical_array(img, path)
+    spacing = tuple(z * s / t for z, s, t in zip(zooms, data.shape, input_shape, strict=True))
+    return fit_to_shape(torch.from_numpy(data), input_shape), spacing
 
 
 class MapBank:

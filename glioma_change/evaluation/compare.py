@@ -20,6 +20,10 @@ from sklearn.metrics import roc_auc_score
 from glioma_change.evaluation.metrics import Interval, auc_ci, cluster_bootstrap_samples, has_both_classes, rank_auc
 
 REFERENCE_STRATEGIES = ("baseline", "mixed")
+COMPARISON_COLUMNS = [
+    "model", "reference", "n_pairs", "auc", "auc_reference", "difference", "delong_se", "delong_z",
+    "delong_p", "bootstrap_low", "bootstrap_high", "bootstrap_p",
+]
 STRATEGY_TABLE_COLUMNS = [
     "network", "strategy", "pooled_test_auc", "pooled_test_auc_low", "pooled_test_auc_high",
     *(f"delong_p_vs_{r}" for r in REFERENCE_STRATEGIES), "n_test_pairs", "n_test_unstable",
@@ -140,22 +144,28 @@ def compare_to_baselines(predictions: pd.DataFrame, n_boot: int = 2000, seed: in
         reference = baseline_of(model, models)
         if reference is None:
             continue
-        pairs = paired_scores(predictions, model, reference)
-        if not has_both_classes(pairs["y_true"].to_numpy()):
-            continue
-        y, pa, pb = pairs["y_true"].to_numpy(), pairs["prob_a"].to_numpy(), pairs["prob_b"].to_numpy()
-        dl = delong_test(y, pa, pb)
-        boot, boot_p = paired_bootstrap_difference(y, pa, pb, pairs["patient_id"].to_numpy(), n_boot, seed)
-        rows.append({
-            "model": model, "reference": reference, "n_pairs": len(pairs),
-            "auc": dl.auc_a, "auc_reference": dl.auc_b, "difference": dl.difference,
-            "delong_se": dl.se, "delong_z": dl.z, "delong_p": dl.p_value,
-            "bootstrap_low": boot.low, "bootstrap_high": boot.high, "bootstrap_p": boot_p,
-        })
-    return pd.DataFrame(rows, columns=[
-        "model", "reference", "n_pairs", "auc", "auc_reference", "difference", "delong_se", "delong_z",
-        "delong_p", "bootstrap_low", "bootstrap_high", "bootstrap_p",
-    ])
+        row = compare_models(predictions, model, reference, n_boot, seed)
+        if row is not None:
+            rows.append(row)
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def compare_models(predictions: pd.DataFrame, model: str, reference: str, n_boot: int = 2000,
+                   seed: int = 0) -> dict[str, object] | None:
+    """`model` against `reference` on the test pairs both scored: DeLong's test and the paired patient
+    bootstrap (`COMPARISON_COLUMNS`); None when those pairs lack a class."""
+    pairs = paired_scores(predictions, model, reference)
+    if not has_both_classes(pairs["y_true"].to_numpy()):
+        return None
+    y, pa, pb = pairs["y_true"].to_numpy(), pairs["prob_a"].to_numpy(), pairs["prob_b"].to_numpy()
+    dl = delong_test(y, pa, pb)
+    boot, boot_p = paired_bootstrap_difference(y, pa, pb, pairs["patient_id"].to_numpy(), n_boot, seed)
+    return {
+        "model": model, "reference": reference, "n_pairs": len(pairs),
+        "auc": dl.auc_a, "auc_reference": dl.auc_b, "difference": dl.difference,
+        "delong_se": dl.se, "delong_z": dl.z, "delong_p": dl.p_value,
+        "bootstrap_low": boot.low, "bootstrap_high": boot.high, "bootstrap_p": boot_p,
+    }
 
 
 def delong_p(predictions: pd.DataFrame, model: str, reference: str) -> float:

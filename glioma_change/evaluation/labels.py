@@ -89,6 +89,26 @@ def _from_files(maps_dir: Path) -> dict[str, tuple[str, str, str]]:
     return out
 
 
+def patient_of(pid: str) -> str:
+    """The subject part of a pair id (`sub-153_brats_tcia_ses-0109_vs_ses-0181` → `sub-153_brats_tcia`)."""
+    return pid.split("_ses-", 1)[0]
+
+
+def list_maps(maps_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """Every usable map under `maps_dir` (manifest rows that did not fail, else files by name):
+    `patient_id, pair_id, diff_path, absdiff_path` (absolute paths), sorted by pair id."""
+    maps_dir = Path(maps_dir)
+    if not maps_dir.is_dir():
+        raise InputError("maps directory not found", maps_dir)
+    manifest = maps_dir / "manifest.csv"
+    found = _from_manifest(manifest) if manifest.is_file() else _from_files(maps_dir)
+    rows = [
+        {"patient_id": patient_of(pid), "pair_id": pid, "diff_path": d, "absdiff_path": a if a and Path(a).is_file() else ""}
+        for pid, (d, a, status) in sorted(found.items()) if status != "failed" and d and Path(d).is_file()
+    ]
+    return pd.DataFrame(rows, columns=["patient_id", "pair_id", "diff_path", "absdiff_path"])
+
+
 def locate_maps(pairs: pd.DataFrame, maps_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Add `diff_path`, `absdiff_path` (absolute, or empty) and `missing_reason` (empty when found)."""
     maps_dir = Path(maps_dir)

@@ -33,6 +33,15 @@ pre{background:#f5f5f5;padding:.8em;overflow-x:auto;font-size:.85em}.note{color:
 """
 
 
+RUN_METRICS_NOTE = (
+    "Cross-validation rows pool every outer fold's test pairs. 95 % CIs resample patients "
+    "(all pairs of a patient together). Sensitivity, specificity, PPV and NPV use each fold's Youden "
+    "threshold chosen on its validation patients (external sets: the mean of the folds' thresholds). "
+    "External rows score each pair with the fold models' averaged probability; fold AUC mean ± SD is "
+    "over the single-fold models."
+)
+
+
 @dataclass
 class Figure:
     """A PNG file and the caption shown under it."""
@@ -58,6 +67,8 @@ class ReportContent:
     config_text: str = ""
     run_info: dict[str, object] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
+    metrics_note: str = ""  # replaces the run's metrics note (e.g. for predictions made elsewhere)
+    comparison_heading: str = "Strategies compared with their network's baseline"
 
 
 def _fmt(value: object, digits: int = 3) -> str:
@@ -150,11 +161,7 @@ def render(content: ReportContent) -> str:
         f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}; evaluation seed {content.seed}; "
         f"{content.n_boot} patient-level bootstrap resamples.</p>",
         "<h2>Metrics</h2>",
-        "<p class='note'>Cross-validation rows pool every outer fold's test pairs. 95 % CIs resample patients "
-        "(all pairs of a patient together). Sensitivity, specificity, PPV and NPV use each fold's Youden "
-        "threshold chosen on its validation patients (external sets: the mean of the folds' thresholds). "
-        "External rows score each pair with the fold models' averaged probability; fold AUC mean ± SD is "
-        "over the single-fold models.</p>",
+        f"<p class='note'>{html.escape(content.metrics_note or RUN_METRICS_NOTE)}</p>",
     ]
     for name, group in content.metrics.groupby("set", sort=False):
         parts += [f"<h3>{html.escape(str(name))}</h3>", _table(metrics_display(group))]
@@ -172,7 +179,7 @@ def render(content: ReportContent) -> str:
             "against the same network's baseline and mixed models on the same test pairs.</p>",
             _table(strategies_display(content.strategies)),
         ]
-    parts.append("<h2>Strategies compared with their network's baseline</h2>")
+    parts.append(f"<h2>{html.escape(content.comparison_heading)}</h2>")
     if len(content.comparisons):
         parts += [
             "<p class='note'>Paired on the same pairs: DeLong's test for correlated ROC curves and a "

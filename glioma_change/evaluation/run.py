@@ -54,7 +54,8 @@ def read_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
     return df
 
 
-def _scores(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def model_scores(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Rows of each model, `best` first, then by name."""
     names = sorted(df["model"].unique(), key=lambda m: (m != "best", m))
     return {m: df[df["model"] == m] for m in names}
 
@@ -65,8 +66,9 @@ def _legend(metrics: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def _curve_figures(scores: dict[str, pd.DataFrame], metrics: pd.DataFrame, set_name: str, tag: str, fig_dir: Path,
+def curve_figures(scores: dict[str, pd.DataFrame], metrics: pd.DataFrame, set_name: str, tag: str, fig_dir: Path,
                    per_fold: bool) -> list[Figure]:
+    """ROC (pooled, and per fold when `per_fold`), precision-recall, reliability and strategy figures of one set."""
     legend = _legend(metrics)
     brier = dict(zip(metrics["model"], metrics["brier"], strict=True))
     figs = [
@@ -182,7 +184,7 @@ def evaluate_run(
     config = (yaml.safe_load(config_text) if config_text else None) or {}
     manifest = _manifest(run_dir, config)
     figures = {
-        "Cross-validation (outer test folds)": _curve_figures(_scores(test), metrics, "cross-validation", "cv",
+        "Cross-validation (outer test folds)": curve_figures(model_scores(test), metrics, "cross-validation", "cv",
                                                                fig_dir, per_fold=True),
         "Most confident predictions": _montage(predictions, manifest, fig_dir),
         "Hyperparameter search": _tuning_figures(run_dir, fig_dir),
@@ -197,8 +199,8 @@ def evaluate_run(
             ext = result.predictions.assign(split="test")
             comparisons = pd.concat([comparisons, compare_to_baselines(ext, n_boot, seed).assign(set="external")],
                                     ignore_index=True)
-            figures["External set (fold-averaged probabilities)"] = _curve_figures(
-                _scores(ext), result.metrics, "external set", "external", fig_dir, per_fold=False)
+            figures["External set (fold-averaged probabilities)"] = curve_figures(
+                model_scores(ext), result.metrics, "external set", "external", fig_dir, per_fold=False)
         else:
             log.warning("no external pair could be scored")
     write_csv_atomic(metrics, out_dir / "metrics.csv")

@@ -37,7 +37,6 @@ MANIFEST_COLUMNS = [
     "patient_id", "comparative_date", "exam_date", "pair_id", "diff_path", "absdiff_path", "qc_path",
     "transform_path", "status", "error",
 ]
-_SESSION = re.compile(r"^ses-(\d{8})$")
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 Shard = tuple[int, int]  # (K, N): job K of N, 1 ≤ K ≤ N
@@ -48,8 +47,8 @@ class PairTask:
     """One pair to process: earlier exam A (comparative) and later exam B (exam); `row` of the pairs CSV."""
 
     patient_id: str
-    comparative_date: str  # ISO
-    exam_date: str  # ISO
+    comparative_date: str  # `formats.session_value`: ISO date or day number
+    exam_date: str
     row: int | None = None
 
     @property
@@ -62,11 +61,12 @@ class PairTask:
 
 
 def pairs_from_labels(path: str | os.PathLike[str]) -> list[PairTask]:
-    """Pairs named by the rows of a label CSV (comparative → exam), duplicates removed."""
-    df = formats.read_label_csv(path)
+    """Pairs named by the rows of a pair table (comparative → exam), duplicates removed: a label CSV, the
+    BraTS-2015 label file (`sub`, `ses_diff`) or a plain pair list (`formats.read_pair_list`)."""
+    df = formats.read_pair_list(path)
     tasks, seen = [], set()
-    for i, row in df.iterrows():
-        task = PairTask(str(row["patient_id"]), str(row["comparative_date"]), str(row["exam_date"]), int(i) + 1)
+    for row in df.itertuples(index=False):
+        task = PairTask(str(row.patient_id), str(row.comparative_date), str(row.exam_date), int(row.row))
         if task.pair_id not in seen:
             seen.add(task.pair_id)
             tasks.append(task)
@@ -74,18 +74,38 @@ def pairs_from_labels(path: str | os.PathLike[str]) -> list[PairTask]:
 
 
 def consecutive_pairs(bids_dir: str | os.PathLike[str]) -> list[PairTask]:
-    """Every pair of consecutive sessions of every subject folder (`sub-*/ses-YYYYMMDD`)."""
+    """Every pair of consecutive sessions of every subject folder (`sub-*/ses-<YYYYMMDD or day number>`,
+    in date or day order)."""
     root = Path(bids_dir)
     if not root.is_dir():
         raise InputError("BIDS directory not found", root)
     tasks = []
     for subject in sorted(p for p in root.glob("sub-*") if p.is_dir()):
-        dates = sorted(m.group(1) for p in subject.iterdir() if p.is_dir() and (m := _SESSION.match(p.name)))
+        sessions = []
+        for p in subject.iterdir():
+            match = formats.SESSION_DIR.match(p.name)
+            if p.is_dir() and match:
+                try:
+                    sessions.append(formats.session_value(match.group(1)))
+                except ValueError:
+                    log.warning("%s: not a date or day-number session, skipped", p)
+        sessions.sort(key=formats.session_key)
         patient = subject.name[4:]
-        for earlier, later in zip(dates, dates[1:]):
-            tasks.append(PairTask(patient, formats.iso(formats.parse_date(earlier)),
-                                  formats.iso(formats.parse_date(later))))
+        for earlier, later in zip(sessions, sessions[1:]):
+            tasks.append(PairTask(patient, earlier, later))
     return tasks
+
+
+def nothing_to_do(bids_dir: str | os.PathLike[str]) -> str:
+    """Why `consecutive_pairs(bids_dir)` found no pair, in one sentence."""
+    root = Path(bids_dir)
+    subjects = [p for p in root.glob("sub-*") if p.is_dir()]
+    if not subjects:
+        return f"no sub-* folder in {root} (expected sub-<id>/ses-<YYYYMMDD or day number>/anat/*_T2w.nii.gz)"
+    n_sessions = [sum(1 for p in s.iterdir() if p.is_dir() and formats.SESSION_DIR.match(p.name)) for s in subjects]
+    if not any(n_sessions):
+        return f"{len(subjects)} subject folder(s) but no ses-<YYYYMMDD or day number> folder in any"
+    return f"no subject of {len(subjects)} has two or more sessions"
 
 
 def locate_session(bids_dir: Path, patient_id: str, date: str) -> Path:
@@ -176,8 +196,8 @@ def run_pair(bids_dir: Path, out_dir: Path, task: PairTask, options: DiffmapOpti
         _remove_stale_temporaries(out_dir, task)
         a_path = locate_session(bids_dir, task.patient_id, task.comparative_date)
         b_path = locate_session(bids_dir, task.patient_id, task.exam_date)
-        if formats.parse_date(task.comparative_date) >= formats.parse_date(task.exam_date):
-            raise InputError(f"comparative date {task.comparative_date} is not before exam date {task.exam_date}")
+        if formats.session_key(task.comparative_date) >= formats.session_key(task.exam_date):
+            raise InputError(f"comparative session {task.comparative_date} is not before exam session {task.exam_date}")
         metrics = process_pair(a_path, b_path, outputs.diff.parent, task.pair_id, options, seed, sessions)
         row.update(metrics)
         row.update({

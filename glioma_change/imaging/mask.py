@@ -4,6 +4,10 @@ The template is the MNI152 2009 (a, symmetric) brain bundled with nilearn (skull
 1 mm), so no network and no GPU are needed. The automatic mask is: head mask (Otsu, largest
 component, holes filled) → affine registration of the template brain onto the head (Mattes MI,
 masked) → warped template brain mask, refined by intensity inside the head.
+
+Skull-stripped inputs (BraTS-2015 and other external sets: a large background of exact zeros around the
+brain, connected to the volume's border) already carry their brain mask: their own non-zero voxels
+(`data_mask`) are used instead of the template, which would not fit a brain without its skull.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from glioma_change.imaging.register import RegistrationSettings, register
 
 TEMPLATE_T1 = "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"
 TEMPLATE_SPACING_MM = 2.0  # the template is registered at this resolution: ample for a mask
+STRIPPED_BACKGROUND_FRACTION = 0.2  # zero voxels touching the border, as a fraction of the volume
 
 
 def _largest_component(mask: sitk.Image) -> sitk.Image:
@@ -91,8 +96,37 @@ def _refine_by_intensity(image: sitk.Image, mask: sitk.Image) -> sitk.Image:
     return mask & sitk.Cast(image > 0.25 * float(np.median(values)), sitk.sitkUInt8)
 
 
-def brain_mask(image: sitk.Image, user_mask: sitk.Image | None = None, seed: int = 0) -> sitk.Image:
-    """The user's mask when given (must be on the image grid), else `auto_brain_mask`."""
+def _zero_background(array: np.ndarray) -> np.ndarray:
+    """Voxels of exactly zero (to float32 precision of the maximum) connected to the volume's border."""
+    zero = np.abs(array) <= 1e-6 * float(np.abs(array).max(initial=0.0))
+    labels, _ = ndimage.label(zero)
+    border = np.unique(np.concatenate([
+        labels[[0, -1]].ravel(), labels[:, [0, -1]].ravel(), labels[:, :, [0, -1]].ravel(),
+    ]))
+    return np.isin(labels, border[border > 0])
+
+
+def is_skull_stripped(image: sitk.Image) -> bool:
+    """True when a large zero-valued background connected to the border surrounds non-zero data."""
+    array = sitk.GetArrayViewFromImage(image)
+    background = _zero_background(array)
+    return bool(STRIPPED_BACKGROUND_FRACTION <= background.mean() < 0.99)
+
+
+def data_mask(image: sitk.Image) -> sitk.Image:
+    """Brain mask of a skull-stripped image: everything but its zero background, largest component, holes filled."""
+    inside = ~_zero_background(sitk.GetArrayViewFromImage(image))
+    out = sitk.GetImageFromArray(inside.astype(np.uint8))
+    out.CopyInformation(image)
+    return _fill_holes(_largest_component(out))
+
+
+def brain_mask(image: sitk.Image, user_mask: sitk.Image | None = None, seed: int = 0,
+               skull_stripped: bool | None = None) -> sitk.Image:
+    """The user's mask when given (must be on the image grid); else the image's own `data_mask` when it is
+    skull-stripped (`skull_stripped`; None: `is_skull_stripped` decides); else `auto_brain_mask`."""
     if user_mask is not None:
         return sitk.Cast(user_mask > 0, sitk.sitkUInt8)
+    if skull_stripped if skull_stripped is not None else is_skull_stripped(image):
+        return data_mask(image)
     return auto_brain_mask(image, seed=seed)
