@@ -52,10 +52,12 @@ def register(app: typer.Typer) -> None:
         pairs. Writes predictions.csv, best_params.json, trials.csv, strategy_table.csv and models/."""
         from glioma_change.tuning.config import load_study_config
         from glioma_change.tuning.run import tune
-        from glioma_change.tuning.storage_check import wait_for_storage
+        from glioma_change.tuning.storage_check import check_storage_url, wait_for_storage
 
+        if storage is not None:  # before anything is loaded: a bad URL or a dead server fails in one line
+            check_storage_url(storage)
         config = load_study_config(study_file, study_overrides(ctx, seed, overrides))
-        if storage is not None:  # before any map is loaded: a bad URL or dead server fails in one line
+        if storage is not None:
             wait_for_storage(storage, storage_wait)
         table = tune(config, out, storage, n_trials, timeout, workers)
         if table is not None:

@@ -34,11 +34,12 @@ def check_storage_url(url: str) -> URL | None:
         raise ConfigError(f"--storage {url!r}: not a storage URL ({EXAMPLES})") from None
     shown = parsed.render_as_string(hide_password=True)
     try:
-        parsed.get_dialect()
+        parsed.get_dialect().import_dbapi()
     except sqlalchemy.exc.NoSuchModuleError:
         raise ConfigError(f"--storage {shown}: unknown database {parsed.drivername!r} ({EXAMPLES})") from None
     except ImportError as exc:
-        raise ConfigError(f"--storage {shown}: the database driver is not installed ({exc.name or exc})") from None
+        hint = " (for psycopg 3: postgresql+psycopg://…)" if parsed.get_backend_name() == "postgresql" else ""
+        raise ConfigError(f"--storage {shown}: its driver {exc.name or exc} is not installed{hint}") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         folder = Path(parsed.database).expanduser().resolve().parent
         if not folder.is_dir():
