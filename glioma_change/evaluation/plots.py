@@ -235,8 +235,8 @@ def confident_montage(cases: pd.DataFrame, title: str, path: str | os.PathLike[s
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(name, fontsize=8)
-        subject, _, sessions = str(case.pair_id).partition("_")
-        row_axes[0].text(-0.12, 0.5, f"{case.kind}\n{subject}\n{sessions.replace('_vs_', ' → ')}\n"
+        subject, _, sessions = str(case.pair_id).partition("_ses-")  # subject labels may hold "_"
+        row_axes[0].text(-0.12, 0.5, f"{case.kind}\n{subject}\nses-{sessions.replace('_vs_', ' → ')}\n"
                          f"P(unstable) = {case.prob:.2f}", transform=row_axes[0].transAxes, ha="right", va="center",
                          fontsize=8)
     if image is not None:
