@@ -14,8 +14,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("import-brats")
     def import_brats_command(
-        src: Path = typer.Argument(..., help="The download: BRATS2015_Training/ (HGG/ and LGG/ inside) or any folder above."),
-        out: Path = typer.Option(..., "--out", "-o", help="BIDS-like output folder (sub-<NNN>_brats_tcia/ses-<SSSS>/anat/)."),
+        src: Path = typer.Argument(
+            ..., help="The download: BRATS2015_Training/ (HGG/ and LGG/ inside) or any folder above."
+        ),
+        out: Path = typer.Option(
+            ..., "--out", "-o", help="BIDS-like output folder (sub-<NNN>_brats_tcia/ses-<SSSS>/anat/)."
+        ),
         labels: Path | None = typer.Option(
             None, "--labels", help=f"Pair list whose patients are imported (default: the shipped {LABEL_FILE})."
         ),
@@ -36,10 +40,8 @@ def register(app: typer.Typer) -> None:
         counts = table["status"].value_counts().to_dict()
         if not counts.get("ok", 0):
             scope = "any brats_tcia patient" if label_file is None else f"a patient of {label_file}"
-            raise InputError(
-                f"nothing imported: no T2 volume (brats_tcia_pat<NNN>_<SSSS>/VSD.Brain.XX.O.MR_T2.<ID>/*.mha) of {scope}",
-                src,
-            )
+            pattern = "brats_tcia_pat<NNN>_<SSSS>/VSD.Brain.XX.O.MR_T2.<ID>/*.mha"
+            raise InputError(f"nothing imported: no T2 volume ({pattern}) of {scope}", src)
         typer.echo(
             f"{counts.get('ok', 0)} volume(s) imported, {counts.get('failed', 0)} failed, "
             f"{counts.get('missing', 0)} labelled session(s) not in the download → {out / PROVENANCE_FILE}"

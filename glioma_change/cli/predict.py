@@ -13,9 +13,15 @@ def register(app: typer.Typer) -> None:
     @app.command("predict")
     def predict_command(
         run: Path = typer.Option(..., "--run", help="Run directory written by `tune` or `train` (models/fold-*/*.pt)."),
-        maps: Path = typer.Option(..., "--maps", help="Difference maps: a `diffmaps` output folder or any folder of *_T2wdiff.nii.gz."),
-        out: Path = typer.Option(..., "--out", "-o", help="Predictions CSV (model, network, strategy, patient_id, pair_id, prob, n_folds)."),
-        model: list[str] = typer.Option([], "--model", help="Only this model (e.g. best, vgg/mixed); repeatable. Default: all."),
+        maps: Path = typer.Option(
+            ..., "--maps", help="Difference maps: a `diffmaps` output folder or any folder of *_T2wdiff.nii.gz."
+        ),
+        out: Path = typer.Option(
+            ..., "--out", "-o", help="Predictions CSV (model, network, strategy, patient_id, pair_id, prob, n_folds)."
+        ),
+        model: list[str] = typer.Option(
+            [], "--model", help="Only this model (e.g. best, vgg/mixed); repeatable. Default: all."
+        ),
     ) -> None:
         """P(unstable) of every map for each model of the run, averaged over the folds' refitted models (no labels
         needed). Writes PRED.csv, PRED_folds.csv (each fold's model) and PRED_errors.csv (unreadable maps)."""

@@ -91,9 +91,9 @@ class MapBank:
         if unknown:
             raise ValueError(f"unknown channel {unknown[0]!r} (known: {', '.join(CHANNEL_COLUMNS)})")
         absent = [CHANNEL_COLUMNS[c] for c in channels if CHANNEL_COLUMNS[c] not in df.columns]
-        if absent or "pair_id" not in df.columns:
-            raise InputError(f"the map table lacks column(s) {', '.join(['pair_id'] * ('pair_id' not in df.columns) + absent)} "
-                             f"(channels {', '.join(channels)})")
+        absent = ["pair_id"] * ("pair_id" not in df.columns) + absent
+        if absent:
+            raise InputError(f"the map table lacks column(s) {', '.join(absent)} (channels {', '.join(channels)})")
         self.input_shape = tuple(int(s) for s in input_shape)
         self.channels = tuple(channels)
         self.signed_channels = tuple(i for i, c in enumerate(self.channels) if c in SIGNED_CHANNELS)

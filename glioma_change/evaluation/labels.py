@@ -103,7 +103,8 @@ def list_maps(maps_dir: str | os.PathLike[str]) -> pd.DataFrame:
     manifest = maps_dir / "manifest.csv"
     found = _from_manifest(manifest) if manifest.is_file() else _from_files(maps_dir)
     rows = [
-        {"patient_id": patient_of(pid), "pair_id": pid, "diff_path": d, "absdiff_path": a if a and Path(a).is_file() else ""}
+        {"patient_id": patient_of(pid), "pair_id": pid, "diff_path": d,
+         "absdiff_path": a if a and Path(a).is_file() else ""}
         for pid, (d, a, status) in sorted(found.items()) if status != "failed" and d and Path(d).is_file()
     ]
     return pd.DataFrame(rows, columns=["patient_id", "pair_id", "diff_path", "absdiff_path"])

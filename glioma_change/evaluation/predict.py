@@ -35,8 +35,8 @@ def predict_maps(
     if models:
         unknown = sorted(set(models) - {c.model for c in checkpoints})
         if unknown:
-            raise InputError(f"no model {', '.join(unknown)} (known: {', '.join(sorted({c.model for c in checkpoints}))})",
-                             run_dir)
+            known = ", ".join(sorted({c.model for c in checkpoints}))
+            raise InputError(f"no model {', '.join(unknown)} (known: {known})", run_dir)
         checkpoints = [c for c in checkpoints if c.model in models]
     maps = list_maps(maps_dir)
     if maps.empty:
