@@ -22,13 +22,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import pandas as pd  # noqa: E402
-import spacy  # noqa: E402
+import pandas as pd
+import spacy
 
-from glioma_change.progress import set_enabled  # noqa: E402
-from glioma_change.reports.classifier import ReportModel, train_model  # noqa: E402
-from glioma_change.reports.pipeline import apply_rules, build_nlp  # noqa: E402
-from glioma_change.synth import generate_dataset  # noqa: E402
+from glioma_change.progress import set_enabled
+from glioma_change.reports.classifier import ReportModel, train_model
+from glioma_change.reports.pipeline import apply_rules, build_nlp
+from glioma_change.synth import generate_dataset
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -69,9 +69,11 @@ def main() -> None:
         blank = spacy.blank(language)
         build_nlp(language)
         apply_rules(texts[:20], langs[:20])  # warm-up
-        tokenise = best_rate(lambda: list(blank.pipe(texts, batch_size=256)), n, args.repeats)
-        rules = best_rate(lambda: apply_rules(texts, langs), n, args.repeats)
-        trained = best_rate(lambda: model.predict(apply_rules(texts, langs, keep_tokens=True)), n, args.repeats)
+        tokenise = best_rate(lambda blank=blank, texts=texts: list(blank.pipe(texts, batch_size=256)), n, args.repeats)
+        rules = best_rate(lambda texts=texts, langs=langs: apply_rules(texts, langs), n, args.repeats)
+        trained = best_rate(
+            lambda texts=texts, langs=langs: model.predict(apply_rules(texts, langs, keep_tokens=True)), n, args.repeats
+        )
         words = sum(len(t.split()) for t in texts) / n
         rows.append(
             {

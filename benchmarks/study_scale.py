@@ -81,12 +81,12 @@ from glioma_change.io import write_text_atomic
 from glioma_change.models import ModelSpec
 from glioma_change.progress import set_enabled
 from glioma_change.seeding import derive_seed
+from glioma_change.study_config import BudgetSection, DataSection, SearchSpace, StudyConfig, load_study_config
 from glioma_change.training.loop import LoopSettings, Samples, fit, predict
 from glioma_change.training.params import TrainParams
 from glioma_change.training.runtime import COMPILE_MODES, Runtime
 from glioma_change.training.strategies import StrategyContext, train_fold
 from glioma_change.training.study_data import StudyData, split_fold
-from glioma_change.tuning.config import BudgetSection, DataSection, SearchSpace, StudyConfig, load_study_config
 
 RESULTS = Path(__file__).resolve().parent / "results"
 STRATEGIES = ("baseline", "mixed", "finetune")

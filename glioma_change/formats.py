@@ -31,6 +31,17 @@ LABEL_COLUMNS = [
     "source",
 ]
 PAIR_KEY = ["patient_id", "comparative_date", "exam_date"]
+PREDICTION_COLUMNS = [
+    "patient_id", "comparative_date", "exam_date", "pair_id", "fold", "network", "strategy", "model",
+    "y_true", "prob", "split",
+]
+"""Columns of a run's `predictions.csv`: one row per model, fold, split (`val`/`test`) and pair."""
+DIFF_SUFFIX = "_T2wdiff.nii.gz"
+"""A pair's signed difference map: `<pair_id>_T2wdiff.nii.gz` (later minus earlier)."""
+ABSDIFF_SUFFIX = "_T2wabsdiff.nii.gz"
+"""A pair's absolute difference map, beside the signed one."""
+QC_SUFFIX = "_qc.png"
+TRANSFORM_SUFFIX = "_xfm.tfm"
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?\s*$")
 _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")

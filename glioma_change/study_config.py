@@ -14,9 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from glioma_change.config import StrictModel, load_config
 from glioma_change.errors import ConfigError
-from glioma_change.training.runtime import CompileMode
-
-Network = Literal["vgg", "resnext"]
+from glioma_change.names import CompileMode, Network, check_strategy
 
 
 class DataSection(StrictModel):
@@ -81,11 +79,8 @@ class SearchSpace(StrictModel):
     @field_validator("strategies")
     @classmethod
     def _known_strategies(cls, value: list[str]) -> list[str]:
-        from glioma_change.training.strategies import STRATEGIES
-
-        unknown = [s for s in value if s not in STRATEGIES]
-        if unknown:
-            raise ValueError(f"unknown strategy {unknown[0]!r} (known: {', '.join(STRATEGIES)})")
+        for name in value:
+            check_strategy(name)
         return value
 
     @field_validator("lr", "aug_strength", "weak_weight")

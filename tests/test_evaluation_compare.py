@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from glioma_change.evaluation.compare import compare_to_baselines, delong_test, paired_bootstrap_difference
+from glioma_change.evaluation.compare import compare_to_baselines
+from glioma_change.stats import delong_test, paired_bootstrap_difference
 
 
 def _psi(x: float, y: float) -> float:

@@ -9,15 +9,13 @@ from scipy.stats import norm
 from sklearn.metrics import roc_auc_score
 
 from glioma_change.evaluation.metrics import (
-    auc_ci,
-    cluster_bootstrap_samples,
     confusion_counts,
     cv_model_metrics,
     operating_point,
-    rank_auc,
     reliability,
     youden_threshold,
 )
+from glioma_change.stats import auc_ci, cluster_bootstrap_samples, rank_auc
 
 
 def test_auc_of_a_hand_made_case() -> None:

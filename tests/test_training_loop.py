@@ -7,16 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from training_fixtures import make_fake_study
 
+from glioma_change.study_config import load_study_config
 from glioma_change.training import strategies
 from glioma_change.training.loop import pos_weight, predict, validation_score
 from glioma_change.training.params import TrainParams
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import StudyData
-from glioma_change.tuning.config import load_study_config
 from glioma_change.tuning.fold_runs import run_fold
-from training_fixtures import make_fake_study
 
 CPU = Runtime.create("cpu")
 

@@ -8,16 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from training_fixtures import make_fake_study
 
+from glioma_change.study_config import load_study_config
 from glioma_change.training import strategies
 from glioma_change.training.loop import Samples
 from glioma_change.training.params import TrainParams
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import StudyData
 from glioma_change.transfer import pseudo
-from glioma_change.tuning.config import load_study_config
 from glioma_change.tuning.fold_runs import model_spec, run_fold
-from training_fixtures import make_fake_study
 
 PRETRAINING = ["finetune", "feature_extract", "finetune_grow", "meanvar_init"]
 

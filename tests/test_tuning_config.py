@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from training_fixtures import cli, make_fake_study
 
 from glioma_change.errors import ConfigError
-from glioma_change.tuning.config import load_study_config
-from training_fixtures import cli, make_fake_study
+from glioma_change.study_config import load_study_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,14 +11,10 @@ import optuna
 import pandas as pd
 import pytest
 from optuna.trial import TrialState
-
-from glioma_change.models import load_checkpoint
 from training_fixtures import cli, cli_popen, make_fake_study
 
-PREDICTION_COLUMNS = [
-    "patient_id", "comparative_date", "exam_date", "pair_id", "fold", "network", "strategy", "model",
-    "y_true", "prob", "split",
-]
+from glioma_change.formats import PREDICTION_COLUMNS
+from glioma_change.models import load_checkpoint
 
 
 def _study(run: Path) -> optuna.Study:
@@ -90,7 +86,7 @@ def test_killed_worker_resumes_keeps_finished_trials_and_fails_the_interrupted_o
             if (run / "study.db").exists():
                 try:
                     states = _states(run)
-                except Exception:  # noqa: BLE001 - tables may not exist yet
+                except Exception:
                     continue
                 if TrialState.COMPLETE in states and states[-1] == TrialState.RUNNING:
                     break
@@ -154,8 +150,8 @@ def _flaky_run_fold(fail_calls: set[int]):  # type: ignore[no-untyped-def]
 
 
 def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from glioma_change.study_config import load_study_config
     from glioma_change.tuning import objective
-    from glioma_change.tuning.config import load_study_config
     from glioma_change.tuning.run import tune
 
     config = load_study_config(make_fake_study(tmp_path))
@@ -167,8 +163,8 @@ def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path: Path, 
 
 def test_trials_failing_in_a_row_stop_the_worker_with_the_cause(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from glioma_change.errors import GliomaChangeError
+    from glioma_change.study_config import load_study_config
     from glioma_change.tuning import objective
-    from glioma_change.tuning.config import load_study_config
     from glioma_change.tuning.run import tune
 
     config = load_study_config(make_fake_study(tmp_path))

@@ -20,9 +20,11 @@ import pandas as pd
 
 from glioma_change.errors import InputError
 from glioma_change.evaluation.labels import locate_maps, read_external_labels
-from glioma_change.evaluation.metrics import DEFAULT_THRESHOLD, fold_thresholds, safe_auc, score_summary
+from glioma_change.evaluation.metrics import DEFAULT_THRESHOLD, fold_thresholds, score_summary
 from glioma_change.io import ErrorLog, write_csv_atomic
 from glioma_change.progress import progress
+from glioma_change.run_layout import RunLayout, model_of_checkpoint
+from glioma_change.stats import safe_auc
 
 if TYPE_CHECKING:
     import torch
@@ -64,14 +66,7 @@ class ExternalResult:
 
 def find_checkpoints(run_dir: str | os.PathLike[str]) -> list[Checkpoint]:
     """Every `RUN/models/fold-<k>/*.pt`: `best.pt` is model `best`, `<network>-<strategy>.pt` is `<network>/<strategy>`."""
-    out = []
-    for path in sorted(Path(run_dir).glob("models/fold-*/*.pt")):
-        try:
-            fold = int(path.parent.name.removeprefix("fold-"))
-        except ValueError:
-            continue
-        network, _, strategy = path.stem.partition("-")
-        out.append(Checkpoint("best" if path.stem == "best" else f"{network}/{strategy}", fold, path))
+    out = [Checkpoint(model_of_checkpoint(path.stem), fold, path) for fold, path in RunLayout.of(run_dir).checkpoints()]
     if not out:
         raise InputError("no refitted models (models/fold-*/*.pt) in the run directory", run_dir)
     return out
@@ -145,7 +140,7 @@ def predict_checkpoints(checkpoints: list[Checkpoint], pairs: pd.DataFrame, erro
 
 def validation_thresholds(run_dir: str | os.PathLike[str]) -> dict[str, float]:
     """Per model, the mean of its folds' Youden thresholds chosen on the run's validation predictions."""
-    path = Path(run_dir) / "predictions.csv"
+    path = RunLayout.of(run_dir).predictions
     if not path.is_file():
         return {}
     pred = pd.read_csv(path)

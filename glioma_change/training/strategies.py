@@ -24,16 +24,22 @@ import torch
 from torch import nn
 
 from glioma_change.models import ModelSpec, build_model, freeze_features
+from glioma_change.names import check_strategy
 from glioma_change.seeding import derive_seed
+from glioma_change.study_config import BudgetSection
 from glioma_change.training.loop import EpochCallback, FitResult, LoopSettings, Samples, fit
 from glioma_change.training.params import TrainParams
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import FoldData
 from glioma_change.transfer import (
-    PretextSettings, grow_model, grown_spec, meanvar_init, noisy_student_rounds, pretrain_self_supervised,
+    PretextSettings,
+    grow_model,
+    grown_spec,
+    meanvar_init,
+    noisy_student_rounds,
+    pretrain_self_supervised,
 )
-from glioma_change.tuning.config import BudgetSection
 
 PRETEXT = "contrastive"  # chosen by benchmarks/bench_transfer.py (docs/transfer.md)
 
@@ -99,6 +105,8 @@ def register_strategy(
     `tunes` names the `TrainParams` fields beyond the common ones that the strategy uses (searched only
     for trials of this strategy); `weak_threshold` is searched for every strategy with `uses_weak`.
     """
+
+    check_strategy(name)  # every strategy name is declared once, in `names.STRATEGY_NAMES`
 
     def deco(fn: StrategyFn) -> StrategyFn:
         STRATEGIES[name] = Strategy(name, uses_weak, fn, tunes)

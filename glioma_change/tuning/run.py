@@ -12,16 +12,23 @@ import pandas as pd
 from glioma_change.config import dump_config
 from glioma_change.errors import ConfigError
 from glioma_change.io import file_lock, write_csv_atomic
+from glioma_change.run_layout import RunLayout
 from glioma_change.runinfo import write_run_info
+from glioma_change.study_config import StudyConfig
 from glioma_change.training.params import TrainParams
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.strategies import get_strategy
 from glioma_change.training.study_data import StudyData
-from glioma_change.tuning.config import StudyConfig
 from glioma_change.tuning.refit import refit, write_strategy_table
 from glioma_change.tuning.study import (
-    Choice, best_choices, default_storage, make_storage, open_study, retrying, write_best_params,
+    Choice,
+    best_choices,
+    default_storage,
+    make_storage,
+    open_study,
+    retrying,
+    write_best_params,
 )
 from glioma_change.tuning.trial_models import TrialModels
 from glioma_change.tuning.workers import Helpers, WorkerJob, run_caches, run_trials, worker_runtime
@@ -44,7 +51,7 @@ class Session:
         """Seed everything, write `config.yaml` and `run_info.json`, load the maps."""
         run_dir.mkdir(parents=True, exist_ok=True)
         runtime = worker_runtime(config)
-        dump_config(config, run_dir / "config.yaml")
+        dump_config(config, RunLayout(run_dir).config)
         write_run_info(run_dir, config.seed, {"device": str(runtime.device), **extra})
         data = StudyData(config, runtime.device)
         return cls(config, run_dir, runtime, data, run_caches(run_dir)[0])
@@ -93,7 +100,7 @@ def tune(
             log.info("another worker is refitting into %s", run_dir)
             return None
         best, combos = retrying(lambda: best_choices(study, config), "reading the study")
-        write_csv_atomic(retrying(study.trials_dataframe, "reading the study"), run_dir / "trials.csv")
+        write_csv_atomic(retrying(study.trials_dataframe, "reading the study"), RunLayout(run_dir).trials)
         write_best_params(best, combos, run_dir, "mean inner-validation AUC over the outer folds")
         return session.refit_and_write(best, combos, models)
 

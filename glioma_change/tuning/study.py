@@ -31,9 +31,10 @@ from optuna.trial import FrozenTrial, TrialState
 
 from glioma_change.errors import ConfigError, GliomaChangeError
 from glioma_change.io import write_text_atomic
+from glioma_change.run_layout import RunLayout
 from glioma_change.seeding import derive_seed
+from glioma_change.study_config import StudyConfig
 from glioma_change.training.params import TrainParams, params_from_dict
-from glioma_change.tuning.config import StudyConfig
 from glioma_change.tuning.objective import Objective
 from glioma_change.tuning.search_space import params_of
 
@@ -46,7 +47,7 @@ warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning
 
 def default_storage(run_dir: Path) -> str:
     """The SQLite file `RUN/study.db` as an SQLAlchemy URL."""
-    return f"sqlite:///{(run_dir / 'study.db').resolve()}"
+    return f"sqlite:///{RunLayout(run_dir).study_db.resolve()}"
 
 
 T = TypeVar("T")
@@ -357,4 +358,4 @@ def best_choices(study: optuna.Study, config: StudyConfig) -> tuple[Choice, dict
 def write_best_params(best: Choice, combos: dict[str, Choice], run_dir: Path, objective: str) -> None:
     """`RUN/best_params.json`: the objective, `best`, and one entry per `network/strategy`."""
     out = {"objective": objective, "best": best.to_json(), "combinations": {k: c.to_json() for k, c in combos.items()}}
-    write_text_atomic(json.dumps(out, indent=2), run_dir / "best_params.json")
+    write_text_atomic(json.dumps(out, indent=2), RunLayout(run_dir).best_params)

@@ -20,11 +20,12 @@ import optuna
 import torch
 
 from glioma_change.logging_setup import configure
+from glioma_change.run_layout import RunLayout
 from glioma_change.seeding import seed_everything
+from glioma_change.study_config import StudyConfig
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import StudyData
-from glioma_change.tuning.config import StudyConfig
 from glioma_change.tuning.objective import Objective
 from glioma_change.tuning.study import make_storage, open_study, retrying, run_worker
 from glioma_change.tuning.trial_models import TrialModels
@@ -47,7 +48,8 @@ class WorkerJob:
 
 def run_caches(run_dir: Path) -> tuple[PretrainCache, TrialModels]:
     """The pre-training cache and the trial models of a run directory, shared by all its workers."""
-    return PretrainCache(run_dir / "cache" / "pretrain"), TrialModels(run_dir / "cache" / "trials")
+    layout = RunLayout(run_dir)
+    return PretrainCache(layout.pretrain_cache), TrialModels(layout.trial_models)
 
 
 def worker_runtime(config: StudyConfig) -> Runtime:
