@@ -19,6 +19,8 @@ SCRIPT = ROOT / "benchmarks" / "study_scale.py"
 
 
 def _module():
+    if str(SCRIPT.parent) not in sys.path:  # its parts (`benchmarks/scale/`) import as they do when run as a script
+        sys.path.insert(0, str(SCRIPT.parent))
     spec = importlib.util.spec_from_file_location("study_scale", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault(spec.name, module)  # dataclasses look their module up there

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         from glioma_change.run_layout import RunLayout
         from glioma_change.study_config import load_study_config
         from glioma_change.training.params import read_params_file
-        from glioma_change.tuning.run import train
+        from glioma_change.tuning.train import train
 
         config = load_study_config(study_file, study_overrides(ctx, seed, overrides))
         chosen = read_params_file(RunLayout(tuned).best_params if params == "best" else Path(params))

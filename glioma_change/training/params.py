@@ -38,7 +38,7 @@ class TrainParams(StrictModel):
         return check_strategy(value)
 
     @property
-    def combo(self) -> str:
+    def model_name(self) -> str:
         """`<network>/<strategy>`: the model name used in predictions."""
         return f"{self.network}/{self.strategy}"
 

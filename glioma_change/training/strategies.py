@@ -126,7 +126,7 @@ def get_strategy(name: str) -> Strategy:
 def _fit_human(ctx: StrategyContext, model: nn.Module, train: Samples) -> Trained:
     result = fit(
         model, train, ctx.data.val, ctx.settings(), ctx.runtime, derive_seed(ctx.seed, "fit", ctx.data.fold),
-        ctx.callback, desc=f"fold {ctx.data.fold} {ctx.params.combo}",
+        ctx.callback, desc=f"fold {ctx.data.fold} {ctx.params.model_name}",
     )
     return Trained(model, result)
 
@@ -255,7 +255,7 @@ def teacher_student(ctx: StrategyContext) -> Trained:
         callback = ctx.callback if r == ctx.params.rounds else None  # the pruner watches the last student
         fits.append(fit(model, samples, ctx.data.val, settings, ctx.runtime,
                         derive_seed(ctx.seed, "fit", ctx.data.fold, r), callback,
-                        desc=f"fold {ctx.data.fold} {ctx.params.combo} round {r}"))
+                        desc=f"fold {ctx.data.fold} {ctx.params.model_name} round {r}"))
         return model
 
     result = noisy_student_rounds(

@@ -22,8 +22,8 @@ from glioma_change.training.loop import predict
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import StudyData
+from glioma_change.tuning.choices import ChosenConfig
 from glioma_change.tuning.fold_runs import FoldRun, run_fold
-from glioma_change.tuning.study import Choice
 from glioma_change.tuning.trial_models import TrialModels
 
 
@@ -43,7 +43,7 @@ def fold_predictions(run: FoldRun, config: StudyConfig, runtime: Runtime, model_
     return pd.concat(parts, ignore_index=True)
 
 
-def _save(run: FoldRun, path: Path, config: StudyConfig, data: StudyData, choice: Choice) -> None:
+def _save(run: FoldRun, path: Path, config: StudyConfig, data: StudyData, choice: ChosenConfig) -> None:
     meta = {
         "input_shape": list(config.data.input_shape),
         "input_spacing": list(data.bank.input_spacing),
@@ -65,8 +65,8 @@ def refit(
     data: StudyData,
     runtime: Runtime,
     cache: PretrainCache,
-    best: Choice,
-    combos: dict[str, Choice],
+    best: ChosenConfig,
+    combos: dict[str, ChosenConfig],
     run_dir: Path,
     trial_models: TrialModels | None = None,
 ) -> pd.DataFrame:
@@ -98,7 +98,7 @@ def refit(
     return predictions
 
 
-def write_strategy_table(predictions: pd.DataFrame, combos: dict[str, Choice], run_dir: Path) -> pd.DataFrame:
+def write_strategy_table(predictions: pd.DataFrame, combos: dict[str, ChosenConfig], run_dir: Path) -> pd.DataFrame:
     """`RUN/strategy_table.csv` (`predictions.strategy_table` of the refitted combinations)."""
     table = strategy_table(predictions, {name: (c.trial, c.value) for name, c in combos.items()})
     write_csv_atomic(table, RunLayout(run_dir).strategy_table)

@@ -38,7 +38,7 @@ from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.study_data import StudyData
 from glioma_change.tuning.fold_runs import run_fold
 from glioma_change.tuning.refit import fold_predictions
-from glioma_change.tuning.run import Session
+from glioma_change.tuning.study_run import StudyRun
 
 NEW_STRATEGIES = ("finetune_grow", "teacher_student", "meanvar_init")
 DEFAULT_FRACTIONS = (1.0, 0.5, 0.25, 0.1)
@@ -85,12 +85,12 @@ def _refit_validation_aucs(run_dir: Path, names: list[str]) -> list[tuple[float,
     return [(float(r.mean_val_auc), str(r.name)) for r in table.itertuples() if r.name in names]
 
 
-def _cell(config: StudyConfig, data: StudyData, params: TrainParams, session: Session) -> pd.DataFrame:
+def _cell(config: StudyConfig, data: StudyData, params: TrainParams, session: StudyRun) -> pd.DataFrame:
     frames = []
     for fold in range(config.folds.n_folds):
         run = run_fold(config, data, params, fold, session.runtime, session.cache)
         human = run.data.frames["human_train"]
-        frames.append(fold_predictions(run, config, session.runtime, params.combo).assign(
+        frames.append(fold_predictions(run, config, session.runtime, params.model_name).assign(
             fold=fold, n_human_patients=human["patient_id"].nunique(), n_human_pairs=len(human)))
     return pd.concat(frames, ignore_index=True).assign(network=params.network, strategy=params.strategy)
 
@@ -149,7 +149,7 @@ def run_scarcity(
         raise InputError("config.yaml not found (not a run directory of `glioma-change tune`)", run_dir)
     config = load_study_config(layout.config)
     configurations = scarcity_configurations(run_dir, network)
-    session = Session.open(config, out, {"command": "scarcity", "run": str(run_dir.resolve())})
+    session = StudyRun.open(config, out, {"command": "scarcity", "run": str(run_dir.resolve())})
     session = replace(session, cache=PretrainCache(layout.pretrain_cache))  # shared with the study
     fractions = sorted(set(fractions), reverse=True)
     jobs = [(s, f, params) for s in range(n_seeds) for f in fractions for params in configurations.values()]
