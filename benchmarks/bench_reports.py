@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,15 +19,14 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import pandas as pd
-import spacy
+import pandas as pd  # noqa: E402  (thread settings before torch and numpy load)
+import spacy  # noqa: E402  (thread settings before torch and numpy load)
 
-from glioma_change.progress import set_enabled
-from glioma_change.reports.classifier import ReportModel, train_model
-from glioma_change.reports.pipeline import apply_rules, build_nlp
-from glioma_change.synth import generate_dataset
+from glioma_change.progress import set_enabled  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.reports.classifier import ReportModel, train_model  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.reports.pipeline import apply_rules, build_nlp  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.synth import generate_dataset  # noqa: E402  (thread settings before torch and numpy load)
 
 RESULTS = ROOT / "benchmarks" / "results"
 

@@ -18,6 +18,7 @@ import glioma_change
 PACKAGE = Path(glioma_change.__file__).parent
 MAX_LINES = 400
 LAYERS: list[set[str]] = [
+    {"testing"},
     {"__main__"},
     {"cli"},
     {"demo"},

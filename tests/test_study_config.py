@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from training_fixtures import cli, make_fake_study
 
 from glioma_change.errors import ConfigError
 from glioma_change.study_config import load_study_config
+from glioma_change.testing.study import cli, make_fake_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,6 +49,21 @@ def test_example_study_file_is_valid(tmp_path: Path) -> None:
 def test_bad_configuration_raises_config_error(study_file: Path, override: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
         load_study_config(study_file, [override])
+
+
+def test_unknown_set_key_is_blamed_on_set_with_the_closest_key(study_file: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_study_config(study_file, ["budget.epochz=3"])
+    assert str(info.value) == "--set: unknown key 'budget.epochz' (did you mean 'budget.epochs'?)"
+
+
+def test_unknown_key_in_the_file_is_blamed_on_the_file(study_file: Path) -> None:
+    data = yaml.safe_load(study_file.read_text())
+    data["folds"]["n_fold"] = 3
+    study_file.write_text(yaml.safe_dump(data))
+    with pytest.raises(ConfigError) as info:
+        load_study_config(study_file)
+    assert str(info.value) == f"{study_file}: unknown key 'folds.n_fold' (did you mean 'folds.n_folds'?)"
 
 
 @pytest.mark.parametrize("command", ["tune", "train"])

@@ -8,7 +8,7 @@ import pandas as pd
 
 from glioma_change.reports.pipeline import apply_rules
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "tests" / "data"  # the hand-written sets live with the tests
 HAND_WRITTEN = {"en": DATA / "reports_en.csv", "fr": DATA / "reports_fr.csv"}
 HOLDOUT = {"en": DATA / "reports_holdout_en.csv", "fr": DATA / "reports_holdout_fr.csv"}
 

@@ -19,7 +19,7 @@ import yaml
 
 from glioma_change.formats import LABEL_COLUMNS, pair_id
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _map(gen: np.random.Generator, size: int, unstable: bool) -> np.ndarray:

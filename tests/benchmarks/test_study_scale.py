@@ -14,7 +14,7 @@ import torch
 
 from glioma_change.progress import set_enabled
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "study_scale.py"
 
 

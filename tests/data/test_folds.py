@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data_fixtures import make_study
 from glioma_change.data import Fold, fold_frames, join_maps_labels, make_folds
+from glioma_change.testing.data import make_study
 
 
 @pytest.fixture(scope="module")

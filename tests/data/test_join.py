@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from data_fixtures import make_study
 from glioma_change.data import join_maps_labels
 from glioma_change.errors import InputError
 from glioma_change.formats import PAIR_KEY
+from glioma_change.testing.data import make_study
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import torch
 
-from data_fixtures import SHAPE, write_map
 from glioma_change.data import MapBank
 from glioma_change.errors import InputError
+from glioma_change.testing.data import SHAPE, write_map
 
 ZYX = SHAPE[::-1]  # NIfTI arrays are (x, y, z); bank tensors are (D, H, W) = (z, y, x)
 

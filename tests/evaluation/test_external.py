@@ -11,7 +11,6 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-from evaluation_fixtures import INPUT_SHAPE, SEPARATION, blob_map, tiny_checkpoints
 from glioma_change.data import MapBank
 from glioma_change.errors import InputError
 from glioma_change.evaluation.external import evaluate_external, find_checkpoints
@@ -19,6 +18,7 @@ from glioma_change.evaluation.labels import locate_maps, read_external_labels
 from glioma_change.formats import LABEL_COLUMNS, pair_id
 from glioma_change.models import load_checkpoint
 from glioma_change.resources import bundled_data
+from glioma_change.testing.evaluation import INPUT_SHAPE, SEPARATION, blob_map, tiny_checkpoints
 
 BRATS = bundled_data("brats2015_longitudinal_t2_labels.csv")
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from evaluation_fixtures import SECRET, SEPARATION, blob_map, make_fake_run
 from glioma_change.cli import app
 from glioma_change.resources import bundled_data
+from glioma_change.testing.evaluation import SECRET, SEPARATION, blob_map, make_fake_run
 
 
 @pytest.fixture(scope="module")

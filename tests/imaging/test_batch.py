@@ -20,7 +20,7 @@ import SimpleITK as sitk
 from glioma_change.formats import LABEL_COLUMNS, t2w_path
 from glioma_change.imaging.batch import ROWS_DIR, consecutive_pairs, pairs_from_labels, run_batch
 from glioma_change.imaging.pipeline import DiffmapOptions
-from imaging_fixtures import SessionSpec, make_dataset
+from glioma_change.testing.imaging import SessionSpec, make_dataset
 
 OPTIONS = DiffmapOptions(spacing=3.0, shape=(56, 64, 56))
 SPACING = (3.0, 3.0, 4.0)

@@ -18,7 +18,7 @@ from glioma_change.errors import ConfigError
 from glioma_change.formats import LABEL_COLUMNS
 from glioma_change.imaging.batch import PairTask, parse_shard, run_batch, shard_tasks
 from glioma_change.imaging.pipeline import DiffmapOptions
-from imaging_fixtures import SessionSpec, make_dataset
+from glioma_change.testing.imaging import SessionSpec, make_dataset
 
 GRID = ("--spacing", "3", "--shape", "56", "64", "56")
 A, B, C = "20200101", "20200701", "20210101"

@@ -10,7 +10,7 @@ import SimpleITK as sitk
 
 from glioma_change.errors import InputError
 from glioma_change.imaging import bias, io, mask, normalise, qc, register, resample, subtract, validation
-from imaging_fixtures import SessionSpec, euler, head_brain_mask, make_session, t2_head
+from glioma_change.testing.imaging import SessionSpec, euler, head_brain_mask, make_session, t2_head
 
 SPACING = (3.0, 3.0, 4.0)
 

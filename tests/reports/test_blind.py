@@ -14,7 +14,7 @@ from glioma_change.reports.dates import DateExtractor
 from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.pipeline import apply_rules
 
-BLIND = Path(__file__).resolve().parent / "data"
+BLIND = Path(__file__).resolve().parents[1] / "data"
 COLUMNS = ["patient_id", "comparative_date", "exam_date", "report_text", "language", "global_label", "t2_label"]
 
 

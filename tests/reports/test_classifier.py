@@ -9,7 +9,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from glioma_change.cli import app
-from tests.reports_fixtures import hand_written
+from glioma_change.testing.reports import hand_written
 
 
 def test_train_then_apply(tmp_path: Path) -> None:

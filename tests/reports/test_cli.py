@@ -14,7 +14,7 @@ from glioma_change.cli import app
 from glioma_change.errors import InputError
 from glioma_change.formats import LABEL_COLUMNS
 from glioma_change.reports.labeling import label_reports
-from tests.reports_fixtures import HAND_WRITTEN, hand_written
+from glioma_change.testing.reports import HAND_WRITTEN, hand_written
 
 HEADER = b"patient_id,comparative_date,exam_date,report_text\n"
 

@@ -12,7 +12,7 @@ import pytest
 from glioma_change.reports.language import detect_language
 from glioma_change.reports.pipeline import apply_rules
 from glioma_change.resources import nlp_dir
-from tests.reports_fixtures import hand_written, rule_probs
+from glioma_change.testing.reports import hand_written, rule_probs
 
 
 @pytest.mark.parametrize(

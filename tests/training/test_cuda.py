@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from training_fixtures import make_fake_study
 
 from glioma_change.models import ModelSpec, build_model
 from glioma_change.study_config import load_study_config
+from glioma_change.testing.study import make_fake_study
 from glioma_change.training.loop import LoopSettings, fit, predict
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import SPLITS, StudyData

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import torch
-from training_fixtures import make_fake_study
 
 from glioma_change.data import Fold
 from glioma_change.study_config import load_study_config
+from glioma_change.testing.study import make_fake_study
 from glioma_change.training import strategies
 from glioma_change.training.params import TrainParams
 from glioma_change.training.runtime import Runtime

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from training_fixtures import make_fake_study
 
 from glioma_change.study_config import load_study_config
+from glioma_change.testing.study import make_fake_study
 from glioma_change.training import strategies
 from glioma_change.training.loop import pos_weight, predict, validation_score
 from glioma_change.training.params import TrainParams

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from training_fixtures import make_fake_study
 
 from glioma_change.errors import ConfigError
 from glioma_change.models import ModelSpec, build_model, freeze_features
 from glioma_change.models.checkpoint import load_checkpoint, save_checkpoint
 from glioma_change.study_config import load_study_config
+from glioma_change.testing.study import make_fake_study
 from glioma_change.training.loop import LoopSettings, Samples, fit, predict
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import SPLITS, StudyData

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 
 from glioma_change.errors import ConfigError
 from glioma_change.models import ModelSpec, build_model, count_parameters
+from glioma_change.testing.transfer import SIZE, small_spec, trained_like
 from glioma_change.transfer import grow_model, grown_spec, growth_masks
-from tests.transfer_fixtures import SIZE, small_spec, trained_like
 
 NETWORKS = ["vgg", "resnext"]
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from training_fixtures import make_fake_study
 
 from glioma_change.study_config import load_study_config
+from glioma_change.testing.study import make_fake_study
 from glioma_change.training import strategies
 from glioma_change.training.loop import Samples
 from glioma_change.training.params import TrainParams

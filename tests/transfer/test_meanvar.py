@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from glioma_change.testing.transfer import small_spec, trained_like
 from glioma_change.transfer import meanvar_init
-from tests.transfer_fixtures import small_spec, trained_like
 
 
 @pytest.mark.parametrize("network", ["vgg", "resnext"])

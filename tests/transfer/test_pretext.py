@@ -11,9 +11,9 @@ import torch
 
 from glioma_change.data import MapBank, join_maps_labels
 from glioma_change.models import ModelSpec, build_model
+from glioma_change.testing.study import make_fake_study
+from glioma_change.testing.transfer import blob_maps
 from glioma_change.transfer import PretextSettings, pretext_pair_ids, pretrain_self_supervised
-from tests.training_fixtures import make_fake_study
-from tests.transfer_fixtures import blob_maps
 
 SPEC = ModelSpec(network="vgg", width=0.25)
 QUICK = PretextSettings(pretext="transform", epochs=2, lr=1e-2, batch_size=8)

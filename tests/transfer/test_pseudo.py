@@ -7,10 +7,10 @@ import torch
 from torch import nn
 
 from glioma_change.models import ModelSpec, build_model
+from glioma_change.testing.transfer import blob_maps
 from glioma_change.training.loop import LoopSettings, Samples, fit
 from glioma_change.training.runtime import Runtime
 from glioma_change.transfer import LeakageError, fuse, noisy_student_rounds, pseudo_labels
-from tests.transfer_fixtures import blob_maps
 
 SPEC = ModelSpec(network="vgg", width=0.25, dropout=0.25)
 

@@ -19,7 +19,7 @@ import pytest
 from optuna.trial import FrozenTrial, TrialState
 from sqlalchemy.engine import make_url
 
-from training_fixtures import ROOT, cli_popen, make_fake_study
+from glioma_change.testing.study import ROOT, cli_popen, make_fake_study
 
 PG_URL = os.environ.get("GLIOMA_TEST_PG_URL", "")
 PG_DIR = os.environ.get("GLIOMA_TEST_PG_DIR", "")

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from training_fixtures import cli, make_fake_study
 from typer.testing import CliRunner
 
 from glioma_change.cli import app
 from glioma_change.evaluation import evaluate_run
 from glioma_change.study_config import load_study_config
+from glioma_change.testing.study import cli, make_fake_study
 from glioma_change.training.study_data import StudyData
 from glioma_change.tuning.scarcity import human_subsets
 

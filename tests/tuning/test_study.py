@@ -11,10 +11,10 @@ import optuna
 import pandas as pd
 import pytest
 from optuna.trial import TrialState
-from training_fixtures import cli, cli_popen, make_fake_study
 
 from glioma_change.formats import PREDICTION_COLUMNS
 from glioma_change.models import load_checkpoint
+from glioma_change.testing.study import cli, cli_popen, make_fake_study
 
 
 def _study(run: Path) -> optuna.Study:
