@@ -60,10 +60,11 @@ def test_unknown_set_key_is_blamed_on_set_with_the_closest_key(study_file: Path)
 def test_unknown_key_in_the_file_is_blamed_on_the_file(study_file: Path) -> None:
     data = yaml.safe_load(study_file.read_text())
     data["folds"]["n_fold"] = 3
-    study_file.write_text(yaml.safe_dump(data))
+    path = study_file.with_name("typo.yaml")  # beside the shared study file (same relative data paths)
+    path.write_text(yaml.safe_dump(data))
     with pytest.raises(ConfigError) as info:
-        load_study_config(study_file)
-    assert str(info.value) == f"{study_file}: unknown key 'folds.n_fold' (did you mean 'folds.n_folds'?)"
+        load_study_config(path)
+    assert str(info.value) == f"{path}: unknown key 'folds.n_fold' (did you mean 'folds.n_folds'?)"
 
 
 @pytest.mark.parametrize("command", ["tune", "train"])
