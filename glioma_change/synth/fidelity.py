@@ -43,11 +43,6 @@ class Reading:
     tier: str  # "firm" | "probable" | "hedged"
     direction: int  # +1 reported increase, -1 reported decrease, 0 reported stable
 
-    @property
-    def t2_label(self) -> int:
-        """The T2 label the report asserts."""
-        return int(self.direction != 0)
-
 
 def _kind(pair: PairPlan) -> str:
     if pair.t2_label == 1:

@@ -110,7 +110,8 @@ def _reading_t2(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading,
 
 
 def _reading_conclusion(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading,
-                           fields: dict[str, str]) -> str:
+                        fields: dict[str, str]) -> str:
+    """The conclusion of a reading, in the words of its tier."""
     if reading.direction == 0:
         return w.pick("c_stable" if reading.tier == "firm" else f"c_stable_{reading.tier}", **fields)
     if reading.kind == "enhancement_as_t2":
