@@ -112,8 +112,10 @@ def _reading_t2(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading,
 def _reading_conclusion(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading,
                         fields: dict[str, str]) -> str:
     """The conclusion of a reading, in the words of its tier."""
+    if reading.direction == 0 and reading.tier == "hedged":  # the doubt leans the way the lesion changed
+        return w.pick_in("c_stable_hedged", -1 if pair.change_kind == "response" else 1, **fields)
     if reading.direction == 0:
-        return w.pick("c_stable" if reading.tier == "firm" else f"c_stable_{reading.tier}", **fields)
+        return w.pick("c_stable" if reading.tier == "firm" else "c_stable_probable", **fields)
     if reading.kind == "enhancement_as_t2":
         enh = w.bank["enh_short"][_enhancement_change(plan.sessions[pair.a].enh_vol_ml, plan.sessions[pair.b].enh_vol_ml)]
         key = "c_lumped" if reading.tier == "firm" else f"c_lumped_{reading.tier}"
