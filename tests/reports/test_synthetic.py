@@ -15,7 +15,7 @@ HELD_OUT_SEED = 90417  # chosen once for this test; the rules were never run on 
 
 
 def test_rules_rank_generated_reports(tmp_path: Path) -> None:
-    generate_dataset(tmp_path / "synth", 100, HELD_OUT_SEED, images=False)
+    generate_dataset(tmp_path / "synth", 100, HELD_OUT_SEED, images=False, report_fidelity=1.0)  # reports = truth
     out = tmp_path / "weak.csv"
     label_reports(tmp_path / "synth" / "reports.csv", out)
     labels = pd.concat([pd.read_csv(out), pd.read_csv(sibling(out, "uncertain"))])
