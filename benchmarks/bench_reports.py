@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,15 +19,14 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import pandas as pd  # noqa: E402
-import spacy  # noqa: E402
+import pandas as pd  # noqa: E402  (thread settings before torch and numpy load)
+import spacy  # noqa: E402  (thread settings before torch and numpy load)
 
-from glioma_change.progress import set_enabled  # noqa: E402
-from glioma_change.reports.classifier import ReportModel, train_model  # noqa: E402
-from glioma_change.reports.pipeline import apply_rules, build_nlp  # noqa: E402
-from glioma_change.synth import generate_dataset  # noqa: E402
+from glioma_change.progress import set_enabled  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.reports.classifier import ReportModel, train_model  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.reports.pipeline import apply_rules, build_nlp  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.synth import generate_dataset  # noqa: E402  (thread settings before torch and numpy load)
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -69,9 +67,11 @@ def main() -> None:
         blank = spacy.blank(language)
         build_nlp(language)
         apply_rules(texts[:20], langs[:20])  # warm-up
-        tokenise = best_rate(lambda: list(blank.pipe(texts, batch_size=256)), n, args.repeats)
-        rules = best_rate(lambda: apply_rules(texts, langs), n, args.repeats)
-        trained = best_rate(lambda: model.predict(apply_rules(texts, langs, keep_tokens=True)), n, args.repeats)
+        tokenise = best_rate(lambda blank=blank, texts=texts: list(blank.pipe(texts, batch_size=256)), n, args.repeats)
+        rules = best_rate(lambda texts=texts, langs=langs: apply_rules(texts, langs), n, args.repeats)
+        trained = best_rate(
+            lambda texts=texts, langs=langs: model.predict(apply_rules(texts, langs, keep_tokens=True)), n, args.repeats
+        )
         words = sum(len(t.split()) for t in texts) / n
         rows.append(
             {

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,17 +24,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from glioma_change.progress import set_enabled
+from glioma_change.study_config import StudyConfig, load_study_config
+from glioma_change.training.loop import LoopSettings, Samples, fit
+from glioma_change.training.params import TrainParams
+from glioma_change.training.runtime import Runtime
+from glioma_change.training.study_data import StudyData
+from glioma_change.tuning.fold_runs import model_spec
+from glioma_change.tuning.run import tune
 
-from glioma_change.progress import set_enabled  # noqa: E402
-from glioma_change.training.loop import LoopSettings, Samples, fit  # noqa: E402
-from glioma_change.training.params import TrainParams  # noqa: E402
-from glioma_change.training.runtime import Runtime  # noqa: E402
-from glioma_change.training.study_data import StudyData  # noqa: E402
-from glioma_change.tuning.config import StudyConfig, load_study_config  # noqa: E402
-from glioma_change.tuning.fold_runs import model_spec  # noqa: E402
-from glioma_change.tuning.run import tune  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def epoch_baseline(config: StudyConfig, data: StudyData, runtime: Runtime, network: str) -> dict[str, float]:
@@ -69,7 +67,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.study is None:
-            from training_fixtures import make_fake_study
+            from glioma_change.testing.study import make_fake_study
 
             study_file = make_fake_study(
                 Path(tmp), n_patients=args.patients, n_human=max(10, args.patients // 4), size=args.size,

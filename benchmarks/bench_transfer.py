@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -27,20 +26,19 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from glioma_change.models import ModelSpec, build_model  # noqa: E402
-from glioma_change.progress import set_enabled  # noqa: E402
-from glioma_change.seeding import derive_seed  # noqa: E402
-from glioma_change.training.loop import LoopSettings, Samples, fit  # noqa: E402
-from glioma_change.training.runtime import Runtime  # noqa: E402
-from glioma_change.transfer import PretextSettings, pretrain_self_supervised  # noqa: E402
+from glioma_change.models import ModelSpec, build_model  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.progress import set_enabled  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.seeding import derive_seed  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.training.loop import LoopSettings, Samples, fit  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.training.runtime import Runtime  # noqa: E402  (thread settings before torch and numpy load)
+from glioma_change.transfer import PretextSettings, pretrain_self_supervised  # noqa: E402  (thread settings before torch and numpy load)
 
 PRETEXTS = ("transform", "masked", "contrastive")
 SPECS = {

@@ -4,7 +4,7 @@
 #   bash benchmarks/gpu_check.sh compile    # throughput under every compile mode only
 #   bash benchmarks/gpu_check.sh share      # tune --workers 1 2 4 only
 # Installs the carried wheels without touching the image's torch, runs the CUDA tests
-# (tests/test_training_cuda.py), then benchmarks/study_scale.py on CUDA at the paper's size (1,700
+# (tests/training/test_cuda.py), then benchmarks/study_scale.py on CUDA at the paper's size (1,700
 # maps, 180 patients, 32³), and writes the JSON/Markdown, logs and test output under $OUT/scale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ python3 -m pip install -q --no-deps --no-index .whl/*.whl
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" | tee -a "$out/gpu.txt"
-python3 -m pytest -q -p no:cacheprovider -rs tests/test_training_cuda.py 2>&1 | tee "$out/cuda_tests.txt"
+python3 -m pytest -q -p no:cacheprovider -rs tests/training/test_cuda.py 2>&1 | tee "$out/cuda_tests.txt"
 common=(--device cuda --maps 1700 --patients 180 --shape 32 32 32 --batches 8 --batch-size 8 --epochs-measure 4)
 case "${1:-all}" in
   compile) args=(--compile off default reduce-overhead --share) ;;

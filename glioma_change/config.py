@@ -6,7 +6,9 @@ the key or the file; the CLI turns it into exit status 2.
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,16 +43,42 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return data
 
 
-def validate(model: type[M], data: dict[str, Any], source: str = "configuration") -> M:
-    """Validate a dict against a model; the first problem becomes a one-line `ConfigError`."""
+def override_keys(overrides: list[str]) -> set[str]:
+    """The dotted keys that `key=value` overrides set."""
+    return {item.split("=", 1)[0].strip() for item in overrides if "=" in item}
+
+
+def _sibling_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the section holding `loc` (empty where the section is not a model)."""
+    section: Any = model
+    for part in loc[:-1]:
+        field = section.model_fields.get(str(part)) if isinstance(section, type) else None
+        section = field.annotation if field is not None else None
+        if not (isinstance(section, type) and issubclass(section, BaseModel)):
+            return []
+    return list(section.model_fields)
+
+
+def validate(
+    model: type[M], data: dict[str, Any], source: str = "configuration", overridden: Collection[str] = ()
+) -> M:
+    """Validate a dict against a model; the first problem becomes a one-line `ConfigError`.
+
+    A key set by `--set` (in `overridden`) is blamed on `--set`, not on `source`; an unknown key names
+    the closest known one.
+    """
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "<root>"
+        where = "--set" if key in overridden else source
         if err["type"] == "extra_forbidden":
-            raise ConfigError(f"{source}: unknown key '{key}'") from None
-        raise ConfigError(f"{source}: key '{key}': {err['msg']}") from None
+            close = difflib.get_close_matches(str(err["loc"][-1]), _sibling_keys(model, tuple(err["loc"])), n=1)
+            prefix = key.rpartition(".")[0]
+            hint = f" (did you mean '{prefix + '.' if prefix else ''}{close[0]}'?)" if close else ""
+            raise ConfigError(f"{where}: unknown key '{key}'{hint}") from None
+        raise ConfigError(f"{where}: key '{key}': {err['msg']}") from None
 
 
 def load_config(model: type[M], path: str | os.PathLike[str] | None, overrides: list[str] | None = None) -> M:
@@ -72,7 +100,7 @@ def load_config(model: type[M], path: str | os.PathLike[str] | None, overrides: 
             raise ConfigError(f"{p}: top level must be a mapping")
         data = loaded
     apply_overrides(data, overrides or [])
-    return validate(model, data, source)
+    return validate(model, data, source, override_keys(overrides or []))
 
 
 def dump_config(config: BaseModel, path: str | os.PathLike[str]) -> Path:

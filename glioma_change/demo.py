@@ -99,8 +99,8 @@ def run_demo(out_dir: str | os.PathLike[str], seed: int = 0, size: str | DemoSiz
     from glioma_change.imaging.batch import available_cores, consecutive_pairs, run_batch
     from glioma_change.imaging.pipeline import DiffmapOptions
     from glioma_change.reports.labeling import label_reports
+    from glioma_change.study_config import load_study_config
     from glioma_change.synth import generate_dataset
-    from glioma_change.tuning.config import load_study_config
     from glioma_change.tuning.run import tune
     from glioma_change.tuning.scarcity import run_scarcity
 

@@ -42,6 +42,17 @@ PAIR_COLUMN_ALIASES = {  # a plain pair list: patient, earlier and later session
     "comparative_date": ("comparative_date", "comparative_session", "comparative"),
     "exam_date": ("exam_date", "exam_session", "exam"),
 }
+PREDICTION_COLUMNS = [
+    "patient_id", "comparative_date", "exam_date", "pair_id", "fold", "network", "strategy", "model",
+    "y_true", "prob", "split",
+]
+"""Columns of a run's `predictions.csv`: one row per model, fold, split (`val`/`test`) and pair."""
+DIFF_SUFFIX = "_T2wdiff.nii.gz"
+"""A pair's signed difference map: `<pair_id>_T2wdiff.nii.gz` (later minus earlier)."""
+ABSDIFF_SUFFIX = "_T2wabsdiff.nii.gz"
+"""A pair's absolute difference map, beside the signed one."""
+QC_SUFFIX = "_qc.png"
+TRANSFORM_SUFFIX = "_xfm.tfm"
 
 SESSION_DIR = re.compile(r"^ses-(\d+)$")  # a session folder: ses-YYYYMMDD or ses-<day number>
 _DAY = re.compile(r"^\s*(?:ses-)?(\d{1,7})\s*$")  # a day-number session (any digit string but a compact date)

@@ -1,13 +1,18 @@
-"""The label-CSV reader: date normalisation and row-numbered errors."""
+"""The label-CSV reader (date normalisation, row-numbered errors); sessions as dates or day numbers, `_` in
+subject labels, pair lists of three kinds."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from glioma_change import formats
 from glioma_change.errors import InputError
 from glioma_change.formats import read_label_csv
+from glioma_change.resources import bundled_data
 
 HEADER = "patient_id,comparative_date,exam_date,global_label,global_prob,t2_label,t2_prob,source\n"
 
@@ -33,3 +38,39 @@ def test_bad_probability_names_file_and_row(tmp_path: Path) -> None:
     path.write_text(HEADER + "1,2021-03-04,2021-09-10,1,0.9,0,0.2,human\n2,2021-03-04,2021-09-10,1,1.7,0,0.2,human\n")
     with pytest.raises(InputError, match=r"labels\.csv.*2.*global_prob"):
         read_label_csv(path)
+
+
+def test_sessions_are_dates_or_day_numbers() -> None:
+    assert formats.session_value("20210304") == formats.session_value(dt.date(2021, 3, 4)) == "2021-03-04"
+    assert formats.session_value("ses-109") == formats.session_value(109) == formats.session_value("0109") == "0109"
+    assert formats.session_label("2021-03-04") == "20210304" and formats.session_label("109") == "0109"
+    assert sorted(["1000", "950", "0109", "99"], key=formats.session_key) == ["99", "0109", "950", "1000"]
+    with pytest.raises(ValueError):
+        formats.session_value("day one")
+
+
+def test_subject_labels_keep_underscores_and_name_every_file() -> None:
+    assert formats.subject_label("sub-153_brats_tcia") == "153_brats_tcia"
+    assert formats.subject_label("P-01 a") == "P01a"
+    assert formats.pair_id("sub-153_brats_tcia", "0109", "0181") == "sub-153_brats_tcia_ses-0109_vs_ses-0181"
+    assert formats.t2w_path("B", "153_brats_tcia", 109).as_posix() == \
+        "B/sub-153_brats_tcia/ses-0109/anat/sub-153_brats_tcia_ses-0109_T2w.nii.gz"
+
+
+def test_pair_lists_of_three_kinds(tmp_path: Path) -> None:
+    brats = formats.read_pair_list(bundled_data("brats2015_longitudinal_t2_labels.csv"))
+    assert len(brats) == 51 and tuple(brats.iloc[0, :3]) == ("153_brats_tcia", "0109", "0181")
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame([["P1", "20200101", "2020-07-01", 0, 0.1, 1, 0.9, "rules"]],
+                 columns=formats.LABEL_COLUMNS).to_csv(labels, index=False)
+    assert tuple(formats.read_pair_list(labels).iloc[0]) == ("P1", "2020-01-01", "2020-07-01", 1)
+    plain = tmp_path / "plain.csv"
+    pd.DataFrame({"subject": ["7_x", "7_x"], "comparative": ["99", "0100"], "exam": ["0100", "soon"]}).to_csv(plain, index=False)
+    with pytest.raises(InputError, match=r"plain.csv, row 2: not a date"):
+        formats.read_pair_list(plain)
+    pd.DataFrame({"patient": ["x"], "exam_date": ["0100"]}).to_csv(plain, index=False)
+    with pytest.raises(InputError, match="missing column: patient_id"):
+        formats.read_pair_list(plain)
+    (tmp_path / "bad_brats.csv").write_text("sub,ses_diff\nsub-1_brats_tcia,ses-0100-ses-0200\n")
+    with pytest.raises(InputError, match=r"row 1: not a session pair"):
+        formats.read_pair_list(tmp_path / "bad_brats.csv")

@@ -14,9 +14,13 @@ APPLY = "apply"
 
 
 class _DefaultToApply(TyperGroup):
-    """`labels REPORTS.csv ...` runs `labels apply REPORTS.csv ...`; `labels train ...` runs `train`."""
+    """`labels REPORTS.csv ...` runs `labels apply REPORTS.csv ...`; `labels train ...` runs `train`.
+
+    `--output` is kept as a hidden alias of `-o/--out` (the one spelling of every other command).
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = ["--out" if a == "--output" else f"--out={a[9:]}" if a.startswith("--output=") else a for a in args]
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
             args = [APPLY, *args]
         return super().parse_args(ctx, args)
@@ -29,15 +33,16 @@ COLUMN = typer.Option(
     "patient_id, comparative_date, exam_date, report_text, language, global_label, t2_label.",
 )
 NLP_DIR = typer.Option(
-    None, "--nlp-dir", help="Directory with adapted lexicons (<lang>/lexicon.json, patterns.jsonl, rules.json) "
+    None, "--nlp-dir", help="Directory with adapted lexicons (LANG/lexicon.json, LANG/patterns.jsonl, rules.json) "
     "to use instead of the shipped nlp/ resources.",
 )
 
 labels_app = typer.Typer(
     cls=_DefaultToApply,
     help="Weak stable/unstable labels with P(unstable) for the global and the T2 change, mined from a "
-    "radiology report CSV (English and French) by rules or a trained classifier. "
-    "`glioma-change labels REPORTS.csv -o WEAK.csv` labels; `glioma-change labels train LABELLED.csv -o MODEL_DIR` trains.",
+    "radiology report CSV (English and French) by rules or a trained classifier.\n\n"
+    "* `glioma-change labels REPORTS.csv -o WEAK.csv` labels reports (`apply`, the default command).\n"
+    "* `glioma-change labels train LABELLED.csv -o MODEL_DIR` trains a classifier.",
     no_args_is_help=True,
 )
 
@@ -45,7 +50,7 @@ labels_app = typer.Typer(
 @labels_app.command(APPLY)
 def apply(
     reports: Path = typer.Argument(..., help="Report CSV: patient_id, comparative_date, exam_date, report_text[, language]."),
-    output: Path = typer.Option(..., "--output", "-o", help="Weak label CSV to write (plus .uncertain.csv and .errors.csv beside it)."),
+    output: Path = typer.Option(..., "--out", "-o", help="Weak label CSV to write (plus .uncertain.csv and .errors.csv beside it)."),
     model: Path = typer.Option(None, "--model", help="Model directory from `labels train`; default: rules only."),
     language: str = LANGUAGE,
     threshold: float = typer.Option(
@@ -56,8 +61,9 @@ def apply(
     column: list[str] = COLUMN,
     nlp_dir: Path = NLP_DIR,
 ) -> None:
-    """Label every report pair of REPORTS.csv as stable (0) or unstable (1) with P(unstable), for the global and
-    the T2/FLAIR change; rows that cannot be read go to OUT.errors.csv, never into the labels."""
+    """The default command (`labels REPORTS.csv` = `labels apply REPORTS.csv`): label every report pair as
+    stable (0) or unstable (1) with P(unstable), for the global and the T2/FLAIR change; rows that cannot be
+    read go to OUT.errors.csv, never into the labels."""
     from glioma_change.reports.labeling import label_reports
     from glioma_change.reports.reading import parse_column_map
 
@@ -74,7 +80,7 @@ def apply(
 @labels_app.command("train")
 def train(
     labelled: Path = typer.Argument(..., help="Report CSV with gold global_label and t2_label columns (0/1)."),
-    output: Path = typer.Option(..., "--output", "-o", help="Model directory to write."),
+    output: Path = typer.Option(..., "--out", "-o", help="Model directory to write."),
     seed: int = SEED,
     folds: int = typer.Option(5, "--folds", min=2, help="Outer cross-validation folds for the reported metrics."),
     language: str = LANGUAGE,

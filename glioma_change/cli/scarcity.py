@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         """Label-scarcity curve: retrain the run's chosen baseline, mixed and best new transfer strategy with
         nested, patient-wise subsets of each fold's human-labelled training patients (withheld patients keep
         their weak labels; folds and test patients unchanged), for several seeds; score the pooled test pairs.
-        Writes scarcity.csv, scarcity_summary.csv and scarcity.png (shown by `evaluate` when in RUN/scarcity);
+        Writes scarcity.csv and scarcity_summary.csv (`evaluate` draws the curve when they are in RUN/scarcity);
         a rerun skips finished cells."""
         from glioma_change.tuning.scarcity import run_scarcity
 

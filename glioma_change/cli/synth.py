@@ -42,6 +42,14 @@ def register(app: typer.Typer) -> None:
         missing_date_fraction: float = typer.Option(
             0.15, "--missing-date-fraction", help="Share of reports whose comparative date is only in the text."
         ),
+        report_fidelity: float = typer.Option(
+            0.85, "--report-fidelity",
+            help="Share of reports that describe the T2 change as the images show it (0.5-1); the others miss, "
+            "over-call or misattribute a change, often in hedged words. 1: every report follows the truth.",
+        ),
+        rater_noise: float = typer.Option(
+            0.0, "--rater-noise", help="Share of human T2 labels flipped (0-0.5); 0: human labels are the image truth."
+        ),
         site: str = typer.Option("default", "--site", help="Acquisition profile and id prefix: default (S0001...) or external (E0001...)."),
         masks: bool = typer.Option(False, "--masks", help="Also write the brain mask beside each image."),
         no_images: bool = typer.Option(False, "--no-images", help="Write only reports and tables (fast)."),
@@ -54,7 +62,8 @@ def register(app: typer.Typer) -> None:
         options: dict = {
             "sessions": _range(sessions, "--sessions-per-patient", int), "threshold": threshold,
             "english_fraction": english_fraction, "human_fraction": human_fraction,
-            "missing_date_fraction": missing_date_fraction, "site": site, "masks": masks, "images": not no_images,
+            "missing_date_fraction": missing_date_fraction, "report_fidelity": report_fidelity,
+            "rater_noise": rater_noise, "site": site, "masks": masks, "images": not no_images,
         }
         if spacing:
             parts = spacing.split(",")

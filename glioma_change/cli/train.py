@@ -29,10 +29,11 @@ def register(app: typer.Typer) -> None:
         """Train one configuration (network, strategy, hyperparameters) on the training part of every outer
         fold with early stopping on its validation patients, then predict validation and test pairs. Writes
         the same predictions.csv, best_params.json, strategy_table.csv and models/ as `tune`."""
+        from glioma_change.run_layout import RunLayout
+        from glioma_change.study_config import load_study_config
         from glioma_change.training.params import read_params_file
-        from glioma_change.tuning.config import load_study_config
-        from glioma_change.tuning.run import train
+        from glioma_change.tuning.train import train
 
         config = load_study_config(study_file, study_overrides(ctx, seed, overrides))
-        chosen = read_params_file(tuned / "best_params.json" if params == "best" else Path(params))
+        chosen = read_params_file(RunLayout(tuned).best_params if params == "best" else Path(params))
         typer.echo(train(config, chosen, out).to_string(index=False))

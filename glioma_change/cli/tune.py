@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         over the outer folds (test patients never seen), resumable and shareable between workers; then refit
         the best configuration per network and strategy on every fold and predict its validation and test
         pairs. Writes predictions.csv, best_params.json, trials.csv, strategy_table.csv and models/."""
-        from glioma_change.tuning.config import load_study_config
+        from glioma_change.study_config import load_study_config
         from glioma_change.tuning.run import tune
         from glioma_change.tuning.storage_check import check_storage_url, wait_for_storage
 

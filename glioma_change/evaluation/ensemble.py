@@ -17,6 +17,7 @@ import pandas as pd
 from glioma_change.errors import InputError
 from glioma_change.io import ErrorLog
 from glioma_change.progress import progress
+from glioma_change.run_layout import RunLayout, model_of_checkpoint
 
 if TYPE_CHECKING:
     import torch
@@ -35,14 +36,7 @@ class Checkpoint:
 
 def find_checkpoints(run_dir: str | os.PathLike[str]) -> list[Checkpoint]:
     """Every `RUN/models/fold-<k>/*.pt`: `best.pt` is model `best`, `<network>-<strategy>.pt` is `<network>/<strategy>`."""
-    out = []
-    for path in sorted(Path(run_dir).glob("models/fold-*/*.pt")):
-        try:
-            fold = int(path.parent.name.removeprefix("fold-"))
-        except ValueError:
-            continue
-        network, _, strategy = path.stem.partition("-")
-        out.append(Checkpoint("best" if path.stem == "best" else f"{network}/{strategy}", fold, path))
+    out = [Checkpoint(model_of_checkpoint(path.stem), fold, path) for fold, path in RunLayout.of(run_dir).checkpoints()]
     if not out:
         raise InputError("no refitted models (models/fold-*/*.pt) in the run directory", run_dir)
     return out

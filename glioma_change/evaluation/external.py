@@ -22,8 +22,10 @@ from glioma_change.evaluation.ensemble import (  # noqa: F401 - re-exported for 
     FOLD_PREDICTION_COLUMNS, Checkpoint, average_folds, find_checkpoints, predict_checkpoints,
 )
 from glioma_change.evaluation.labels import locate_maps, read_external_labels
-from glioma_change.evaluation.metrics import DEFAULT_THRESHOLD, fold_thresholds, safe_auc, score_summary
+from glioma_change.evaluation.metrics import DEFAULT_THRESHOLD, fold_thresholds, score_summary
 from glioma_change.io import ErrorLog, write_csv_atomic
+from glioma_change.run_layout import RunLayout
+from glioma_change.stats import safe_auc
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class ExternalResult:
 
 def validation_thresholds(run_dir: str | os.PathLike[str]) -> dict[str, float]:
     """Per model, the mean of its folds' Youden thresholds chosen on the run's validation predictions."""
-    path = Path(run_dir) / "predictions.csv"
+    path = RunLayout.of(run_dir).predictions
     if not path.is_file():
         return {}
     pred = pd.read_csv(path)

@@ -19,12 +19,10 @@ from typing import Literal
 import pandas as pd
 
 from glioma_change.errors import InputError
-from glioma_change.formats import pair_id, read_label_csv, require_columns
+from glioma_change.formats import ABSDIFF_SUFFIX, DIFF_SUFFIX, pair_id, read_label_csv, require_columns
 
 BRATS_COLUMNS = ["sub", "ses_diff", "t2_label_numeric"]
 PAIR_COLUMNS = ["patient_id", "pair_id", "y_true"]
-DIFF_SUFFIX = "_T2wdiff.nii.gz"
-ABSDIFF_SUFFIX = "_T2wabsdiff.nii.gz"
 
 
 def read_brats_labels(path: str | os.PathLike[str]) -> pd.DataFrame:

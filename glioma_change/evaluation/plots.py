@@ -13,13 +13,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
-from glioma_change.evaluation.metrics import has_both_classes, reliability  # noqa: E402
-from glioma_change.io import atomic_path  # noqa: E402
+from glioma_change.evaluation.metrics import reliability
+from glioma_change.io import atomic_path
+from glioma_change.stats import has_both_classes
 
 DPI = 110
 FPR_GRID = np.linspace(0.0, 1.0, 101)

@@ -4,7 +4,8 @@ Reads `RUN/predictions.csv` (cross-validated val/test predictions), optionally s
 with the run's refitted models, and writes into `OUT`: `metrics.csv` (pooled, one row per set and
 model), `metrics_per_fold.csv`, `comparisons.csv` (paired tests against each network's baseline),
 `strategy_table.csv` (pooled AUC with CI, DeLong p against baseline and mixed), PNG figures under
-`figures/`, and the self-contained `report.html` (with `RUN/scarcity/scarcity.png` when present).
+`figures/` (with the label-scarcity curve drawn from `RUN/scarcity/` when `glioma-change scarcity` wrote
+it), and the self-contained `report.html`.
 """
 
 from __future__ import annotations
@@ -17,27 +18,24 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+import glioma_change.evaluation.plots as plots
 from glioma_change.errors import InputError
-from glioma_change.evaluation import plots
-from glioma_change.evaluation.compare import compare_to_baselines, strategy_table
+from glioma_change.evaluation.compare import compare_to_baselines
 from glioma_change.evaluation.external import ExternalSet, evaluate_external
 from glioma_change.evaluation.metrics import cv_metrics
 from glioma_change.evaluation.report import Figure, ReportContent, write_report
 from glioma_change.evaluation.tuning_summary import has_enough, load_trials, param_importances
-from glioma_change.formats import require_columns
+from glioma_change.formats import PREDICTION_COLUMNS, require_columns
 from glioma_change.io import write_csv_atomic
+from glioma_change.predictions import strategy_table
+from glioma_change.run_layout import RunLayout
 from glioma_change.runinfo import versions
 from glioma_change.seeding import seed_everything
 
 log = logging.getLogger(__name__)
 
-PREDICTION_COLUMNS = [
-    "patient_id", "comparative_date", "exam_date", "pair_id", "fold", "network", "strategy", "model",
-    "y_true", "prob", "split",
-]
 MONTAGE_CASES = 3
 MAX_QC = 6
-SCARCITY_PLOT = Path("scarcity") / "scarcity.png"  # written by `glioma-change scarcity RUN`
 
 
 def read_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -142,11 +140,21 @@ def _montage(predictions: pd.DataFrame, manifest: pd.DataFrame | None, fig_dir: 
                    "planes through the strongest change.")]
 
 
-def _scarcity_figures(run_dir: Path) -> list[Figure]:
-    path = run_dir / SCARCITY_PLOT
+def _tuning_choices(run_dir: Path) -> dict[str, tuple[int | None, float | None]] | None:
+    """Model name -> (trial, tuning value) of the run's chosen combinations (`best_params.json`), if any."""
+    path = RunLayout(run_dir).best_params
     if not path.is_file():
+        return None
+    combos = json.loads(path.read_text(encoding="utf-8")).get("combinations", {})
+    return {name: (c.get("trial"), c.get("value")) for name, c in combos.items()}
+
+
+def _scarcity_figures(run_dir: Path, fig_dir: Path) -> list[Figure]:
+    folder = RunLayout(run_dir).scarcity  # written by `glioma-change scarcity RUN`
+    if not (folder / "scarcity_summary.csv").is_file() or not (folder / "scarcity.csv").is_file():
         return []
-    return [Figure(path, "Pooled test AUC (mean over subsampling seeds, 95 % patient-bootstrap CI) against the "
+    summary, per_seed = pd.read_csv(folder / "scarcity_summary.csv"), pd.read_csv(folder / "scarcity.csv")
+    return [Figure(plots.scarcity_plot(summary, per_seed, fig_dir / "scarcity.png"), "Pooled test AUC (mean over subsampling seeds, 95 % patient-bootstrap CI) against the "
                          "number of human-labelled training patients per fold (`glioma-change scarcity`).")]
 
 
@@ -175,12 +183,13 @@ def evaluate_run(
         raise InputError("label file not found", external.labels)
     seed_everything(seed)
     fig_dir = out_dir / "figures"
-    predictions = read_predictions(run_dir / "predictions.csv")
+    layout = RunLayout(run_dir)
+    predictions = read_predictions(layout.predictions)
     metrics, per_fold = cv_metrics(predictions, n_boot, seed)
     comparisons = compare_to_baselines(predictions, n_boot, seed).assign(set="cross-validation")
-    strategies = strategy_table(predictions, n_boot, seed)
+    strategies = strategy_table(predictions, _tuning_choices(run_dir), n_boot, seed)
     test = predictions[predictions["split"] == "test"]
-    config_text = (run_dir / "config.yaml").read_text(encoding="utf-8") if (run_dir / "config.yaml").is_file() else ""
+    config_text = layout.config.read_text(encoding="utf-8") if layout.config.is_file() else ""
     config = (yaml.safe_load(config_text) if config_text else None) or {}
     manifest = _manifest(run_dir, config)
     figures = {
@@ -188,7 +197,7 @@ def evaluate_run(
                                                                fig_dir, per_fold=True),
         "Most confident predictions": _montage(predictions, manifest, fig_dir),
         "Hyperparameter search": _tuning_figures(run_dir, fig_dir),
-        "Label scarcity": _scarcity_figures(run_dir),
+        "Label scarcity": _scarcity_figures(run_dir, fig_dir),
     }
     missing = None
     if external is not None:
@@ -207,7 +216,7 @@ def evaluate_run(
     write_csv_atomic(per_fold, out_dir / "metrics_per_fold.csv")
     write_csv_atomic(comparisons, out_dir / "comparisons.csv")
     write_csv_atomic(strategies, out_dir / "strategy_table.csv")
-    run_info_path = run_dir / "run_info.json"
+    run_info_path = layout.run_info
     content = ReportContent(
         title=f"glioma-change evaluation: {run_dir.resolve().name}",
         run_dir=run_dir.resolve(), seed=seed, n_boot=n_boot, metrics=metrics, comparisons=comparisons,

@@ -14,13 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from glioma_change.run_layout import RunLayout
+
 log = logging.getLogger(__name__)
 
 MIN_TRIALS_FOR_FANOVA = 8
 
 
 def _study(run_dir: Path):
-    db = run_dir / "study.db"
+    db = RunLayout(run_dir).study_db
     if not db.is_file():
         return None
     import optuna
@@ -33,8 +35,9 @@ def _study(run_dir: Path):
 def load_trials(run_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
     """The Optuna trials dataframe of a run (`number, value, state, params_*`), or None without a study."""
     run_dir = Path(run_dir)
-    if (run_dir / "trials.csv").is_file():
-        return pd.read_csv(run_dir / "trials.csv")
+    trials = RunLayout(run_dir).trials
+    if trials.is_file():
+        return pd.read_csv(trials)
     study = _study(run_dir)
     return study.trials_dataframe() if study is not None else None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import SimpleITK as sitk
 
-from glioma_change.formats import mask_path
+from glioma_change.formats import ABSDIFF_SUFFIX, DIFF_SUFFIX, QC_SUFFIX, TRANSFORM_SUFFIX, mask_path
 from glioma_change.imaging import bias, io, mask, normalise, qc, register, resample, subtract
 from glioma_change.imaging.register import RegistrationSettings
 from glioma_change.seeding import derive_seed
@@ -45,10 +45,10 @@ class PairOutputs:
     @classmethod
     def under(cls, directory: Path, pair_id: str) -> PairOutputs:
         return cls(
-            diff=directory / f"{pair_id}_T2wdiff.nii.gz",
-            absdiff=directory / f"{pair_id}_T2wabsdiff.nii.gz",
-            qc_png=directory / f"{pair_id}_qc.png",
-            transform=directory / f"{pair_id}_xfm.tfm",
+            diff=directory / f"{pair_id}{DIFF_SUFFIX}",
+            absdiff=directory / f"{pair_id}{ABSDIFF_SUFFIX}",
+            qc_png=directory / f"{pair_id}{QC_SUFFIX}",
+            transform=directory / f"{pair_id}{TRANSFORM_SUFFIX}",
         )
 
     def all_exist(self) -> bool:

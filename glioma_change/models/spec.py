@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from glioma_change.config import StrictModel
+from glioma_change.names import NetworkName
 
-NetworkName = Literal["vgg", "resnext", "r3d_18"]
+__all__ = ["ModelSpec", "NetworkName", "scaled"]
 
 
 class ModelSpec(StrictModel):

@@ -72,6 +72,12 @@ class SynthConfig(StrictModel):
     slice_mm: tuple[float, float] | None = Field(None, description="slice spacing range (site default)")
     images: bool = Field(True, description="write the NIfTI images and lesion masks")
     masks: bool = Field(False, description="write the brain mask beside each image")
+    report_fidelity: float = Field(
+        0.85, ge=0.5, le=1.0,
+        description="share of pairs whose report describes the T2 truth (the others: missed, over-called or "
+        "misattributed change, worded with their own confidence)",
+    )
+    rater_noise: float = Field(0.0, ge=0.0, le=0.5, description="share of human T2 labels flipped (rater error)")
 
     @model_validator(mode="after")
     def _check_ranges(self) -> SynthConfig:

@@ -70,8 +70,9 @@ def generate_dataset(
     `seed` drives every random draw (same seed, same files, whatever `jobs`); `jobs` parallel
     worker processes for the images. `options` are the other `SynthConfig` fields:
     `sessions=(min, max)` per patient, `threshold` (relative T2 volume change of an unstable pair,
-    default 0.2), `english_fraction`, `human_fraction`, `missing_date_fraction`, `site`
-    (`default` | `external`), `inplane_mm`/`slice_mm` spacing ranges, `images` (False: reports and
+    default 0.2), `english_fraction`, `human_fraction`, `missing_date_fraction`,
+    `report_fidelity` (share of reports describing the T2 truth, default 0.85, see synth/fidelity.py),
+    `rater_noise` (share of human T2 labels flipped, default 0), `site` (`default` | `external`), `inplane_mm`/`slice_mm` spacing ranges, `images` (False: reports and
     tables only, in about a second) and `masks` (write brain masks beside the images).
 
     Writes `reports.csv`, `truth.csv`, `sessions.csv`, `human_labels.csv`, `synth_config.yaml`,

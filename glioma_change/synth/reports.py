@@ -1,8 +1,10 @@
 """Radiology reports for one exam pair, in English or French, worded after the pair's ground truth.
 
-The wording follows the truth: negated change only when the T2 lesion is stable, hedged change
-only in unstable pairs, enhancement-only change only where the global and T2 labels differ.
-`Report.features` names the devices used (`negation;hedge;unrelated`...) for `truth.csv`.
+Without a `Reading` the wording follows the truth: negated change only when the T2 lesion is stable,
+hedged change only in unstable pairs, enhancement-only change only where the global and T2 labels
+differ. A `Reading` (synth/fidelity.py) makes the report describe the T2 lesion otherwise (missed,
+over-called or misattributed change), with measurements as that reader took them and a conclusion as
+sure as its tier. `Report.features` names the devices used (`negation;hedge;unrelated`...) for `truth.csv`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glioma_change.synth.dates import format_date, format_month
+from glioma_change.synth.fidelity import Reading
 from glioma_change.synth.phrases import EN, FR
 from glioma_change.synth.plan import (
     ENH_MIN_CHANGE_ML,
@@ -21,7 +24,10 @@ from glioma_change.synth.plan import (
 )
 
 FEATURES = ("sections", "measurements", "negation", "hedge", "enhancement_only", "postop", "treatment",
-            "unrelated", "scanner", "date_in_text", "date_only_in_text")
+            "unrelated", "scanner", "date_in_text", "date_only_in_text", "discordant", "missed_change", "noise_change",
+            "enhancement_as_t2")
+READING_FEATURES = {"missed": ("discordant", "missed_change"), "noise": ("discordant", "noise_change"),
+                    "enhancement_as_t2": ("discordant", "enhancement_as_t2"), "faithful": ()}
 
 
 @dataclass(frozen=True)
@@ -44,16 +50,31 @@ class _Writer:
         template = options[int(self.g.integers(len(options)))]
         return template.format(**fields)
 
+    def pick_in(self, key: str, sub: object, **fields: str) -> str:
+        options = self.bank[key][sub]
+        return options[int(self.g.integers(len(options)))].format(**fields)
+
     def chance(self, p: float) -> bool:
         return bool(self.g.random() < p)
 
 
-def _measure(w: _Writer, plan: PatientPlan, pair: PairPlan) -> str:
+def _sizes(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading | None = None) -> tuple[str, str]:
+    """Current and previous diameters as written; a discordant reader measures the current ones as they
+    read the change: within 2 % of the previous ones for a missed change, 6.5-8.5 % apart for a reported one."""
     core = plan.lesion.core_ml
     now = diameters_mm(plan.sessions[pair.b].t2_vol_ml + core, plan.lesion.axes_ratio)
     prev = diameters_mm(plan.sessions[pair.a].t2_vol_ml + core, plan.lesion.axes_ratio)
+    if reading is not None and reading.kind != "faithful":
+        scale = 1.0 + (w.g.uniform(-0.02, 0.02) if reading.direction == 0
+                       else reading.direction * w.g.uniform(0.065, 0.085))
+        now = (round(prev[0] * scale), round(prev[1] * scale))
+    return f"{now[0]} x {now[1]} mm", f"{prev[0]} x {prev[1]} mm"
+
+
+def _measure(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading | None = None) -> str:
+    now, prev = _sizes(w, plan, pair, reading)
     w.features.add("measurements")
-    return w.pick("measure", now=f"{now[0]} x {now[1]} mm", prev=f"{prev[0]} x {prev[1]} mm")
+    return w.pick("measure", now=now, prev=prev)
 
 
 def _enhancement_change(vol_a: float, vol_b: float) -> str:
@@ -79,7 +100,33 @@ def _history(w: _Writer, plan: PatientPlan, pair: PairPlan) -> str:
     return ", ".join(parts)
 
 
-def _findings(w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, str]) -> list[str]:
+def _reading_t2(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading, fields: dict[str, str]) -> str:
+    """The findings' T2 sentence of a reading: a firm (discordant) one states its call with the reader's
+    measurements; a probable or hedged one only describes the lesion (its conclusion makes the call)."""
+    if reading.tier != "firm":
+        return w.pick("described_t2", now=_sizes(w, plan, pair, reading)[0], **fields)
+    key = "stable_t2" if reading.direction == 0 else "progression_t2" if reading.direction > 0 else "response_t2"
+    return w.pick(key, measure=_measure(w, plan, pair, reading), **fields)
+
+
+def _reading_conclusion(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading,
+                        fields: dict[str, str]) -> str:
+    """The conclusion of a reading, in the words of its tier."""
+    if reading.direction == 0 and reading.tier == "hedged":  # the doubt leans the way the lesion changed
+        return w.pick_in("c_stable_hedged", -1 if pair.change_kind == "response" else 1, **fields)
+    if reading.direction == 0:
+        return w.pick("c_stable" if reading.tier == "firm" else "c_stable_probable", **fields)
+    if reading.kind == "enhancement_as_t2":
+        enh = w.bank["enh_short"][_enhancement_change(plan.sessions[pair.a].enh_vol_ml, plan.sessions[pair.b].enh_vol_ml)]
+        key = "c_lumped" if reading.tier == "firm" else f"c_lumped_{reading.tier}"
+        return w.pick_in(key, reading.direction, enh=enh, **fields)
+    if reading.tier == "firm":
+        return w.pick("c_progression" if reading.direction > 0 else "c_response", **fields)
+    return w.pick_in("c_slight" if reading.tier == "probable" else "c_possible", reading.direction, **fields)
+
+
+def _findings(w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, str],
+              reading: Reading | None = None) -> list[str]:
     out: list[str] = []
     lesion = plan.lesion
     if plan.history.surgery != "biopsy" and w.chance(0.85):
@@ -88,7 +135,9 @@ def _findings(w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, s
     elif plan.history.surgery == "biopsy" and w.chance(0.3):
         out.append(w.pick("biopsy_track", **fields))
     measured = w.chance(0.8)
-    if pair.t2_label == 0 and not measured:
+    if reading is not None:
+        out.append(_reading_t2(w, plan, pair, reading, fields))
+    elif pair.t2_label == 0 and not measured:
         out.append(w.pick("stable_t2_nomeasure", **fields))
     elif pair.t2_label == 0:
         key = "stable_t2"
@@ -112,7 +161,10 @@ def _findings(w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, s
     return out
 
 
-def _conclusion(w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, str]) -> str:
+def _conclusion(w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, str],
+                reading: Reading | None = None) -> str:
+    if reading is not None:
+        return _reading_conclusion(w, plan, pair, reading, fields)
     hedged = pair.global_label == 1 and w.chance(0.3)
     if hedged:
         w.features.add("hedge")
@@ -139,9 +191,12 @@ def _cap(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
-def write_report(plan: PatientPlan, pair: PairPlan, g: np.random.Generator, date_only_in_text: bool) -> Report:
-    """Compose the report of the later exam of `pair`, compared with the earlier one."""
+def write_report(plan: PatientPlan, pair: PairPlan, g: np.random.Generator, date_only_in_text: bool,
+                 reading: Reading | None = None) -> Report:
+    """Compose the report of the later exam of `pair`, compared with the earlier one (as `reading` has it)."""
     w = _Writer(plan.english, g)
+    if reading is not None:
+        w.features |= {*READING_FEATURES[reading.kind], *(("hedge",) if reading.tier != "firm" else ())}
     date_a = plan.sessions[pair.a].date
     date_text = format_date(date_a, w.english, g)
     show_date = date_only_in_text or w.chance(0.75)
@@ -163,8 +218,8 @@ def write_report(plan: PatientPlan, pair: PairPlan, g: np.random.Generator, date
     if w.chance(0.1):
         technique += " " + w.pick("scanner")
         w.features.add("scanner")
-    findings = [_cap(f) for f in _findings(w, plan, pair, fields)]
-    conclusion = _cap(_conclusion(w, plan, pair, fields))
+    findings = [_cap(f) for f in _findings(w, plan, pair, fields, reading)]
+    conclusion = _cap(_conclusion(w, plan, pair, fields, reading))
     if w.chance(0.6):
         w.features.add("sections")
         comparison = w.pick("comparison_date", date=date_text) if show_date else w.pick("comparison_nodate")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -11,7 +11,8 @@ from glioma_change.formats import LABEL_COLUMNS, iso
 from glioma_change.seeding import rng
 from glioma_change.synth.anatomy import motion_centre_lps
 from glioma_change.synth.config import SynthConfig
-from glioma_change.synth.plan import PatientPlan, plan_patient
+from glioma_change.synth.fidelity import Reading, assign_readings, rated_t2_label
+from glioma_change.synth.plan import PatientPlan, enhancement_changed, plan_patient
 from glioma_change.synth.reports import write_report
 
 REPORT_COLUMNS = ["patient_id", "comparative_date", "exam_date", "report_text", "language"]
@@ -46,13 +47,15 @@ def human_patients(config: SynthConfig) -> set[str]:
     return {config.patient_id(int(i)) for i in order[:n]}
 
 
-def _patient_rows(config: SynthConfig, plan: PatientPlan) -> tuple[list[dict], list[dict], list[dict]]:
+def _patient_rows(
+    config: SynthConfig, plan: PatientPlan, readings: dict[tuple[str, int], Reading]
+) -> tuple[list[dict], list[dict], list[dict]]:
     reports, truth, sessions = [], [], []
     g = rng(config.seed, "synth-report", plan.patient_id)
-    for pair in plan.pairs:
+    for k, pair in enumerate(plan.pairs):
         a, b = plan.sessions[pair.a], plan.sessions[pair.b]
         date_only_in_text = bool(g.random() < config.missing_date_fraction)
-        report = write_report(plan, pair, g, date_only_in_text)
+        report = write_report(plan, pair, g, date_only_in_text, readings.get((plan.patient_id, k)))
         reports.append({
             "patient_id": plan.patient_id, "comparative_date": "" if date_only_in_text else iso(a.date),
             "exam_date": iso(b.date), "report_text": report.text, "language": "en" if plan.english else "fr",
@@ -78,22 +81,34 @@ def _patient_rows(config: SynthConfig, plan: PatientPlan) -> tuple[list[dict], l
     return reports, truth, sessions
 
 
-def build_tables(config: SynthConfig, plans: Iterable[PatientPlan]) -> SynthTables:
+def _human_labels(config: SynthConfig, truth: pd.DataFrame) -> pd.DataFrame:
+    """Image-based labels of the human-annotated patients; with `rater_noise`, some T2 labels flipped
+    (the global label then follows: unstable iff the rated T2 or the enhancing component changed)."""
+    humans = truth[truth["patient_id"].isin(human_patients(config))]
+    t2, glob = [], []
+    for pid, rows in humans.groupby("patient_id", sort=False):
+        rated = rated_t2_label(config, str(pid), rows["t2_label"].tolist())
+        enh = [enhancement_changed(a, b) for a, b in zip(rows["enh_vol_a_ml"], rows["enh_vol_b_ml"])]
+        t2 += rated
+        glob += [int(r or e) for r, e in zip(rated, enh)]
+    return pd.DataFrame({
+        "patient_id": humans["patient_id"], "comparative_date": humans["comparative_date"],
+        "exam_date": humans["exam_date"], "global_label": glob, "global_prob": [float(v) for v in glob],
+        "t2_label": t2, "t2_prob": [float(v) for v in t2], "source": "human",
+    }, columns=LABEL_COLUMNS)
+
+
+def build_tables(config: SynthConfig, plans: Sequence[PatientPlan]) -> SynthTables:
     """Reports, truth, sessions and human labels of these patients (no image is read or written)."""
+    readings = assign_readings(config, plans)
     reports, truth, sessions = [], [], []
     for plan in plans:
-        r, t, s = _patient_rows(config, plan)
+        r, t, s = _patient_rows(config, plan, readings)
         reports += r
         truth += t
         sessions += s
     truth_df = pd.DataFrame(truth, columns=TRUTH_COLUMNS)
-    humans = truth_df[truth_df["patient_id"].isin(human_patients(config))]
-    human_df = pd.DataFrame({
-        "patient_id": humans["patient_id"], "comparative_date": humans["comparative_date"],
-        "exam_date": humans["exam_date"], "global_label": humans["global_label"],
-        "global_prob": humans["global_label"].astype(float), "t2_label": humans["t2_label"],
-        "t2_prob": humans["t2_label"].astype(float), "source": "human",
-    }, columns=LABEL_COLUMNS)
+    human_df = _human_labels(config, truth_df)
     return SynthTables(
         reports=pd.DataFrame(reports, columns=REPORT_COLUMNS),
         truth=truth_df,

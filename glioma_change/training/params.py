@@ -11,12 +11,13 @@ from pydantic import Field, field_validator
 
 from glioma_change.config import StrictModel, validate
 from glioma_change.errors import ConfigError
+from glioma_change.names import Network, check_strategy
 
 
 class TrainParams(StrictModel):
     """Network, strategy and optimisation settings; weak-label settings matter only where used."""
 
-    network: Literal["vgg", "resnext"]
+    network: Network
     strategy: str
     width: float = Field(1.0, gt=0.0)
     dropout: float = Field(0.0, ge=0.0, lt=1.0)
@@ -34,14 +35,10 @@ class TrainParams(StrictModel):
     @field_validator("strategy")
     @classmethod
     def _known_strategy(cls, value: str) -> str:
-        from glioma_change.training.strategies import STRATEGIES
-
-        if value not in STRATEGIES:
-            raise ValueError(f"unknown strategy {value!r} (known: {', '.join(STRATEGIES)})")
-        return value
+        return check_strategy(value)
 
     @property
-    def combo(self) -> str:
+    def model_name(self) -> str:
         """`<network>/<strategy>`: the model name used in predictions."""
         return f"{self.network}/{self.strategy}"
 

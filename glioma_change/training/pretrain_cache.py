@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from glioma_change.io import atomic_path, file_lock
+from glioma_change.run_layout import fold_name
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class PretrainCache:
         self.root = Path(root)
 
     def path(self, fold: int, fields: dict[str, Any]) -> Path:
-        return self.root / f"fold-{fold}" / f"{cache_key({'fold': fold, **fields})}.pt"
+        return self.root / fold_name(fold) / f"{cache_key({'fold': fold, **fields})}.pt"
 
     def get_or_create(self, fold: int, fields: dict[str, Any], train: Callable[[], StateDict]) -> StateDict:
         """Load the cached weights for this key, or run `train()` once (across processes) and store them."""

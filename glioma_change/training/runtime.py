@@ -12,16 +12,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal
 
 import torch
 from torch import nn
 
 from glioma_change.errors import ConfigError
+from glioma_change.names import COMPILE_MODES, CompileMode
 
-CompileMode = Literal["off", "default", "reduce-overhead", "max-autotune"]
-"""`off`, or a `torch.compile` mode (`reduce-overhead` adds CUDA graphs: fewer launches for small nets)."""
-COMPILE_MODES: tuple[str, ...] = get_args(CompileMode)
+__all__ = ["COMPILE_MODES", "CompileMode", "Runtime"]
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,22 @@ import torch
 from torch import nn
 
 from glioma_change.models import ModelSpec, build_model, freeze_features
+from glioma_change.names import check_strategy
 from glioma_change.seeding import derive_seed
+from glioma_change.study_config import BudgetSection
 from glioma_change.training.loop import EpochCallback, FitResult, LoopSettings, Samples, fit
 from glioma_change.training.params import TrainParams
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import FoldData
 from glioma_change.transfer import (
-    PretextSettings, grow_model, grown_spec, meanvar_init, noisy_student_rounds, pretrain_self_supervised,
+    PretextSettings,
+    grow_model,
+    grown_spec,
+    meanvar_init,
+    noisy_student_rounds,
+    pretrain_self_supervised,
 )
-from glioma_change.tuning.config import BudgetSection
 
 PRETEXT = "contrastive"  # chosen by benchmarks/bench_transfer.py (docs/transfer.md)
 
@@ -100,6 +106,8 @@ def register_strategy(
     for trials of this strategy); `weak_threshold` is searched for every strategy with `uses_weak`.
     """
 
+    check_strategy(name)  # every strategy name is declared once, in `names.STRATEGY_NAMES`
+
     def deco(fn: StrategyFn) -> StrategyFn:
         STRATEGIES[name] = Strategy(name, uses_weak, fn, tunes)
         return fn
@@ -118,7 +126,7 @@ def get_strategy(name: str) -> Strategy:
 def _fit_human(ctx: StrategyContext, model: nn.Module, train: Samples) -> Trained:
     result = fit(
         model, train, ctx.data.val, ctx.settings(), ctx.runtime, derive_seed(ctx.seed, "fit", ctx.data.fold),
-        ctx.callback, desc=f"fold {ctx.data.fold} {ctx.params.combo}",
+        ctx.callback, desc=f"fold {ctx.data.fold} {ctx.params.model_name}",
     )
     return Trained(model, result)
 
@@ -247,7 +255,7 @@ def teacher_student(ctx: StrategyContext) -> Trained:
         callback = ctx.callback if r == ctx.params.rounds else None  # the pruner watches the last student
         fits.append(fit(model, samples, ctx.data.val, settings, ctx.runtime,
                         derive_seed(ctx.seed, "fit", ctx.data.fold, r), callback,
-                        desc=f"fold {ctx.data.fold} {ctx.params.combo} round {r}"))
+                        desc=f"fold {ctx.data.fold} {ctx.params.model_name} round {r}"))
         return model
 
     result = noisy_student_rounds(

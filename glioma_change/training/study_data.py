@@ -20,11 +20,11 @@ import pandas as pd
 import torch
 
 from glioma_change.data import Fold, MapBank, fold_frames, join_maps_labels, make_folds
+from glioma_change.data.samples import Samples
 from glioma_change.errors import InputError
 from glioma_change.formats import PAIR_KEY
-from glioma_change.training.loop import Samples
+from glioma_change.study_config import StudyConfig
 from glioma_change.transfer import pretext_pair_ids
-from glioma_change.tuning.config import StudyConfig
 
 SPLITS = ("human_train", "weak_train", "val", "test")
 
@@ -80,7 +80,7 @@ class StudyData:
             raise InputError(str(exc), config.data.human_labels) from None
         self.bank = MapBank(self.all_rows, config.data.input_shape, config.data.channels, device)
 
-    @lru_cache(maxsize=8)  # noqa: B019 - one StudyData per process, a handful of thresholds
+    @lru_cache(maxsize=8)  # noqa: B019  (one StudyData per study, alive as long as its process)
     def frame(self, threshold: float) -> pd.DataFrame:
         """Maps joined with human labels and the weak labels passing `threshold`."""
         d = self.config.data
@@ -99,7 +99,7 @@ class StudyData:
         other.human_keep = {k: frozenset(v) for k, v in keep.items()}
         return other
 
-    @lru_cache(maxsize=64)  # noqa: B019 - folds × thresholds of one study
+    @lru_cache(maxsize=64)  # noqa: B019  (as above; `scarcity` clears it between subsets)
     def fold(self, index: int, threshold: float) -> FoldData:
         """The samples of fold `index` with weak labels filtered at `threshold`."""
         rows, fold = self.frame(threshold), self.folds[index]

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from glioma_change.data import MapBank
-from glioma_change.training.loop import Samples
+from glioma_change.data.samples import Samples
 
 TrainFn = Callable[[Samples, int], nn.Module]
 """Train a fresh model on the given samples in round `r` (0: the first teacher); labels may be soft."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glioma_change.models import ModelSpec
+from glioma_change.study_config import StudyConfig
 from glioma_change.training.loop import EpochCallback
 from glioma_change.training.params import TrainParams
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.strategies import StrategyContext, Trained, train_fold
 from glioma_change.training.study_data import FoldData, StudyData
-from glioma_change.tuning.config import StudyConfig
 
 
 def model_spec(params: TrainParams, config: StudyConfig) -> ModelSpec:

@@ -8,10 +8,10 @@ import socket
 import numpy as np
 import optuna
 
+from glioma_change.study_config import StudyConfig
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import StudyData
-from glioma_change.tuning.config import StudyConfig
 from glioma_change.tuning.fold_runs import run_fold
 from glioma_change.tuning.search_space import sample_params
 from glioma_change.tuning.trial_models import TrialModels

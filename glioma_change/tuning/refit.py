@@ -9,27 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
-from glioma_change.evaluation.compare import strategy_table as evaluation_strategy_table
+from glioma_change.formats import PREDICTION_COLUMNS
 from glioma_change.io import write_csv_atomic
 from glioma_change.models import save_checkpoint
+from glioma_change.predictions import strategy_table
 from glioma_change.progress import progress
+from glioma_change.run_layout import RunLayout
+from glioma_change.study_config import StudyConfig
 from glioma_change.training.loop import predict
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import StudyData
-from glioma_change.tuning.config import StudyConfig
+from glioma_change.tuning.choices import ChosenConfig
 from glioma_change.tuning.fold_runs import FoldRun, run_fold
-from glioma_change.tuning.study import Choice
 from glioma_change.tuning.trial_models import TrialModels
-
-PREDICTION_COLUMNS = [
-    "patient_id", "comparative_date", "exam_date", "pair_id", "fold", "network", "strategy", "model",
-    "y_true", "prob", "split",
-]
 
 
 def fold_predictions(run: FoldRun, config: StudyConfig, runtime: Runtime, model_name: str) -> pd.DataFrame:
@@ -48,7 +43,7 @@ def fold_predictions(run: FoldRun, config: StudyConfig, runtime: Runtime, model_
     return pd.concat(parts, ignore_index=True)
 
 
-def _save(run: FoldRun, path: Path, config: StudyConfig, data: StudyData, choice: Choice) -> None:
+def _save(run: FoldRun, path: Path, config: StudyConfig, data: StudyData, choice: ChosenConfig) -> None:
     meta = {
         "input_shape": list(config.data.input_shape),
         "input_spacing": list(data.bank.input_spacing),
@@ -70,8 +65,8 @@ def refit(
     data: StudyData,
     runtime: Runtime,
     cache: PretrainCache,
-    best: Choice,
-    combos: dict[str, Choice],
+    best: ChosenConfig,
+    combos: dict[str, ChosenConfig],
     run_dir: Path,
     trial_models: TrialModels | None = None,
 ) -> pd.DataFrame:
@@ -79,6 +74,7 @@ def refit(
 
     A fold model the chosen trial saved (`trial_models`) is used as is: it is the same training.
     """
+    layout = RunLayout(run_dir)
     jobs = [(fold, name, choice) for fold in range(config.folds.n_folds) for name, choice in combos.items()]
     frames = []
     for fold, name, choice in progress(jobs, desc="refit", unit="model"):
@@ -88,49 +84,22 @@ def refit(
             saved = trial_models.load(choice.trial, fold, p, config, data)
         run = saved or run_fold(config, data, p, fold, runtime, cache)
         runtime.prepare(run.trained.model)
-        fold_dir = run_dir / "models" / f"fold-{fold}"
-        _save(run, fold_dir / f"{p.network}-{p.strategy}.pt", config, data, choice)
+        _save(run, layout.checkpoint(fold, p.network, p.strategy), config, data, choice)
         names = [name]
         if p == best.params:
-            _save(run, fold_dir / "best.pt", config, data, best)
+            _save(run, layout.best_checkpoint(fold), config, data, best)
             names.append("best")
         for model_name in names:
             pred = fold_predictions(run, config, runtime, model_name)
             pred["fold"], pred["network"], pred["strategy"] = fold, p.network, p.strategy
             frames.append(pred)
     predictions = pd.concat(frames, ignore_index=True)[PREDICTION_COLUMNS]
-    write_csv_atomic(predictions, run_dir / "predictions.csv")
+    write_csv_atomic(predictions, layout.predictions)
     return predictions
 
 
-def _auc(y: pd.Series, p: pd.Series) -> float:
-    return float(roc_auc_score(y, p)) if y.nunique() == 2 else float("nan")
-
-
-def strategy_table(
-    predictions: pd.DataFrame, combos: dict[str, Choice], n_boot: int = 2000, seed: int = 0
-) -> pd.DataFrame:
-    """Per combination: pooled test AUC (all folds' test pairs together) with its patient-bootstrap 95 % CI,
-    DeLong's p against the network's `baseline` and `mixed` (`evaluation.strategy_table`), mean per-fold
-    validation AUC and the tuning trial."""
-    tuning = []
-    for name, choice in combos.items():
-        val = predictions[(predictions["model"] == name) & (predictions["split"] == "val")]
-        val_aucs = [_auc(g["y_true"], g["prob"]) for _, g in val.groupby("fold")]
-        tuning.append({
-            "network": choice.params.network,
-            "strategy": choice.params.strategy,
-            "mean_val_auc": float(np.nanmean(val_aucs)) if val_aucs and not np.all(np.isnan(val_aucs)) else float("nan"),
-            "trial": choice.trial,
-            "tuning_value": choice.value,
-        })
-    table = evaluation_strategy_table(predictions[predictions["model"].isin(combos)], n_boot, seed)
-    table = table.merge(pd.DataFrame(tuning), on=["network", "strategy"], how="right")
-    return table.sort_values("pooled_test_auc", ascending=False, na_position="last")
-
-
-def write_strategy_table(predictions: pd.DataFrame, combos: dict[str, Choice], run_dir: Path) -> pd.DataFrame:
-    """`RUN/strategy_table.csv` (see `strategy_table`)."""
-    table = strategy_table(predictions, combos)
-    write_csv_atomic(table, run_dir / "strategy_table.csv")
+def write_strategy_table(predictions: pd.DataFrame, combos: dict[str, ChosenConfig], run_dir: Path) -> pd.DataFrame:
+    """`RUN/strategy_table.csv` (`predictions.strategy_table` of the refitted combinations)."""
+    table = strategy_table(predictions, {name: (c.trial, c.value) for name, c in combos.items()})
+    write_csv_atomic(table, RunLayout(run_dir).strategy_table)
     return table

@@ -9,7 +9,8 @@ Seed 0 trains with the study's seed (its fraction 1 is the study's refit); seed 
 
 `OUT` (default `RUN/scarcity`): `cells/<fraction>_<seed>_<network>-<strategy>.csv` (validation and test
 predictions of one cell; a rerun skips finished cells), `scarcity.csv` (pooled test AUC with CI per
-model, fraction and seed), `scarcity_summary.csv` (per model and fraction, over seeds), `scarcity.png`,
+model, fraction and seed), `scarcity_summary.csv` (per model and fraction, over seeds; `evaluate` draws
+the curve from these two),
 plus `config.yaml` and `run_info.json`.
 """
 
@@ -26,18 +27,18 @@ import numpy as np
 import pandas as pd
 
 from glioma_change.errors import ConfigError, InputError
-from glioma_change.evaluation.metrics import Interval, cluster_bootstrap_samples, has_both_classes, rank_auc
-from glioma_change.evaluation.plots import scarcity_plot
 from glioma_change.io import write_csv_atomic
 from glioma_change.progress import progress
+from glioma_change.run_layout import RunLayout
 from glioma_change.seeding import derive_seed, rng
+from glioma_change.stats import Interval, cluster_bootstrap_samples, has_both_classes, rank_auc
+from glioma_change.study_config import StudyConfig, load_study_config
 from glioma_change.training.params import TrainParams, params_from_dict
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.study_data import StudyData
-from glioma_change.tuning.config import StudyConfig, load_study_config
 from glioma_change.tuning.fold_runs import run_fold
 from glioma_change.tuning.refit import fold_predictions
-from glioma_change.tuning.run import Session
+from glioma_change.tuning.study_run import StudyRun
 
 NEW_STRATEGIES = ("finetune_grow", "teacher_student", "meanvar_init")
 DEFAULT_FRACTIONS = (1.0, 0.5, 0.25, 0.1)
@@ -57,7 +58,7 @@ def human_subsets(data: StudyData, fractions: Sequence[float], seed: int) -> dic
 
 def scarcity_configurations(run_dir: Path, network: str | None = None) -> dict[str, TrainParams]:
     """`<network>/<strategy>` → parameters of the run's chosen `baseline`, `mixed` and best new strategy."""
-    path = run_dir / "best_params.json"
+    path = RunLayout(run_dir).best_params
     if not path.is_file():
         raise InputError("best_params.json not found (run `glioma-change tune` first)", path)
     chosen = json.loads(path.read_text(encoding="utf-8"))
@@ -76,7 +77,7 @@ def scarcity_configurations(run_dir: Path, network: str | None = None) -> dict[s
 
 def _refit_validation_aucs(run_dir: Path, names: list[str]) -> list[tuple[float, str]]:
     """(mean validation AUC of the refit, `<network>/<strategy>`) of `names`, from the run's strategy table."""
-    path = run_dir / "strategy_table.csv"
+    path = RunLayout(run_dir).strategy_table
     if not names or not path.is_file():
         return []
     table = pd.read_csv(path).dropna(subset=["mean_val_auc"])
@@ -84,12 +85,12 @@ def _refit_validation_aucs(run_dir: Path, names: list[str]) -> list[tuple[float,
     return [(float(r.mean_val_auc), str(r.name)) for r in table.itertuples() if r.name in names]
 
 
-def _cell(config: StudyConfig, data: StudyData, params: TrainParams, session: Session) -> pd.DataFrame:
+def _cell(config: StudyConfig, data: StudyData, params: TrainParams, session: StudyRun) -> pd.DataFrame:
     frames = []
     for fold in range(config.folds.n_folds):
         run = run_fold(config, data, params, fold, session.runtime, session.cache)
         human = run.data.frames["human_train"]
-        frames.append(fold_predictions(run, config, session.runtime, params.combo).assign(
+        frames.append(fold_predictions(run, config, session.runtime, params.model_name).assign(
             fold=fold, n_human_patients=human["patient_id"].nunique(), n_human_pairs=len(human)))
     return pd.concat(frames, ignore_index=True).assign(network=params.network, strategy=params.strategy)
 
@@ -138,17 +139,18 @@ def run_scarcity(
 ) -> pd.DataFrame:
     """Retrain the run's chosen configurations per fraction and seed (see module docstring); return the summary."""
     run_dir = Path(run_dir)
-    out = Path(out_dir) if out_dir is not None else run_dir / "scarcity"
+    layout = RunLayout(run_dir)
+    out = Path(out_dir) if out_dir is not None else layout.scarcity
     if not fractions or any(not 0.0 < f <= 1.0 for f in fractions):
         raise ConfigError(f"fractions must lie in (0, 1], got {list(fractions)}")
     if n_seeds < 1:
         raise ConfigError(f"seeds must be ≥ 1, got {n_seeds}")
-    if not (run_dir / "config.yaml").is_file():
+    if not layout.config.is_file():
         raise InputError("config.yaml not found (not a run directory of `glioma-change tune`)", run_dir)
-    config = load_study_config(run_dir / "config.yaml")
+    config = load_study_config(layout.config)
     configurations = scarcity_configurations(run_dir, network)
-    session = Session.open(config, out, {"command": "scarcity", "run": str(run_dir.resolve())})
-    session = replace(session, cache=PretrainCache(run_dir / "cache" / "pretrain"))  # shared with the study
+    session = StudyRun.open(config, out, {"command": "scarcity", "run": str(run_dir.resolve())})
+    session = replace(session, cache=PretrainCache(layout.pretrain_cache))  # shared with the study
     fractions = sorted(set(fractions), reverse=True)
     jobs = [(s, f, params) for s in range(n_seeds) for f in fractions for params in configurations.values()]
     subsets = {s: human_subsets(session.data, fractions, derive_seed(config.seed, "scarcity-subsets", s))
@@ -168,5 +170,4 @@ def run_scarcity(
     per_seed, summary = summarise(pd.concat(cells, ignore_index=True), n_boot, config.seed)
     write_csv_atomic(per_seed, out / "scarcity.csv")
     write_csv_atomic(summary, out / "scarcity_summary.csv")
-    scarcity_plot(summary, per_seed, out / "scarcity.png")
     return summary

@@ -6,9 +6,9 @@ from typing import Any
 
 import optuna
 
+from glioma_change.study_config import SearchSpace
 from glioma_change.training.params import TrainParams, params_from_dict
 from glioma_change.training.strategies import get_strategy
-from glioma_change.tuning.config import SearchSpace
 
 
 def defaults(space: SearchSpace) -> dict[str, Any]:

@@ -6,162 +6,40 @@ as FAILED (they are re-queued once), counts finished (complete or pruned) trials
 elsewhere, and stops when the finished ones reach the target; while others' running trials could reach
 it, it waits for them.
 
-A lost database connection (server restart, network drop) does not stop a worker: it retries with a
-bounded exponential back-off (`Backoff`), marks its own interrupted trial FAILED (re-queued like a stale
-one) and goes on. Finished trials are committed and never lost.
+A lost database connection does not stop a worker (`tuning.storage`): it marks its own interrupted trial
+FAILED (re-queued like a stale one) and goes on. The storage lives in `tuning.storage`, the choice of
+what to refit in `tuning.choices`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import product
-from pathlib import Path
-from typing import TypeVar
-from urllib.parse import urlsplit
 
 import optuna
-import sqlalchemy.exc
 from optuna.trial import FrozenTrial, TrialState
 
-from glioma_change.errors import ConfigError, GliomaChangeError
-from glioma_change.io import write_text_atomic
+from glioma_change.errors import GliomaChangeError
 from glioma_change.seeding import derive_seed
-from glioma_change.training.params import TrainParams, params_from_dict
-from glioma_change.tuning.config import StudyConfig
+from glioma_change.study_config import StudyConfig
 from glioma_change.tuning.objective import Objective
-from glioma_change.tuning.search_space import params_of
+from glioma_change.tuning.storage import (
+    BACKOFF,
+    Backoff,
+    brief,
+    finished_elsewhere,
+    is_connection_error,
+    retry_callback,
+    retrying,
+)
 
 log = logging.getLogger(__name__)
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
-
-warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-
-
-def default_storage(run_dir: Path) -> str:
-    """The SQLite file `RUN/study.db` as an SQLAlchemy URL."""
-    return f"sqlite:///{(run_dir / 'study.db').resolve()}"
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Bounded exponential back-off: waits of `first_s`, doubling up to `max_s`, `attempts` tries in all."""
-
-    first_s: float = 1.0
-    max_s: float = 60.0
-    attempts: int = 10
-
-    def delays(self) -> Iterator[float]:
-        return (min(self.first_s * 2**i, self.max_s) for i in range(self.attempts - 1))
-
-
-BACKOFF = Backoff()  # waits of 1, 2, 4 … 60 s: about 4 minutes before a worker gives up
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """`exc` and the exceptions it was raised from or while handling."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        yield seen
-        seen = seen.__cause__ or seen.__context__
-
-
-def _connection_error(exc: BaseException) -> BaseException | None:
-    errors = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, ConnectionError)
-    return next((e for e in _chain(exc) if isinstance(e, errors)), None)
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """Whether `exc` comes from a lost or refused database connection."""
-    return _connection_error(exc) is not None
-
-
-def _finished_elsewhere(exc: BaseException) -> bool:
-    return any(isinstance(e, optuna.exceptions.UpdateFinishedTrialError) for e in _chain(exc))
-
-
-def _brief(exc: BaseException) -> str:
-    """One line: the connection error behind `exc` when there is one (optuna wraps it), else `exc`."""
-    return " ".join(str(_connection_error(exc) or exc).split())[:200]
-
-
-def retrying(
-    call: Callable[[], T], what: str, backoff: Backoff = BACKOFF,
-    retry_on: Callable[[BaseException], bool] = is_connection_error,
-) -> T:
-    """`call()`, retried after each wait of `backoff` while it fails with an error `retry_on` accepts."""
-    for delay in backoff.delays():
-        try:
-            return call()
-        except Exception as exc:
-            if not retry_on(exc):
-                raise
-            log.warning("%s: %s; retrying in %.1f s", what, _brief(exc), delay)
-            time.sleep(delay)
-    return call()
-
-
-class ResilientRDBStorage(optuna.storages.RDBStorage):
-    """RDB storage whose heartbeat thread survives a lost connection (it logs and beats again later).
-
-    Without this, one failed heartbeat ends the thread and the still running trial goes stale.
-    """
-
-    def record_heartbeat(self, trial_id: int) -> None:
-        try:
-            super().record_heartbeat(trial_id)
-        except Exception as exc:
-            if not is_connection_error(exc):
-                raise
-            log.warning("heartbeat of trial id %d not recorded: %s", trial_id, _brief(exc))
-
-
-def make_storage(url: str, config: StudyConfig) -> optuna.storages.BaseStorage:
-    """The storage behind `url`: `grpc://HOST:PORT` (an Optuna storage proxy) or any SQLAlchemy URL.
-
-    RDB storages send heartbeats, so a killed worker's trial is failed (and re-queued) later; their
-    pooled connections are checked before use, so a restarted server is reconnected to. Workers
-    starting together may race to create the tables; the loser retries once they exist.
-    """
-    if url.startswith("grpc://"):
-        return _grpc_proxy(url)
-
-    def connect() -> optuna.storages.RDBStorage:
-        return ResilientRDBStorage(
-            url,
-            engine_kwargs={"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True},
-            heartbeat_interval=config.study.heartbeat_interval_s,
-            grace_period=config.study.grace_period_s,
-            heartbeat_stale_trial_callback=_retry_callback(config),
-        )
-
-    return retrying(connect, "opening the storage", Backoff(first_s=0.5),
-                    lambda exc: isinstance(exc, sqlalchemy.exc.DBAPIError) or is_connection_error(exc))
-
-
-def _grpc_proxy(url: str) -> optuna.storages.BaseStorage:
-    # No heartbeats through the proxy (Optuna 5.0): a killed worker's trial stays RUNNING (docs/scale.md).
-    parts = urlsplit(url)
-    try:
-        proxy = optuna.storages.GrpcStorageProxy(host=parts.hostname or "localhost", port=parts.port or 13000)
-    except ImportError:
-        raise ConfigError("--storage grpc://…: the gRPC proxy client needs the `grpc` extra (`pip install glioma-change[grpc]`)") from None
-    proxy.wait_server_ready(timeout=60)
-    return proxy
-
-
-def _retry_callback(config: StudyConfig) -> optuna.storages.RetryHeartbeatStaleTrialCallback:
-    """Re-queue a failed trial (stale or interrupted) as WAITING, at most `study.max_retry` times."""
-    return optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=config.study.max_retry)
 
 
 def _sampler(config: StudyConfig, n_trials_seen: int) -> optuna.samplers.TPESampler:
@@ -214,24 +92,24 @@ def run_worker(
     A lost connection is retried with `backoff`; the trial it interrupted is marked FAILED and re-queued.
     """
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    mine = _Running()
+    mine = WorkerState()
     while True:
         try:
             if not _next_trial(study, objective, config, n_trials, deadline, callbacks, mine):
                 return
         except Exception as exc:
-            if _finished_elsewhere(exc):
+            if finished_elsewhere(exc):
                 log.warning("trial %s was failed by another worker (stale heartbeat); going on", mine.number)
             elif not is_connection_error(exc):
                 raise
             else:
-                log.warning("database connection lost: %s", _brief(exc))
+                log.warning("database connection lost: %s", brief(exc))
                 retrying(lambda: _fail_interrupted(study, mine.number, config), "reconnecting", backoff)
         mine.number = None
 
 
 @dataclass
-class _Running:
+class WorkerState:
     """The number of this worker's running trial, while one runs, and its failures in a row."""
 
     number: int | None = None
@@ -248,7 +126,7 @@ class TrialFailed(Exception):
 
 def _next_trial(
     study: optuna.Study, objective: Objective, config: StudyConfig, n_trials: int, deadline: float | None,
-    callbacks: list[Callable[[optuna.Study, FrozenTrial], None]] | None, mine: _Running,
+    callbacks: list[Callable[[optuna.Study, FrozenTrial], None]] | None, mine: WorkerState,
 ) -> bool:
     """Run one trial, or wait while others' running trials could reach the target; False when done."""
     optuna.storages.fail_stale_trials(study)
@@ -278,14 +156,14 @@ def _fail_interrupted(study: optuna.Study, number: int | None, config: StudyConf
     trial = next(t for t in trials if t.number == number)
     if trial.state == TrialState.FAIL and not any(number in t.system_attrs.get("retry_history", ()) for t in trials):
         log.warning("trial %d interrupted by the lost connection: FAILED and re-queued", number)
-        _retry_callback(config)(study, trial)
+        retry_callback(config)(study, trial)
 
 
 class SurplusTrial(Exception):
     """Raised when a trial started while other workers' trials already reach the target (marked FAILED)."""
 
 
-def _guarded(objective: Objective, n_trials: int, mine: _Running) -> Callable[[optuna.Trial], float]:
+def _guarded(objective: Objective, n_trials: int, mine: WorkerState) -> Callable[[optuna.Trial], float]:
     # Two idle workers may pass the target check at the same instant; the later trial then yields.
     def run(trial: optuna.Trial) -> float:
         mine.number = trial.number
@@ -304,57 +182,14 @@ def _guarded(objective: Objective, n_trials: int, mine: _Running) -> Callable[[o
             if is_connection_error(exc):
                 raise
             mine.failures += 1
-            log.error("trial %d failed (%s): %s", trial.number, type(exc).__name__, _brief(exc))
+            log.error("trial %d failed (%s): %s", trial.number, type(exc).__name__, brief(exc))
             if mine.failures >= MAX_FAILURES_IN_A_ROW:
                 raise GliomaChangeError(
                     f"{mine.failures} trials in a row failed; the last one (trial {trial.number}) with "
-                    f"{type(exc).__name__}: {_brief(exc)}"
+                    f"{type(exc).__name__}: {brief(exc)}"
                 ) from exc
             raise TrialFailed(str(exc)) from exc
         mine.failures = 0
         return value
 
     return run
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A configuration chosen for refitting: its trial (None when substituted), value and parameters."""
-
-    trial: int | None
-    value: float | None
-    params: TrainParams
-
-    def to_json(self) -> dict[str, object]:
-        return {"trial": self.trial, "value": self.value, "params": self.params.model_dump(mode="json")}
-
-
-def best_choices(study: optuna.Study, config: StudyConfig) -> tuple[Choice, dict[str, Choice]]:
-    """The best trial and, per `network/strategy`, the best trial of that combination.
-
-    A combination without a complete trial takes the overall best parameters with its network and
-    strategy substituted (and the network's first listed width when the network differs); its `trial`
-    is then None.
-    """
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    if not complete:
-        raise RuntimeError("the study has no complete trial")
-    top = max(complete, key=lambda t: t.value)
-    best = Choice(top.number, top.value, params_of(top, config.search))
-    combos: dict[str, Choice] = {}
-    for network, strategy in product(config.search.networks, config.search.strategies):
-        mine = [t for t in complete if t.params.get("network") == network and t.params.get("strategy") == strategy]
-        if mine:
-            t = max(mine, key=lambda t: t.value)
-            combos[f"{network}/{strategy}"] = Choice(t.number, t.value, params_of(t, config.search))
-        else:
-            width = best.params.width if network == best.params.network else config.search.width[network][0]
-            values = {**best.params.model_dump(), "network": network, "strategy": strategy, "width": width}
-            combos[f"{network}/{strategy}"] = Choice(None, None, params_from_dict(values))
-    return best, combos
-
-
-def write_best_params(best: Choice, combos: dict[str, Choice], run_dir: Path, objective: str) -> None:
-    """`RUN/best_params.json`: the objective, `best`, and one entry per `network/strategy`."""
-    out = {"objective": objective, "best": best.to_json(), "combinations": {k: c.to_json() for k, c in combos.items()}}
-    write_text_atomic(json.dumps(out, indent=2), run_dir / "best_params.json")

@@ -17,11 +17,12 @@ from optuna.trial import FrozenTrial, TrialState
 
 from glioma_change.io import atomic_path
 from glioma_change.models import ModelSpec, build_model
+from glioma_change.run_layout import fold_name
+from glioma_change.study_config import StudyConfig
 from glioma_change.training.loop import FitResult
 from glioma_change.training.params import TrainParams
 from glioma_change.training.strategies import Trained
 from glioma_change.training.study_data import StudyData
-from glioma_change.tuning.config import StudyConfig
 from glioma_change.tuning.fold_runs import FoldRun, model_spec
 
 
@@ -32,7 +33,7 @@ class TrialModels:
         self.root = Path(root)
 
     def path(self, trial: int, fold: int) -> Path:
-        return self.root / str(trial) / f"fold-{fold}.pt"
+        return self.root / str(trial) / f"{fold_name(fold)}.pt"
 
     def save(self, trial: int, run: FoldRun) -> None:
         """Store one fold's trained weights and fit summary."""

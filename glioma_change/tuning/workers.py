@@ -5,7 +5,7 @@ A small network (the paper's VGG) leaves most of a GPU idle: launches, not arith
 maps into its own `MapBank` on the device, joins the study through the same storage and runs trials
 until the study's target is reached, exactly like a worker started by hand. The pre-training cache and
 the trial models are shared through the run directory (file locks, atomic writes). Only the command's
-own process refits, after every helper has ended. Helpers are spawned (not forked), so CUDA works in
+own process refits, after every helper has ended. HelperWorkers are spawned (not forked), so CUDA works in
 them; a helper that dies loses only its running trial, which the heartbeat check fails and re-queues.
 """
 
@@ -20,13 +20,15 @@ import optuna
 import torch
 
 from glioma_change.logging_setup import configure
+from glioma_change.run_layout import RunLayout
 from glioma_change.seeding import seed_everything
+from glioma_change.study_config import StudyConfig
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import StudyData
-from glioma_change.tuning.config import StudyConfig
 from glioma_change.tuning.objective import Objective
-from glioma_change.tuning.study import make_storage, open_study, retrying, run_worker
+from glioma_change.tuning.storage import make_storage, retrying
+from glioma_change.tuning.study import open_study, run_worker
 from glioma_change.tuning.trial_models import TrialModels
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,8 @@ class WorkerJob:
 
 def run_caches(run_dir: Path) -> tuple[PretrainCache, TrialModels]:
     """The pre-training cache and the trial models of a run directory, shared by all its workers."""
-    return PretrainCache(run_dir / "cache" / "pretrain"), TrialModels(run_dir / "cache" / "trials")
+    layout = RunLayout(run_dir)
+    return PretrainCache(layout.pretrain_cache), TrialModels(layout.trial_models)
 
 
 def worker_runtime(config: StudyConfig) -> Runtime:
@@ -84,7 +87,7 @@ def run_helper(job: WorkerJob, index: int) -> None:
     run_trials(study, config, data, runtime, *run_caches(job.run_dir), job.n_trials, job.timeout_s)
 
 
-class Helpers:
+class HelperWorkers:
     """N helper processes running `run_helper`; `join` waits for all and logs any that failed."""
 
     def __init__(self, job: WorkerJob, count: int) -> None:

@@ -1,0 +1,60 @@
+"""Choosing what to refit: the best trial and the best trial of each network/strategy (`best_params.json`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from glioma_change.io import write_text_atomic
+from glioma_change.run_layout import RunLayout
+from glioma_change.study_config import StudyConfig
+from glioma_change.training.params import TrainParams, params_from_dict
+from glioma_change.tuning.search_space import params_of
+
+
+@dataclass(frozen=True)
+class ChosenConfig:
+    """A configuration chosen for refitting: its trial (None when substituted), value and parameters."""
+
+    trial: int | None
+    value: float | None
+    params: TrainParams
+
+    def to_json(self) -> dict[str, object]:
+        return {"trial": self.trial, "value": self.value, "params": self.params.model_dump(mode="json")}
+
+
+def best_choices(study: optuna.Study, config: StudyConfig) -> tuple[ChosenConfig, dict[str, ChosenConfig]]:
+    """The best trial and, per `network/strategy`, the best trial of that combination.
+
+    A combination without a complete trial takes the overall best parameters with its network and
+    strategy substituted (and the network's first listed width when the network differs); its `trial`
+    is then None.
+    """
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not complete:
+        raise RuntimeError("the study has no complete trial")
+    top = max(complete, key=lambda t: t.value)
+    best = ChosenConfig(top.number, top.value, params_of(top, config.search))
+    combos: dict[str, ChosenConfig] = {}
+    for network, strategy in product(config.search.networks, config.search.strategies):
+        mine = [t for t in complete if t.params.get("network") == network and t.params.get("strategy") == strategy]
+        if mine:
+            t = max(mine, key=lambda t: t.value)
+            combos[f"{network}/{strategy}"] = ChosenConfig(t.number, t.value, params_of(t, config.search))
+        else:
+            width = best.params.width if network == best.params.network else config.search.width[network][0]
+            values = {**best.params.model_dump(), "network": network, "strategy": strategy, "width": width}
+            combos[f"{network}/{strategy}"] = ChosenConfig(None, None, params_from_dict(values))
+    return best, combos
+
+
+def write_best_params(best: ChosenConfig, combos: dict[str, ChosenConfig], run_dir: Path, objective: str) -> None:
+    """`RUN/best_params.json`: the objective, `best`, and one entry per `network/strategy`."""
+    out = {"objective": objective, "best": best.to_json(), "combinations": {k: c.to_json() for k, c in combos.items()}}
+    write_text_atomic(json.dumps(out, indent=2), RunLayout(run_dir).best_params)

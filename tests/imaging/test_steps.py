@@ -1,0 +1,123 @@
+"""Imaging steps on small synthetic volumes: input checks, N4, masks, registration, grid, maps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+
+from glioma_change.errors import InputError
+from glioma_change.imaging import bias, io, mask, normalise, qc, register, resample, subtract, validation
+from glioma_change.testing.imaging import SessionSpec, euler, head_brain_mask, make_session, t2_head
+
+SPACING = (3.0, 3.0, 4.0)
+
+
+@pytest.fixture(scope="module")
+def head() -> tuple[sitk.Image, np.ndarray]:
+    return t2_head()
+
+
+def _write(image: sitk.Image, path: Path) -> Path:
+    sitk.WriteImage(image, str(path), useCompression=True)
+    return path
+
+
+def test_read_reorients_to_lps_keeping_physical_points(tmp_path: Path, head) -> None:
+    image, _ = make_session(*head, SessionSpec("20200101"), SPACING, seed=1)
+    flipped = sitk.DICOMOrient(image, "RAS")
+    loaded = io.read_t2w(_write(flipped, tmp_path / "x_T2w.nii.gz"))
+    assert np.allclose(loaded.GetDirection(), np.eye(3).ravel())
+    point = image.TransformIndexToPhysicalPoint((10, 20, 5))
+    assert loaded.GetPixel(loaded.TransformPhysicalPointToIndex(point)) == pytest.approx(image.GetPixel((10, 20, 5)))
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [("nan", "NaN"), ("zero", "all zero"), ("flat2d", "2D"), ("gzip", "corrupt gzip"), ("missing", "not found")],
+)
+def test_bad_volumes_raise_input_error_naming_the_file(tmp_path: Path, kind: str, message: str) -> None:
+    path = tmp_path / f"sub-1_ses-20200101_{kind}_T2w.nii.gz"
+    array = np.random.default_rng(0).uniform(1, 2, (8, 9, 10)).astype(np.float32)
+    if kind == "nan":
+        array[2, 3, 4] = np.nan
+    if kind == "zero":
+        array[:] = 0
+    if kind == "flat2d":
+        array = array[:1]
+    if kind != "missing":
+        _write(sitk.GetImageFromArray(array), path)
+    if kind == "gzip":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=message) as info:
+        io.read_t2w(path)
+    assert path.name in str(info.value)
+
+
+def test_n4_removes_most_of_a_bias_field(head) -> None:
+    image, _ = make_session(*head, SessionSpec("20200101"), SPACING, seed=2, noise_sd=0.0)
+    array = sitk.GetArrayFromImage(image)
+    z, y, x = np.meshgrid(*(np.linspace(-1, 1, n) for n in array.shape), indexing="ij")
+    field = np.exp(0.4 * x - 0.3 * z).astype(np.float32)
+    biased = sitk.GetImageFromArray(array * field)
+    biased.CopyInformation(image)
+    brain = mask.head_mask(biased)
+    corrected = bias.n4_correct(biased, brain)
+    inside = sitk.GetArrayViewFromImage(brain) > 0
+    # The ratio to the true image is flat when the field is removed.
+    ratio_before = np.log(sitk.GetArrayViewFromImage(biased)[inside] + 1) - np.log(array[inside] + 1)
+    ratio_after = np.log(sitk.GetArrayViewFromImage(corrected)[inside] + 1) - np.log(array[inside] + 1)
+    assert ratio_after.std() < 0.5 * ratio_before.std()
+
+
+def test_automatic_brain_mask_matches_the_true_brain(head) -> None:
+    spec = SessionSpec("20200101", (4.0, -3.0, 6.0), (5.0, -4.0, 3.0))
+    image, _ = make_session(*head, spec, SPACING, seed=3)
+    truth = sitk.Resample(head_brain_mask(), image, euler(spec, head[1]), sitk.sitkNearestNeighbor, 0)
+    auto = mask.auto_brain_mask(image, seed=0)
+    assert qc.dice(auto, truth) > 0.9
+
+
+def test_registration_recovers_known_motion(head) -> None:
+    spec_a = SessionSpec("20200101", (5.0, -4.0, 3.0), (6.0, -3.0, 4.0))
+    spec_b = SessionSpec("20200601", (-3.0, 2.0, -5.0), (-4.0, 5.0, -2.0))
+    a, _ = make_session(*head, spec_a, SPACING, seed=4)
+    b, _ = make_session(*head, spec_b, SPACING, seed=5)
+    ma, mb = mask.head_mask(a), mask.head_mask(b)
+    estimated = register.register(b, a, mb, ma, seed=0)
+    truth = validation.pair_transform(euler(spec_a, head[1]), euler(spec_b, head[1]))
+    error = validation.transform_error(estimated, truth, np.asarray(head[1]))
+    assert error.rotation_deg < 0.5
+    assert error.translation_mm < 0.5
+
+
+def test_grid_has_fixed_shape_spacing_and_is_centred_on_the_brain(head) -> None:
+    image, _ = make_session(*head, SessionSpec("20200101", (0, 0, 10.0), (8.0, 0, 0)), SPACING, seed=6)
+    brain = mask.head_mask(image)
+    grid = resample.brain_grid(image, brain, 2.5, (48, 56, 40))
+    assert grid.GetSize() == (40, 56, 48) and grid.GetSpacing() == (2.5, 2.5, 2.5)
+    stats = sitk.LabelShapeStatisticsImageFilter()
+    stats.Execute(brain)
+    centre = grid.TransformContinuousIndexToPhysicalPoint([(s - 1) / 2 for s in grid.GetSize()])
+    assert np.allclose(centre, stats.GetCentroid(1), atol=1e-6)
+    assert resample.default_shape(2.0) == (80, 96, 80)
+
+
+def test_normalise_and_subtract_inside_the_mask_only() -> None:
+    rng = np.random.default_rng(0)
+    a = sitk.GetImageFromArray(rng.normal(100, 20, (10, 12, 14)).astype(np.float32))
+    b = sitk.GetImageFromArray(rng.normal(50, 5, (10, 12, 14)).astype(np.float32))
+    m = sitk.GetImageFromArray(np.pad(np.ones((6, 8, 10), np.uint8), 2))
+    for method in normalise.METHODS:
+        na, nb = normalise.normalise(a, m, method), normalise.normalise(b, m, method)
+        inside = sitk.GetArrayViewFromImage(m) > 0
+        assert np.all(sitk.GetArrayViewFromImage(na)[~inside] == 0)
+        if method == "zscore":
+            assert sitk.GetArrayViewFromImage(na)[inside].std() == pytest.approx(1.0, abs=1e-4)
+        signed, absolute = subtract.difference_maps(na, nb, m)
+        expected = (sitk.GetArrayViewFromImage(nb) - sitk.GetArrayViewFromImage(na)) * inside
+        assert np.allclose(sitk.GetArrayViewFromImage(signed), expected, atol=1e-6)
+        assert np.allclose(sitk.GetArrayViewFromImage(absolute), np.abs(expected), atol=1e-6)

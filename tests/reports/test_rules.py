@@ -1,0 +1,92 @@
+"""Rule pipeline: accuracy on the hand-written EN/FR sets and the behaviours behind it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glioma_change.reports.language import detect_language
+from glioma_change.reports.pipeline import apply_rules
+from glioma_change.resources import nlp_dir
+from glioma_change.testing.reports import hand_written, rule_probs
+
+
+@pytest.mark.parametrize(
+    "language,holdout,minimum", [("en", False, 60), ("fr", False, 40), ("en", True, 25), ("fr", True, 20)]
+)
+def test_hand_written_accuracy_per_label(language: str, holdout: bool, minimum: int) -> None:
+    """Main sets (written before the rules) and hold-out sets (written after the rules were frozen)."""
+    df = hand_written(language, holdout)
+    assert len(df) >= minimum
+    results = apply_rules(df.report_text.tolist(), [language] * len(df))
+    for key in ("global", "t2"):
+        prob = np.array([getattr(r.scores, f"{key}_prob") for r in results])
+        gold = df[f"{key}_label"].astype(int).to_numpy()
+        accuracy = float(((prob >= 0.5) == gold).mean())
+        assert accuracy >= 0.90, f"{language} {key}: accuracy {accuracy:.3f}"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_language_detection_on_hand_written_sets(language: str) -> None:
+    detected = [detect_language(t) for t in hand_written(language).report_text]
+    assert detected.count(language) == len(detected)
+
+
+@pytest.mark.parametrize(
+    "language,text,expect_global,expect_t2",
+    [
+        ("en", "Impression: Increase of the FLAIR hyperintensity.", 1, 1),
+        ("en", "Impression: No increase of the FLAIR hyperintensity. No new lesion.", 0, 0),
+        ("en", "Findings: FLAIR abnormality unchanged. New nodular enhancement at the cavity margin.", 1, 0),
+        ("en", "Findings: New sinusitis. Several new microbleeds. The tumour is unchanged.", 0, 0),
+        ("en", "Findings: Stable post-operative changes. Impression: No evidence of recurrence.", 0, 0),
+        ("en", "Findings: Slight increase of the FLAIR abnormality. Impression: Stable lesion.", 0, 0),
+        ("en", "Findings: The FLAIR lesion measures 32 x 25 mm, previously 28 x 22 mm.", 1, 1),
+        ("en", "Findings: The FLAIR lesion measures 40 x 32 mm, previously 40 x 31 mm.", 0, 0),
+        ("en", "History: rule out progression.\nImpression: Stable.", 0, 0),
+        ("en", "Impression: Glioblastoma, IDH non-mutant, stable.", 0, 0),
+        ("fr", "Conclusion : Majoration de l'hypersignal FLAIR.", 1, 1),
+        ("fr", "Conclusion : Pas de nouvelle prise de contraste. Hypersignal FLAIR inchangé.", 0, 0),
+        ("fr", "Résultats : Hypersignal FLAIR stable. Apparition d'une prise de contraste nodulaire.", 1, 0),
+        ("fr", "Résultats : Sinusite maxillaire nouvelle. Lésion inchangée.", 0, 0),
+        ("fr", "Résultats : L'hypersignal FLAIR mesure 32 x 25 mm contre 28 x 22 mm.", 1, 1),
+        ("fr", "Conclusion : Glioblastome IDH non muté stable.", 0, 0),
+    ],
+)
+def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
+    (g, t2), = rule_probs(language, text)
+    assert (g >= 0.5, t2 >= 0.5) == (bool(expect_global), bool(expect_t2)), (g, t2)
+
+
+def test_hedges_and_hypotheticals_lower_confidence() -> None:
+    firm, hedged, hypothetical = rule_probs(
+        "en",
+        "Impression: Increase of the FLAIR hyperintensity.",
+        "Impression: Possible increase of the FLAIR hyperintensity.",
+        "Impression: Follow-up to assess for increase of the FLAIR hyperintensity.",
+    )
+    assert firm[1] > hedged[1] > 0.5
+    assert hypothetical[1] < 0.5
+    fr_firm, fr_hedged = rule_probs(
+        "fr", "Conclusion : Augmentation de l'hypersignal FLAIR.",
+        "Conclusion : Augmentation de l'hypersignal FLAIR, à surveiller.",
+    )
+    assert fr_firm[1] > fr_hedged[1] > 0.5
+
+
+def test_lexicon_is_data_not_code(tmp_path: Path) -> None:
+    """Removing 'sinusitis' from a copied lexicon turns 'new sinusitis' into change evidence."""
+    text = "Impression: New sinusitis."
+    (shipped,) = rule_probs("en", text)
+    custom = tmp_path / "nlp"
+    shutil.copytree(nlp_dir(), custom, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    lexicon_path = custom / "en" / "lexicon.json"
+    lexicon = json.loads(lexicon_path.read_text(encoding="utf-8"))
+    lexicon["terms"]["UNRELATED"] = [w for w in lexicon["terms"]["UNRELATED"] if "sinus" not in w]
+    lexicon_path.write_text(json.dumps(lexicon), encoding="utf-8")
+    (edited,) = apply_rules([text], ["en"], lexicon_dir=str(custom))
+    assert shipped[0] < 0.5 < edited.scores.global_prob
