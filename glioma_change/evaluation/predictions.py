@@ -22,13 +22,14 @@ import pandas as pd
 
 from glioma_change.errors import InputError
 from glioma_change.evaluation.compare import COMPARISON_COLUMNS, compare_models
-from glioma_change.evaluation.metrics import DEFAULT_THRESHOLD, model_name_parts, safe_auc, score_summary
+from glioma_change.evaluation.metrics import DEFAULT_THRESHOLD, model_name_parts, score_summary
 from glioma_change.evaluation.report import ReportContent, write_report
 from glioma_change.evaluation.run import curve_figures, model_scores
 from glioma_change.formats import require_columns
 from glioma_change.io import write_csv_atomic
 from glioma_change.runinfo import versions
 from glioma_change.seeding import seed_everything
+from glioma_change.stats import safe_auc
 
 REQUIRED_COLUMNS = ["model", "y_true", "prob"]
 OPTIONAL_COLUMNS = ["patient_id", "pair_id", "fold"]
