@@ -72,6 +72,12 @@ class SynthConfig(StrictModel):
     slice_mm: tuple[float, float] | None = Field(None, description="slice spacing range (site default)")
     images: bool = Field(True, description="write the NIfTI images and lesion masks")
     masks: bool = Field(False, description="write the brain mask beside each image")
+    export_style: Literal["structured", "flat"] = Field(
+        "structured", description="reports.csv as written (structured) or as a PDF/EHR export leaves it (flat: one "
+        "line a report, invented identifying header and footer, headings without colons); see synth/export.py"
+    )
+    export_encoding: Literal["utf-8", "cp1252"] = Field("utf-8", description="encoding of reports.csv")
+    export_sep: Literal[",", ";", "\t"] = Field(",", description="field separator of reports.csv")
 
     @model_validator(mode="after")
     def _check_ranges(self) -> SynthConfig:
