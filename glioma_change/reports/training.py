@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -54,22 +55,26 @@ LABEL_WORDS = {
 }
 
 
-def gold_labels(rows: list[ReportRow], errors: ErrorLog) -> tuple[list[ReportRow], dict[str, np.ndarray]]:
-    """Rows whose two gold labels read as 0/1 (digits or `LABEL_WORDS`); the others are logged with the
-    values found."""
+def gold_labels(
+    rows: list[ReportRow], errors: ErrorLog
+) -> tuple[list[ReportRow], dict[str, np.ndarray], Counter[str]]:
+    """Rows whose two gold labels read as 0/1 (digits or `LABEL_WORDS`), their labels, and the values that
+    could not be read (`t2_label='maybe'` → count); those rows are logged with the values found."""
     kept, values = [], {k: [] for k in LABELS}
+    unread: Counter[str] = Counter()
     for row in rows:
         raw = {k: row.extra.get(f"{k}_label", "").strip() for k in LABELS}
         parsed = {k: LABEL_WORDS.get(v.lower()) for k, v in raw.items()}
         bad = {k: raw[k] for k in LABELS if parsed[k] is None}
         if bad:
             found = ", ".join(f"{k}_label={v!r}" for k, v in bad.items())
+            unread.update(f"{k}_label={v!r}" for k, v in bad.items())
             errors.add(f"labels must be 0/1 or stable/unstable words; found {found}", row=row.row, item=row.patient_id)
             continue
         kept.append(row)
         for k in LABELS:
             values[k].append(parsed[k])
-    return kept, {k: np.array(v, dtype=int) for k, v in values.items()}
+    return kept, {k: np.array(v, dtype=int) for k, v in values.items()}, unread
 
 
 def _metrics(y: np.ndarray, prob: np.ndarray) -> dict[str, float]:
@@ -150,7 +155,7 @@ def train_model(
     errors = ErrorLog(source=str(labelled))
     rows = read_reports(labelled, errors, columns, REQUIRED + ("global_label", "t2_label"),
                         encoding=encoding, date_order=date_order)
-    rows, gold = gold_labels(prepare_rows(rows, errors, language, lexicon_dir), errors)
+    rows, gold, unread = gold_labels(prepare_rows(rows, errors, language, lexicon_dir), errors)
     errors.write(directory / "train.errors.csv")
     patients = [r.patient_id for r in rows]
     for key, y in gold.items():
@@ -159,6 +164,9 @@ def train_model(
         if min(counts) < config.cv_folds or min(n_patients) < 2:
             reason = commonest_reason(errors)
             hint = f"; commonest row error: {reason}" if reason else ""
+            if unread:
+                values = ", ".join(f"{v} ({n} rows)" for v, n in unread.most_common(5))
+                hint += f"; label values not understood: {values} (use 0/1 or stable/unstable)"
             raise InputError(
                 f"{key}_label needs at least {config.cv_folds} reports of each class from 2+ patients "
                 f"(found {counts.tolist()} of classes 0/1){hint}", labelled)

@@ -4,11 +4,12 @@ no rule and no trained model reads it.
 Three kinds of span, from `nlp/<lang>/lexicon.json` → `admin` (the patterns shared by every language
 are below):
 
-* a labelled field: a label (`Patient`, `Né(e) le`, `IPP`, `Referring physician`, `Dr` ...) and its value,
-  which runs to the next run of two spaces, line break, next label or section heading, at most
-  `MAX_VALUE` characters;
-* an institution line: `Hôpital ...`, `Service de ...`, `Department of ...` up to the next run of two
-  spaces or line break (same cap);
+* a labelled field: a label (`Patient`, `Né(e) le`, `IPP`, `Referring physician`, `Dr` ...) followed by a
+  colon, or by a value that starts with a capital or a digit (so "the patient reports" stays prose); the
+  value runs to the next run of two spaces, line break, sentence or clause end, next label or section
+  heading, at most `MAX_WORDS` words and `MAX_VALUE` characters;
+* an institution name: `Hôpital ...`, `Service de ...`, `Department of ...` with the same value, and the
+  capitalised words just before the institution word (`Riverside General Hospital`);
 * a stand-alone identifier: page numbers (`Page 1/2`), phone numbers, e-mail addresses, long digit runs
   (record and accession numbers). Dates stand in findings too ("since the MRI of
   12/03/2021"): only a labelled date (date of birth) is administrative.
@@ -27,6 +28,7 @@ from glioma_change.reports.components.extensions import ADMIN, lexicon_of, text_
 from glioma_change.reports.lexicon import Lexicon, variants
 
 MAX_VALUE = 60
+MAX_WORDS = 5
 STANDALONE = [
     r"\bpages?\s*\d+\s*(?:/|sur|of|de)\s*\d+\b",
     r"(?<![\w.,])\+?\d{1,3}[ .\-]?\(?\d{1,4}\)?(?:[ .\-]?\d{2,4}){3,5}(?![\w,])",
@@ -34,7 +36,11 @@ STANDALONE = [
     r"(?<![\w.,])\d{6,}(?![\w,])",
     r"(?<![\w.,])[A-Z]{1,4}\d{5,}(?![\w,])",
 ]
-_VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\|")
+_VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
+_WORD = re.compile(r"\S+")
+_VALUE_START = re.compile(r"[ \t]*(?:$|\r?\n|[ \t]{2}|[^\W_](?<![a-z\u00df-\u00ff]))")
+# a proper name just before an institution word: "St Aldric University Hospital", "Riverside General Hospital"
+_NAME_BEFORE = re.compile(r"(?:(?<=\s)|^)(?:[A-Z\u00c0-\u00dd][\w'\u2019.-]*[ \t]){1,4}$")
 
 
 def _alternation(phrases: list[str]) -> str:
@@ -59,11 +65,12 @@ class AdminFinder:
     def __init__(self, lexicon: Lexicon) -> None:
         admin = lexicon.admin
         labels = _alternation(admin.get("field_labels", []))
-        self.field = re.compile(rf"(?<![^\W_])(?:{labels})(?![^\W_])\.?\s*[:#°]?", re.I) if labels else None
+        self.field = re.compile(rf"(?<![^\W_])(?:{labels})(?![^\W_])[ \t]*(?P<colon>[:#°]?)", re.I) if labels else None
         places = _alternation(admin.get("institutions", []))
         self.place = re.compile(rf"(?<![^\W_])(?:{places})(?![^\W_])", re.I) if places else None
         self.standalone = re.compile("|".join(STANDALONE + admin.get("patterns", [])), re.I)
-        stops = _alternation(admin.get("value_stops", []))
+        headings = [h for kind, hs in lexicon.sections.items() if kind != "prose_followers" for h in hs]
+        stops = _alternation(admin.get("value_stops", []) + headings)
         self.stop = re.compile(rf"(?<![^\W_])(?:{stops})(?![^\W_])", re.I) if stops else None
 
     def _value_end(self, text: str, start: int) -> int:
@@ -82,7 +89,9 @@ class AdminFinder:
             m = self.stop.search(text, start, limit)
             if m and m.start() > start:
                 ends.append(m.start())
-        return min(ends)
+        end = min(ends)
+        words = list(_WORD.finditer(text, start, end))
+        return words[MAX_WORDS - 1].end() if len(words) > MAX_WORDS else end
 
     def find(self, text: str) -> list[tuple[int, int]]:
         """Character ranges of the administrative text in `text`."""
@@ -91,7 +100,13 @@ class AdminFinder:
             if pattern is None:
                 continue
             for m in pattern.finditer(text):
-                spans.append((m.start(), self._value_end(text, m.end())))
+                if pattern is self.field and not m.group("colon") and not _VALUE_START.match(text, m.end()):
+                    continue  # "the patient reports ...", "by phone." are prose, not a field
+                start = m.start()
+                if pattern is self.place:
+                    before = _NAME_BEFORE.search(text, max(0, start - MAX_VALUE), start)
+                    start = before.start() if before else start
+                spans.append((start, self._value_end(text, m.end())))
         return merge(spans)
 
     def __call__(self, doc: Doc) -> Doc:
