@@ -55,6 +55,7 @@ class Lexicon:
     measurement: dict[str, Any]
     dates: dict[str, Any]
     admin: dict[str, Any]
+    regex_terms: dict[str, list[str]]
     rules: dict[str, Any]
 
 
@@ -110,5 +111,6 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
         measurement=data.get("measurement", {}),
         dates=data.get("dates", {}),
         admin=data.get("admin", {}),
+        regex_terms={k: list(v) for k, v in data.get("regex_terms", {}).items() if k in CATEGORIES},
         rules=rules,
     )

@@ -29,6 +29,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import ADMIN, SECTION_BOUNDS, SECTIONS, lexicon_of, text_of
+from glioma_change.reports.components.phrases import phrase_pattern
 from glioma_change.reports.lexicon import Lexicon, variants
 
 _STRONG_BEFORE = re.compile(r"(?:^|\n|[ \t]{2,}|\|)[ \t]*$")
@@ -52,10 +53,7 @@ class SectionDetector:
                 for form in variants(heading):
                     self.kinds[re.sub(r"\s+", " ", form)] = kind
         self.followers = frozenset(f for w in lexicon.sections.get("prose_followers", []) for f in variants(w))
-        alternatives = "|".join(
-            re.escape(h).replace(r"\ ", r"[ \t]+") for h in sorted(self.kinds, key=len, reverse=True)
-        )
-        self.heading = re.compile(rf"(?<![^\W_])(?P<h>{alternatives})(?![^\W_])", re.I)
+        self.heading = re.compile(rf"(?<![^\W_])(?P<h>{phrase_pattern(list(self.kinds))})(?![^\W_])", re.I)
 
     def _accepts(self, text: str, m: re.Match[str]) -> bool:
         start, end = m.span()

@@ -1,5 +1,6 @@
 """`glioma_terms`: every lexicon category (targets, cues, ConText modifiers, clause boundaries) matched
-with a `PhraseMatcher` and a `Matcher`; where matches overlap the longest wins."""
+with a `PhraseMatcher`, a `Matcher` (token patterns that are more than lower-case words) and the
+lexicon's `regex_terms` (years, numbers of years); where matches overlap the longest wins."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import TERMS, lexicon_of
+from glioma_change.reports.components.extensions import TERMS, lexicon_of, text_of
 from glioma_change.reports.lexicon import CATEGORIES, Lexicon, variants
 
 
@@ -78,11 +79,18 @@ class TermMatcher:
                 self.phrases.add(label, [_phrase_doc(nlp, phrase) for phrase in sorted(phrases)])
                 self.labels[nlp.vocab.strings[label]] = label
         self.use_matcher = len(self.patterns) > 0
+        groups = [f"(?P<{label}>{'|'.join(rx)})" for label, rx in lexicon.regex_terms.items() if rx]
+        self.regex = re.compile("|".join(groups), re.I) if groups else None
 
     def __call__(self, doc: Doc) -> Doc:
         found = {(s, e, self.labels[m]) for m, s, e in self.phrases(doc)}
         if self.use_matcher:
             found.update((s, e, self.labels[m]) for m, s, e in self.patterns(doc))
+        if self.regex is not None:
+            for m in self.regex.finditer(text_of(doc)):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is not None and m.lastgroup:
+                    found.add((span.start, span.end, m.lastgroup))
         kept: list[tuple[int, int, str]] = []
         taken: dict[int, tuple[int, int]] = {}
         for s, e, label in sorted(found, key=lambda t: (t[0] - t[1], t[0])):
