@@ -6,13 +6,14 @@ export (`...   Indications   Suivi ...   Description   ...   Conclusions   ...`)
 
 * a colon or dash follows it; or
 * it stands at a boundary (text or line start, a run of two spaces, a sentence end) and is followed by a
-  line end or a run of two spaces, or by a word that does not continue prose (`sections.prose_followers`:
-  "la *description de* la lésion" is prose, "*Description* Hypersignal ..." is a heading); or
+  line end or a run of two spaces, or by a word that does not continue prose (a capitalised word, or
+  one not in `sections.prose_followers`: "la *description de* la lésion" is prose, "*Description* La
+  lésion ..." and "*Description* hypersignal ..." are headings); or
 * it is capitalised, mid-line, and a run of two spaces or a line end follows it.
 
 A heading ends the section before it. Findings and conclusion sections run to the next heading; ignored
 sections (indication, technique, history ...) to the next heading or the end of their first line of
-content; `ignore_sentence` sections (comparison) to the end of their sentence. Text before the first
+content (a line break, or a sentence end followed by a run of spaces and a capital); `ignore_sentence` sections (comparison) to the end of their sentence. Text before the first
 heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
 
 `doc._.gc_sections` holds `[(token, kind), ...]` change points, kind in findings / conclusion / ignore.
@@ -38,6 +39,9 @@ _COLON_AFTER = re.compile(r"[ \t]*(?::|\u2014|\u2013|-(?=\s))")
 _GAP_AFTER = re.compile(r"[ \t]*(?:\r?\n|$)|[ \t]{2,}")
 _NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# the end of an ignored section's first line: a line break, or a sentence end followed by a run of spaces
+# and a capital (a line break lost by a flattening export; a wrapped line does not end a sentence)
+_LINE_END = re.compile(r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])")
 _LOOKBEHIND = 12
 
 
@@ -67,7 +71,8 @@ class SectionDetector:
             if gap_after:
                 return True
             nxt = _NEXT_WORD.match(text, end)
-            return (capital or strong) and (nxt is None or nxt.group(1).lower() not in self.followers)
+            prose = nxt is not None and nxt.group(1)[0].islower() and nxt.group(1) in self.followers
+            return (capital or strong) and not prose
         return capital and gap_after
 
     def headings(self, text: str) -> list[tuple[int, int, str]]:
@@ -91,7 +96,7 @@ class SectionDetector:
                 continue
             points.append((start, "ignore"))
             content = re.compile(r"\s*").match(text, end).end()  # type: ignore[union-attr]
-            stop = (re.compile(r"\r?\n") if kind == "ignore" else _SENTENCE_END).search(text, content, nxt)
+            stop = (_LINE_END if kind == "ignore" else _SENTENCE_END).search(text, content, nxt)
             if stop is not None and stop.end() < nxt:
                 points.append((stop.end(), current))
         if not admin:
