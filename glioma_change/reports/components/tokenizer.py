@@ -7,12 +7,14 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from glioma_change.reports.components import extensions  # noqa: F401  (registers doc._.gc_text)
+from glioma_change.reports.components.extensions import TEXT
 
 
 class TextKeepingTokenizer:
     """Wraps a spaCy tokenizer and keeps the input text on the Doc (`doc._.gc_text`): `Doc.text` is
     rebuilt token by token in Python on every access, which cost as much as all the rules together."""
+
+    assigns = TEXT
 
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
