@@ -5,8 +5,8 @@ Per label (`global`, `t2`) the model reads
 
 * the rule features (`scoring.FEATURE_NAMES`: evidence sums and rule scores, standardised),
 * word 1–3-gram and character 2–5-gram TF-IDF over the *content words* of the report (findings and
-  conclusion only: no administrative span, no indication, no token with a digit, see
-  `pipeline.content_tokens`), restricted to the words seen in the reports of at least `min_patients`
+  conclusion words, indication/technique words prefixed `i:`; no administrative span, no token with a
+  digit, see `pipeline.content_tokens`), restricted to the words seen in the reports of at least `min_patients`
   different patients (`PatientVocabulary`): names, record numbers and other identifiers never enter the
   vocabulary, so a model directory carries none,
 

@@ -31,17 +31,20 @@ def build_nlp(language: str, lexicon_dir: str = "") -> Language:
 
 
 def content_tokens(doc: Doc) -> str:
-    """The lower-cased words of the findings and conclusion sections, for the trained classifier: no
-    administrative span, no ignored section (indication, technique ...), no token holding a digit (dates,
-    record numbers), no punctuation."""
+    """The lower-cased words of the report for the trained classifier: findings and conclusion words as
+    they are, words of ignored clinical sections (indication, technique ...) prefixed `i:`; never an
+    administrative span, a token holding a digit (dates, record numbers) or punctuation."""
     bounds = doc._.gc_sections or [(0, "findings")]
     starts = [s for s, _ in bounds]
     words = []
     for token in doc:
         if token.is_space or token.is_punct or any(c.isdigit() for c in token.text):
             continue
-        if bounds[bisect_right(starts, token.i) - 1][1] in SECTIONS:
+        kind = bounds[bisect_right(starts, token.i) - 1][1]
+        if kind in SECTIONS:
             words.append(token.lower_)
+        elif kind == "ignore":
+            words.append("i:" + token.lower_)
     return " ".join(words)
 
 

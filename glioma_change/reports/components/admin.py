@@ -9,8 +9,8 @@ are below):
   value runs to the next run of two spaces, line break, sentence or clause end, next label or section
   heading, at a lower-case word (particles aside) or after a number, at most `MAX_WORDS` words and
   `MAX_VALUE` characters;
-* an institution name: `Hôpital ...`, `Service de ...`, `Department of ...` with the same value, and the
-  capitalised words just before the institution word (`Riverside General Hospital`);
+* an institution name, capitalised (`Hôpital ...`, `Service de ...`, `Department of ...`), with the same
+  value and the capitalised words just before it (`Riverside General Hospital`);
 * a stand-alone identifier: page numbers (`Page 1/2`), phone numbers, e-mail addresses, long digit runs
   (record and accession numbers). Dates stand in findings too ("since the MRI of
   12/03/2021"): only a labelled date (date of birth) is administrative.
@@ -110,6 +110,8 @@ class AdminFinder:
             if m.group("field") is not None:
                 if not m.group("colon") and not _VALUE_START.match(text, m.end()):
                     continue  # "the patient reports ...", "by phone." are prose, not a field
+            elif not m.group("place")[0].isupper():
+                continue  # "suspicion clinique", "le service de neurochirurgie" are prose
             else:
                 before = _NAME_BEFORE.search(text, max(0, start - MAX_VALUE), start)
                 start = before.start() if before else start

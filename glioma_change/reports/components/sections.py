@@ -16,7 +16,8 @@ sections (indication, technique, history ...) to the next heading or the end of 
 content (a line break, or a sentence end followed by a run of spaces and a capital); `ignore_sentence` sections (comparison) to the end of their sentence. Text before the first
 heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
 
-`doc._.gc_sections` holds `[(token, kind), ...]` change points, kind in findings / conclusion / ignore.
+`doc._.gc_sections` holds `[(token, kind), ...]` change points, kind in findings / conclusion / ignore /
+admin (administrative spans; read by nothing but kept apart from ignored clinical sections).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class SectionDetector:
         return out
 
     def regions(self, text: str, admin: list[tuple[int, int]]) -> list[tuple[int, str]]:
-        """Character change points `(offset, kind)` of the sections, administrative spans ignored."""
+        """Character change points `(offset, kind)` of the sections, administrative spans as `admin`."""
         found = self.headings(text)
         points: list[tuple[int, str]] = [(0, "findings")]
         current = "findings"
@@ -113,7 +114,7 @@ class SectionDetector:
             return i >= 0 and admin[i][0] <= pos < admin[i][1]
 
         cuts = sorted({*starts, *(s for s, _ in admin), *(e for _, e in admin)})
-        return [(c, "ignore" if in_admin(c) else kind_at(c)) for c in cuts if c < len(text) or c == 0]
+        return [(c, "admin" if in_admin(c) else kind_at(c)) for c in cuts if c < len(text) or c == 0]
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
