@@ -43,6 +43,7 @@ STANDALONE = [
 ]
 # where a stand-alone identifier may start: a cheap scan, the patterns then run on a small window only
 _CANDIDATE = re.compile(r"[+(]?\d[\d .\-()/]{3,}\d|[Pp][Aa][Gg][Ee]")
+_DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
 _WORD = re.compile(r"\S+")
@@ -92,7 +93,7 @@ class AdminFinder:
             if i and word[0].islower() and word.lower() not in PARTICLES:
                 break  # a name or number does not go on in lower case: "IPP 123 hypersignal ..."
             kept = text.index(word, kept) + len(word)
-            if any(c.isdigit() for c in word) and not (i + 1 < len(words) and words[i + 1][:1].isdigit()):
+            if _DIGIT.search(word) and not (i + 1 < len(words) and words[i + 1][:1].isdigit()):
                 break  # a number or date ends the value unless another number follows ("01 45 67")
         return kept
 
@@ -101,6 +102,7 @@ class AdminFinder:
         spans = [
             m.span()
             for c in _CANDIDATE.finditer(text)
+            if c.group()[0] in "Pp" or len(_DIGIT.findall(c.group())) >= 5
             for m in self.standalone.finditer(text, max(0, c.start() - 5), min(len(text), c.end() + 12))
         ]
         if "@" in text:
