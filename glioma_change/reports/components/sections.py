@@ -9,7 +9,8 @@ export (`...   Indications   Suivi ...   Description   ...   Conclusions   ...`)
   line end or a run of two spaces, or by a word that does not continue prose (a capitalised word, or
   one not in `sections.prose_followers`: "la *description de* la lésion" is prose, "*Description* La
   lésion ..." and "*Description* hypersignal ..." are headings); or
-* it is capitalised, mid-line, and a run of two spaces or a line end follows it.
+* it is capitalised, mid-line, and a run of two spaces, a line end or a capitalised word follows it
+  ("IRM cérébrale Indications Suivi ..." flattened with single spaces).
 
 A heading ends the section before it. Findings and conclusion sections run to the next heading; ignored
 sections (indication, technique, history ...) to the next heading or the end of their first line of
@@ -74,7 +75,10 @@ class SectionDetector:
             nxt = _NEXT_WORD.match(text, end)
             prose = nxt is not None and nxt.group(1)[0].islower() and nxt.group(1) in self.followers
             return (capital or strong) and not prose
-        return capital and gap_after
+        if not capital or gap_after:
+            return capital
+        nxt = _NEXT_WORD.match(text, end)  # mid-line: "IRM cérébrale Indications Suivi ..." (single spaces)
+        return nxt is not None and nxt.group(1)[0].isupper()
 
     def headings(self, text: str) -> list[tuple[int, int, str]]:
         """`(start, end, kind)` of every heading in `text` (character offsets)."""
