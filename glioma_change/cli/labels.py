@@ -32,6 +32,14 @@ COLUMN = typer.Option(
     help="Map a canonical column to the file's name, e.g. report_text=Report (repeatable). Canonical: "
     "patient_id, comparative_date, exam_date, report_text, language, global_label, t2_label.",
 )
+ENCODING = typer.Option(
+    None, "--encoding",
+    help="Encoding of the CSV (e.g. utf-8, cp1252); default: detected (byte-order mark, UTF-8, else "
+    "Windows-1252/Latin-1) and logged.",
+)
+DATE_ORDER = typer.Option(
+    "DMY", "--date-order", help="Order of numeric date cells such as 13.12.2011 or 12/13/2011: DMY (default) or MDY.",
+)
 NLP_DIR = typer.Option(
     None, "--nlp-dir", help="Directory with adapted lexicons (LANG/lexicon.json, LANG/patterns.jsonl, rules.json) "
     "to use instead of the shipped nlp/ resources.",
@@ -60,6 +68,8 @@ def apply(
     ),
     column: list[str] = COLUMN,
     nlp_dir: Path = NLP_DIR,
+    encoding: str = ENCODING,
+    date_order: str = DATE_ORDER,
 ) -> None:
     """The default command (`labels REPORTS.csv` = `labels apply REPORTS.csv`): label every report pair as
     stable (0) or unstable (1) with P(unstable), for the global and the T2/FLAIR change; rows that cannot be
@@ -69,7 +79,8 @@ def apply(
 
     summary = label_reports(
         reports, output, model_dir=model, language=language, threshold=threshold,
-        columns=parse_column_map(column), lexicon_dir=str(nlp_dir or ""),
+        columns=parse_column_map(column), lexicon_dir=str(nlp_dir or ""), encoding=encoding,
+        date_order=_order(date_order),
     )
     typer.echo(
         f"{summary.confident} pairs -> {summary.output}; {summary.uncertain} uncertain -> {summary.uncertain_output}; "
@@ -79,30 +90,38 @@ def apply(
 
 @labels_app.command("train")
 def train(
-    labelled: Path = typer.Argument(..., help="Report CSV with gold global_label and t2_label columns (0/1)."),
+    labelled: Path = typer.Argument(..., help="Report CSV with gold global_label and t2_label columns (0/1 or stable/unstable)."),
     output: Path = typer.Option(..., "--out", "-o", help="Model directory to write."),
     seed: int = SEED,
     folds: int = typer.Option(5, "--folds", min=2, help="Outer cross-validation folds for the reported metrics."),
     language: str = LANGUAGE,
     column: list[str] = COLUMN,
     nlp_dir: Path = NLP_DIR,
+    encoding: str = ENCODING,
+    date_order: str = DATE_ORDER,
 ) -> None:
-    """Train the report classifier (TF-IDF on spaCy tokens + rule features, logistic regression, Platt
-    calibration by cross-validation) and write it with its config, CV metrics and a reliability plot."""
-    from glioma_change.reports.classifier import ClassifierConfig, train_model
+    """Train the report classifier (rule features + word and character n-grams of the findings and
+    conclusion, words of 3+ patients only; logistic regression, Platt calibration) and print, from one
+    patient-grouped cross-validation, the model, the rules and the 2021 TF-IDF + random forest side by side."""
+    from glioma_change.reports.classifier import ClassifierConfig
     from glioma_change.reports.reading import parse_column_map
+    from glioma_change.reports.training import format_table, train_model
 
     meta = train_model(
         labelled, output, seed=seed, config=ClassifierConfig(cv_folds=folds), language=language,
-        columns=parse_column_map(column), lexicon_dir=str(nlp_dir or ""),
+        columns=parse_column_map(column), lexicon_dir=str(nlp_dir or ""), encoding=encoding,
+        date_order=_order(date_order),
     )
-    for key, values in meta["cv_metrics"].items():
-        cv, rules = values["model_cv"], values["rules"]
-        typer.echo(
-            f"{key}: CV AUC {cv['auc']:.3f} Brier {cv['brier']:.3f} accuracy {cv['accuracy']:.3f} "
-            f"(rules: AUC {rules['auc']:.3f} Brier {rules['brier']:.3f} accuracy {rules['accuracy']:.3f})"
-        )
+    typer.echo(f"{meta['cv']}, {meta['n_reports']} reports of {meta['n_patients']} patients")
+    typer.echo(format_table(meta["cv_metrics"]))
     typer.echo(f"model -> {output}")
+
+
+def _order(value: str) -> str:
+    order = value.upper()
+    if order not in ("DMY", "MDY"):
+        raise typer.BadParameter(f"--date-order {value!r}: expected DMY or MDY")
+    return order
 
 
 def register(app: typer.Typer) -> None:

@@ -54,6 +54,13 @@ def register(app: typer.Typer) -> None:
         masks: bool = typer.Option(False, "--masks", help="Also write the brain mask beside each image."),
         no_images: bool = typer.Option(False, "--no-images", help="Write only reports and tables (fast)."),
         jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Parallel worker processes for the images."),
+        export_style: str = typer.Option(
+            "structured", "--export-style",
+            help="reports.csv as written (structured) or as a hospital PDF/EHR export (flat: one line a report, "
+            "invented identifying header and footer, headings without colons).",
+        ),
+        export_encoding: str = typer.Option("utf-8", "--export-encoding", help="Encoding of reports.csv: utf-8 or cp1252."),
+        export_sep: str = typer.Option(",", "--export-sep", help="Separator of reports.csv: ',', ';' or 'tab'."),
     ) -> None:
         """Generate a synthetic longitudinal glioma MRI dataset: T2w images with evolving lesions and head
         motion, lesion masks, English/French radiology reports, truth and human-label tables."""
@@ -64,6 +71,8 @@ def register(app: typer.Typer) -> None:
             "english_fraction": english_fraction, "human_fraction": human_fraction,
             "missing_date_fraction": missing_date_fraction, "report_fidelity": report_fidelity,
             "rater_noise": rater_noise, "site": site, "masks": masks, "images": not no_images,
+            "export_style": export_style, "export_encoding": export_encoding,
+            "export_sep": "\t" if export_sep == "tab" else export_sep,
         }
         if spacing:
             parts = spacing.split(",")

@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from glioma_change.formats import parse_date
 from glioma_change.reports.lexicon import Lexicon, variants
 
 WINDOW = 80
@@ -84,3 +85,31 @@ class DateExtractor:
             if found:
                 return min(found)[1]
         return None
+
+
+_COLUMN_NUMERIC = re.compile(r"^\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})\s*$")
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+
+
+def parse_column_date(value: str, order: str = "DMY") -> dt.date:
+    """A date cell: ISO `2011-12-13`, compact `20111213`, or numeric with `.`, `/` or `-` separators read in
+    `order` (`13.12.2011`, `13/12/2011` day first by default; a four-digit first field is read as the
+    year); raise ValueError naming the accepted forms otherwise."""
+    try:
+        return parse_date(value)
+    except ValueError:
+        pass
+    m = _COLUMN_NUMERIC.match(value)
+    date = None
+    if m:
+        a, b, c = m.groups()
+        if len(a) == 4:
+            date = _date(int(a), int(b), int(c))
+        elif len(c) in (2, 4):
+            day, month = (int(a), int(b)) if order.upper() == "DMY" else (int(b), int(a))
+            date = _date(_year(c), month, day)
+    if date is None:
+        raise ValueError(
+            f"not a date (expected YYYY-MM-DD, YYYYMMDD or {'/'.join(order.upper())} as 13.12.2011 / 13/12/2011): {value!r}"
+        )
+    return date

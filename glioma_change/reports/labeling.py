@@ -5,14 +5,15 @@ Outputs for `-o WEAK.csv`:
 * `WEAK.csv` — label CSV (`formats.LABEL_COLUMNS`) of the rows confident on both labels at `threshold`
   (P ≥ t or P ≤ 1 − t); with the default threshold 0.5 every labelled row is here.
 * `WEAK.uncertain.csv` — same columns, the rows not confident on the global or the T2 label.
-* `WEAK.errors.csv` — `source, row, item, reason` for rows that could not be labelled.
+* `WEAK.errors.csv` — `source, row, item, reason` for rows that could not be labelled (`item`: the
+  patient id whenever readable).
 
-No output contains report text.
+A run in which every row fails raises `InputError` with the commonest reason (the command exits
+non-zero). No output or log contains report text or anything from a report header.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
@@ -23,11 +24,9 @@ import pandas as pd
 from glioma_change.errors import InputError
 from glioma_change.formats import LABEL_COLUMNS, iso
 from glioma_change.io import ErrorLog, write_csv_atomic
-from glioma_change.reports.dates import DateExtractor
-from glioma_change.reports.language import detect_language
-from glioma_change.reports.lexicon import available_languages, load_lexicon
-from glioma_change.reports.pipeline import RuleResult, apply_rules
-from glioma_change.reports.reading import REQUIRED, ReportRow, read_reports
+from glioma_change.reports.classifier import ReportModel
+from glioma_change.reports.prepare import prepare_rows, rule_results
+from glioma_change.reports.reading import REQUIRED, commonest_reason, read_reports
 
 log = logging.getLogger(__name__)
 
@@ -37,45 +36,6 @@ def sibling(path: str | os.PathLike[str], kind: str) -> Path:
     p = Path(path)
     stem = p.name[: -len(".csv")] if p.name.lower().endswith(".csv") else p.name
     return p.with_name(f"{stem}.{kind}.csv")
-
-
-def prepare_rows(
-    rows: list[ReportRow], errors: ErrorLog, language: str = "auto", lexicon_dir: str = ""
-) -> list[ReportRow]:
-    """Resolve each row's language and comparative date; drop (and log) rows without a valid pair or duplicates."""
-    languages = available_languages(lexicon_dir or None)
-    if language != "auto" and language not in languages:
-        raise InputError(f"--language {language!r}: no lexicon (available: {', '.join(languages)})")
-    extractors: dict[str, DateExtractor] = {}
-    seen: dict[tuple[str, dt.date, dt.date], int] = {}
-    kept = []
-    for row in rows:
-        if language != "auto":
-            row.language = language
-        elif row.language not in languages:
-            row.language = detect_language(row.text, languages, lexicon_dir)
-        if row.comparative_date is None:
-            if row.language not in extractors:
-                extractors[row.language] = DateExtractor(load_lexicon(row.language, lexicon_dir or None))
-            row.comparative_date = extractors[row.language].find(row.text, row.exam_date)
-            if row.comparative_date is None:
-                errors.add("no comparative date in the CSV and none found in the text", row=row.row, item=row.patient_id)
-                continue
-        if row.comparative_date >= row.exam_date:
-            errors.add("comparative date is not before the exam date", row=row.row, item=row.patient_id)
-            continue
-        key = (row.patient_id, row.comparative_date, row.exam_date)
-        if key in seen:
-            errors.add(f"duplicate pair (first at row {seen[key]})", row=row.row, item=row.patient_id)
-            continue
-        seen[key] = row.row
-        kept.append(row)
-    return kept
-
-
-def rule_results(rows: list[ReportRow], lexicon_dir: str = "", keep_tokens: bool = False) -> list[RuleResult]:
-    """Rule scores (and tokens, for the classifier) of prepared rows."""
-    return apply_rules([r.text for r in rows], [r.language for r in rows], lexicon_dir, keep_tokens)
 
 
 @dataclass(frozen=True)
@@ -98,6 +58,8 @@ def label_reports(
     threshold: float = 0.5,
     columns: dict[str, str] | None = None,
     lexicon_dir: str = "",
+    encoding: str | None = None,
+    date_order: str = "DMY",
 ) -> LabelSummary:
     """Label every readable report pair of `reports`; write the label, uncertain and errors files."""
     if not 0.5 <= threshold <= 1.0:
@@ -105,10 +67,12 @@ def label_reports(
     errors = ErrorLog(source=str(reports))
     model = None
     if model_dir is not None:
-        from glioma_change.reports.classifier import ReportModel
-
         model = ReportModel.load(model_dir)
-    rows = prepare_rows(read_reports(reports, errors, columns, REQUIRED), errors, language, lexicon_dir)
+    read = read_reports(reports, errors, columns, REQUIRED, encoding=encoding, date_order=date_order)
+    rows = prepare_rows(read, errors, language, lexicon_dir)
+    if not rows and len(errors):
+        errors.write(sibling(output, "errors"))
+        raise InputError(f"no report could be labelled; commonest reason: {commonest_reason(errors)}", reports)
     results = rule_results(rows, lexicon_dir, keep_tokens=model is not None)
     if model is not None:
         global_prob, t2_prob = model.predict(results)

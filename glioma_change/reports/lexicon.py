@@ -1,7 +1,8 @@
 """Load the editable language resources under `nlp/`: per-language lexicons, token patterns, rule settings.
 
 `nlp/<lang>/lexicon.json` holds phrase lists (targets, change/stability cues, ConText modifiers, section
-headings, date words, stop-words); `nlp/<lang>/patterns.jsonl` holds spaCy `Matcher` token patterns;
+headings, date words, stop-words, administrative field labels); `nlp/<lang>/patterns.jsonl` holds spaCy
+`Matcher` token patterns;
 `nlp/rules.json` holds the language-independent scopes, weights and the fixed calibration.
 """
 
@@ -53,6 +54,8 @@ class Lexicon:
     stopwords: frozenset[str]
     measurement: dict[str, Any]
     dates: dict[str, Any]
+    admin: dict[str, Any]
+    regex_terms: dict[str, list[str]]
     rules: dict[str, Any]
 
 
@@ -107,5 +110,7 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
         stopwords=frozenset(w for s in data.get("stopwords", []) for w in variants(s)),
         measurement=data.get("measurement", {}),
         dates=data.get("dates", {}),
+        admin=data.get("admin", {}),
+        regex_terms={k: list(v) for k, v in data.get("regex_terms", {}).items() if k in CATEGORIES},
         rules=rules,
     )

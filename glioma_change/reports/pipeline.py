@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from glioma_change.progress import progress
-from glioma_change.reports import components  # also registers the spaCy factories
+from glioma_change.reports.components import PIPELINE, SECTIONS, TextKeepingTokenizer  # registers the factories
 from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.scoring import RuleScores, score
 
@@ -19,22 +21,36 @@ BATCH_SIZE = 256
 
 @lru_cache(maxsize=None)
 def build_nlp(language: str, lexicon_dir: str = "") -> Language:
-    """A blank `language` pipeline with section, sentence, term, measurement and context components."""
+    """A blank `language` pipeline with the admin, section, sentence, term, measurement and context components."""
     load_lexicon(language, lexicon_dir or None)  # fail early with a clear message
     nlp = spacy.blank(language)
-    nlp.tokenizer = components.TextKeepingTokenizer(nlp.tokenizer)
-    config = {"lexicon_dir": lexicon_dir}
-    nlp.add_pipe("glioma_sentences")
-    nlp.add_pipe("glioma_sections", config=config)
-    nlp.add_pipe("glioma_terms", config=config)
-    nlp.add_pipe("glioma_measurements", config=config)
-    nlp.add_pipe("glioma_context", config=config)
+    nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
+    for name in PIPELINE:
+        nlp.add_pipe(name, config={} if name == "glioma_sentences" else {"lexicon_dir": lexicon_dir})
     return nlp
+
+
+def content_tokens(doc: Doc) -> str:
+    """The lower-cased words of the report for the trained classifier: findings and conclusion words as
+    they are, words of ignored clinical sections (indication, technique ...) prefixed `i:`; never an
+    administrative span, a token holding a digit (dates, record numbers) or punctuation."""
+    bounds = doc._.gc_sections or [(0, "findings")]
+    starts = [s for s, _ in bounds]
+    words = []
+    for token in doc:
+        if token.is_space or token.is_punct or any(c.isdigit() for c in token.text):
+            continue
+        kind = bounds[bisect_right(starts, token.i) - 1][1]
+        if kind in SECTIONS:
+            words.append(token.lower_)
+        elif kind == "ignore":
+            words.append("i:" + token.lower_)
+    return " ".join(words)
 
 
 @dataclass(frozen=True)
 class RuleResult:
-    """Rule scores of one report and its lower-cased spaCy tokens (for the trained classifier)."""
+    """Rule scores of one report and its content words (for the trained classifier)."""
 
     scores: RuleScores
     tokens: str
@@ -51,6 +67,6 @@ def apply_rules(
         index = [i for i, lang in enumerate(languages) if lang == language]
         docs = nlp.pipe((texts[i] for i in index), batch_size=BATCH_SIZE)
         for i, doc in progress(zip(index, docs), desc=f"rules ({language})", total=len(index), unit="report"):
-            tokens = " ".join(t.lower_ for t in doc if not t.is_space) if keep_tokens else ""
+            tokens = content_tokens(doc) if keep_tokens else ""
             results[i] = RuleResult(score(doc._.gc_evidence, rules), tokens)
     return [r for r in results if r is not None]

@@ -1,28 +1,40 @@
-"""Read a report CSV robustly: one bad row (wrong field count, non-UTF-8 bytes, bad date, empty text)
-goes to the errors log and the others are read.
+"""Read a report CSV as hospitals export it: one bad row (wrong field count, undecodable bytes, bad date,
+empty text) goes to the errors log, naming its patient whenever the patient cell is readable, and the
+others are read.
 
-The file is read as bytes and parsed with a byte-transparent decoding (Latin-1), then every cell is
-decoded as UTF-8 on its own, so stray bytes only affect their row. The delimiter (`,`, `;` or tab) is
-taken from the header line. Column names are canonical (`patient_id, comparative_date, exam_date,
-report_text, language`) unless mapped with `columns={"report_text": "Report"}`.
+Encoding (`detect_encoding`): `encoding=` when given; else a byte-order mark; else UTF-8 when the
+non-ASCII lines are valid UTF-8 at least as often as not (each cell is then decoded on its own, so stray bytes only cost
+their row); else the legacy code page charset-normalizer finds among Windows-1252 and Latin-1. The choice
+is logged. The delimiter (`,`, `;` or tab) is taken from the header line. Column names are canonical
+(`patient_id, comparative_date, exam_date, report_text, language`) unless mapped with
+`columns={"report_text": "Report"}`. Date cells accept ISO, `YYYYMMDD` and `13.12.2011` / `13/12/2011`
+(day first unless `date_order="MDY"`).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import logging
 import os
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from glioma_change.errors import InputError
-from glioma_change.formats import parse_date
 from glioma_change.io import ErrorLog
+from glioma_change.reports.dates import parse_column_date
+
+log = logging.getLogger(__name__)
 
 REQUIRED = ("patient_id", "exam_date", "report_text")
 OPTIONAL = ("comparative_date", "language", "global_label", "t2_label")
 CANONICAL = REQUIRED + OPTIONAL
+LEGACY_ENCODINGS = ("cp1252", "latin_1")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 csv.field_size_limit(1 << 24)
 
@@ -52,9 +64,40 @@ def parse_column_map(items: list[str]) -> dict[str, str]:
     return mapping
 
 
+def detect_encoding(raw: bytes) -> str:
+    """`utf-8-sig`/`utf-16` (byte-order mark), `utf-8`, or the legacy code page of `raw`."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    ok = bad = 0
+    for line in raw.splitlines():
+        if max(line, default=0) < 0x80:
+            continue
+        try:
+            line.decode("utf-8")
+            ok += 1
+        except UnicodeDecodeError:
+            bad += 1
+    if bad == 0 or ok >= bad:  # a legacy file almost never holds a non-ASCII line that is valid UTF-8
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    return best.encoding if best is not None else LEGACY_ENCODINGS[0]
+
+
 def _delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def commonest_reason(errors: ErrorLog) -> str:
+    """The most frequent error reason (quoted values left out), with its count."""
+    reasons = Counter(re.sub(r"'[^']*'", "'…'", str(r["reason"])) for r in errors.rows)
+    if not reasons:
+        return ""
+    reason, count = reasons.most_common(1)[0]
+    return f"{reason} ({count} of {len(errors)} rows)"
 
 
 def read_reports(
@@ -62,52 +105,76 @@ def read_reports(
     errors: ErrorLog,
     columns: dict[str, str] | None = None,
     required: tuple[str, ...] = REQUIRED,
+    encoding: str | None = None,
+    date_order: str = "DMY",
 ) -> list[ReportRow]:
     """Read the readable rows of a report CSV; log the others. Missing columns raise `InputError`."""
     path = Path(path)
     if not path.is_file():
         raise InputError("report file not found", path)
     raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    text = raw.decode("latin-1")
+    chosen = encoding or detect_encoding(raw)
+    try:
+        codecs.lookup(chosen)
+    except LookupError:
+        raise InputError(f"--encoding {chosen!r}: unknown encoding", path) from None
+    log.info("%s: reading as %s%s", path.name, chosen, "" if encoding else " (detected)")
+    per_cell = chosen.replace("-", "_").lower() == "utf_8"
+    try:
+        text = raw.decode("latin-1") if per_cell else raw.decode(chosen)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not readable as {chosen} (byte {exc.start})", path) from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
     try:
         header_raw = next(reader)
     except StopIteration:
         raise InputError("empty file (no header)", path) from None
     try:
-        header = [h.encode("latin-1").decode("utf-8").strip() for h in header_raw]
+        header = [(h.encode("latin-1").decode("utf-8") if per_cell else h).strip() for h in header_raw]
     except UnicodeDecodeError:
-        raise InputError("header is not valid UTF-8", path) from None
+        raise InputError("header is not valid UTF-8 (use --encoding cp1252 for a Windows export)", path) from None
     names = {key: (columns or {}).get(key, key) for key in CANONICAL}
     missing = [names[k] for k in required if names[k] not in header]
     if missing:
-        raise InputError(f"missing required column(s): {', '.join(missing)}", path)
+        raise InputError(f"missing required column(s): {', '.join(missing)} (found: {', '.join(header)})", path)
     where = {key: header.index(name) for key, name in names.items() if name in header}
     rows: list[ReportRow] = []
     for number, record in enumerate(reader, 1):
-        row = _parse(number, record, len(header), where, errors)
+        row = _parse(number, record, len(header), where, errors, per_cell, date_order)
         if row is not None:
             rows.append(row)
     return rows
 
 
-def _parse(number: int, record: list[str], width: int, where: dict[str, int], errors: ErrorLog) -> ReportRow | None:
+def _patient(record: list[str], where: dict[str, int], per_cell: bool) -> str:
+    """The row's patient id when its cell can be read, else ''."""
+    index = where.get("patient_id")
+    if index is None or index >= len(record):
+        return ""
+    try:
+        return (record[index].encode("latin-1").decode("utf-8") if per_cell else record[index]).strip()
+    except UnicodeDecodeError:
+        return ""
+
+
+def _parse(
+    number: int, record: list[str], width: int, where: dict[str, int], errors: ErrorLog, per_cell: bool,
+    date_order: str,
+) -> ReportRow | None:
     if not any(cell.strip() for cell in record):
         errors.add("empty row", row=number)
         return None
+    item = _patient(record, where, per_cell)
     if len(record) != width:
-        errors.add(f"expected {width} fields, found {len(record)}", row=number)
+        errors.add(f"expected {width} fields, found {len(record)}", row=number, item=item)
         return None
     cells: dict[str, str] = {}
     for key, index in where.items():
         try:
-            cells[key] = record[index].encode("latin-1").decode("utf-8").strip()
+            cells[key] = (record[index].encode("latin-1").decode("utf-8") if per_cell else record[index]).strip()
         except UnicodeDecodeError:
-            errors.add(f"column {key}: not valid UTF-8", row=number)
+            errors.add(f"column {key}: not valid UTF-8", row=number, item=item)
             return None
-    item = cells.get("patient_id", "")
     if not item:
         errors.add("empty patient_id", row=number)
         return None
@@ -123,7 +190,7 @@ def _parse(number: int, record: list[str], width: int, where: dict[str, int], er
                 return None
             continue
         try:
-            dates[key] = parse_date(value)
+            dates[key] = parse_column_date(value, date_order)
         except ValueError as exc:
             errors.add(f"column {key}: {exc}", row=number, item=item)
             return None

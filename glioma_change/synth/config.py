@@ -78,6 +78,12 @@ class SynthConfig(StrictModel):
         "misattributed change, worded with their own confidence)",
     )
     rater_noise: float = Field(0.0, ge=0.0, le=0.5, description="share of human T2 labels flipped (rater error)")
+    export_style: Literal["structured", "flat"] = Field(
+        "structured", description="reports.csv as written (structured) or as a PDF/EHR export leaves it (flat: one "
+        "line a report, invented identifying header and footer, headings without colons); see synth/export.py"
+    )
+    export_encoding: Literal["utf-8", "cp1252"] = Field("utf-8", description="encoding of reports.csv")
+    export_sep: Literal[",", ";", "\t"] = Field(",", description="field separator of reports.csv")
 
     @model_validator(mode="after")
     def _check_ranges(self) -> SynthConfig:

@@ -14,6 +14,7 @@ from glioma_change.config import dump_config, validate
 from glioma_change.io import ErrorLog, write_csv_atomic
 from glioma_change.progress import progress
 from glioma_change.synth.config import SynthConfig
+from glioma_change.synth.export import export_reports, write_reports_csv
 from glioma_change.synth.plan import PatientPlan
 from glioma_change.synth.tables import SynthTables, build_tables, plan_all
 from glioma_change.synth.writer import write_patient_images
@@ -72,8 +73,10 @@ def generate_dataset(
     `sessions=(min, max)` per patient, `threshold` (relative T2 volume change of an unstable pair,
     default 0.2), `english_fraction`, `human_fraction`, `missing_date_fraction`,
     `report_fidelity` (share of reports describing the T2 truth, default 0.85, see synth/fidelity.py),
-    `rater_noise` (share of human T2 labels flipped, default 0), `site` (`default` | `external`), `inplane_mm`/`slice_mm` spacing ranges, `images` (False: reports and
-    tables only, in about a second) and `masks` (write brain masks beside the images).
+    `rater_noise` (share of human T2 labels flipped, default 0), `site` (`default` | `external`),
+    `inplane_mm`/`slice_mm` spacing ranges, `images` (False: reports and tables only, in about a
+    second), `masks` (write brain masks beside the images) and the report export (`export_style`
+    structured | flat, `export_encoding` utf-8 | cp1252, `export_sep`).
 
     Writes `reports.csv`, `truth.csv`, `sessions.csv`, `human_labels.csv`, `synth_config.yaml`,
     `synth.errors.csv` and, with images, the BIDS-like T2w images and
@@ -86,7 +89,8 @@ def generate_dataset(
     tables = build_tables(config, plans)
     errors = ErrorLog("synth")
     n_images = _write_images(config, plans, out, max(1, jobs), errors) if config.images else 0
-    write_csv_atomic(tables.reports, out / "reports.csv")
+    exported = export_reports(tables.reports, config.export_style, config.seed)
+    write_reports_csv(exported, out / "reports.csv", config.export_encoding, config.export_sep)
     write_csv_atomic(tables.truth, out / "truth.csv")
     write_csv_atomic(tables.sessions, out / "sessions.csv")
     write_csv_atomic(tables.human_labels, out / "human_labels.csv")

@@ -23,7 +23,7 @@ def test_train_then_apply(tmp_path: Path) -> None:
     assert meta["n_reports"] == len(hand_written("en")) + len(hand_written("fr"))
     assert (model_dir / "reliability.png").stat().st_size > 1000
     for key in ("global", "t2"):
-        cv, rules = meta["cv_metrics"][key]["model_cv"], meta["cv_metrics"][key]["rules"]
+        cv, rules = meta["cv_metrics"][key]["model"], meta["cv_metrics"][key]["rules"]
         assert cv["accuracy"] >= 0.90
         assert cv["accuracy"] >= rules["accuracy"] - 1e-9, (key, cv, rules)
         assert 0.0 <= cv["brier"] <= 0.1

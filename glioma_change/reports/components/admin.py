@@ -1,0 +1,131 @@
+"""`glioma_admin`: administrative text of hospital exports (headers, footers, identifiers), found so that
+no rule and no trained model reads it.
+
+Three kinds of span, from `nlp/<lang>/lexicon.json` → `admin` (the patterns shared by every language
+are below):
+
+* a labelled field: a label (`Patient`, `Né(e) le`, `IPP`, `Referring physician`, `Dr` ...) followed by a
+  colon, or by a value that starts with a capital or a digit (so "the patient reports" stays prose); the
+  value runs to the next run of two spaces, line break, sentence or clause end, next label or section
+  heading, at a lower-case word (particles aside) or after a number, at most `MAX_WORDS` words and
+  `MAX_VALUE` characters;
+* an institution name, capitalised (`Hôpital ...`, `Service de ...`, `Department of ...`), with the same
+  value and the capitalised words just before it (`Riverside General Hospital`);
+* a stand-alone identifier: page numbers (`Page 1/2`), phone numbers, e-mail addresses, long digit runs
+  (record and accession numbers). Dates stand in findings too ("since the MRI of
+  12/03/2021"): only a labelled date (date of birth) is administrative.
+
+The spans go to `doc._.gc_admin` as sorted, merged character ranges.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from glioma_change.reports.components.extensions import ADMIN, lexicon_of, text_of
+from glioma_change.reports.components.phrases import phrase_pattern
+from glioma_change.reports.lexicon import Lexicon
+
+MAX_VALUE = 60
+MAX_WORDS = 5
+PARTICLES = frozenset({"de", "du", "des", "d'", "la", "le", "van", "von", "der", "den", "of", "the", "y", "da", "di"})
+# Stand-alone identifiers, written to start with a digit, `+`, `(`, `P`/`p` or a capital so that the scan
+# stays cheap on long reports (look-behinds and case-folding at every position cost more than tokenising).
+STANDALONE = [
+    r"[Pp][Aa][Gg][Ee][Ss]?[ \t]*\d+[ \t]*(?:/|sur|of|de)[ \t]*\d+",
+    r"(?:\+\d{2,3}[ .\-]?|\b0)\d(?:[ .\-]?\d{2}){4}\b",
+    r"\(?\b\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}\b",
+    r"\b[A-Z]{0,4}\d{6,}\b",
+    r"\b[A-Z]{1,4}\d{5}\b",
+]
+# where a stand-alone identifier may start: a cheap scan, the patterns then run on a small window only
+_CANDIDATE = re.compile(r"[+(]?\d[\d .\-()/]{3,}\d|[Pp][Aa][Gg][Ee]")
+_DIGIT = re.compile(r"\d")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
+_WORD = re.compile(r"\S+")
+_VALUE_START = re.compile(r"[ \t]*(?:$|\r?\n|[ \t]{2}|[^\W_](?<![a-z\u00df-\u00ff]))")
+# a proper name just before an institution word: "St Aldric University Hospital", "Riverside General Hospital"
+_NAME_BEFORE = re.compile(r"(?:(?<=\s)|^)(?:[A-Z\u00c0-\u00dd][\w'\u2019.-]*[ \t]){1,4}$")
+
+
+def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping character ranges covering `spans`."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+class AdminFinder:
+    """Finds labelled identifying fields, institution lines and stand-alone identifiers."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        admin = lexicon.admin
+        labels = phrase_pattern(admin.get("field_labels", []))
+        places = phrase_pattern(admin.get("institutions", []))
+        headings = [h for kind, hs in lexicon.sections.items() if kind != "prose_followers" for h in hs]
+        stops = phrase_pattern(admin.get("value_stops", []) + headings)
+        # one scan for fields and institutions, one search for the end of a value
+        self.labelled = re.compile(
+            rf"(?<![^\W_])(?:(?P<field>{labels})(?![^\W_])[ \t]*(?P<colon>[:#°]?)|(?P<place>{places})(?![^\W_]))", re.I
+        )
+        self.value_end = re.compile(
+            rf"{_VALUE_END.pattern}|(?<![^\W_])(?:{labels}|{stops})(?![^\W_])", re.I
+        )
+        self.standalone = re.compile("|".join(STANDALONE + admin.get("patterns", [])))
+
+    def _value_end(self, text: str, start: int) -> int:
+        limit = min(len(text), start + MAX_VALUE)
+        while start < limit and text[start] in " \t":
+            start += 1
+        m = self.value_end.search(text, start + 1, limit) if start < limit else None
+        end = m.start() if m else limit
+        kept = start
+        words = [w.group() for w in _WORD.finditer(text, start, end)]
+        for i, word in enumerate(words[:MAX_WORDS]):
+            if i and word[0].islower() and word.lower() not in PARTICLES:
+                break  # a name or number does not go on in lower case: "IPP 123 hypersignal ..."
+            kept = text.index(word, kept) + len(word)
+            if _DIGIT.search(word) and not (i + 1 < len(words) and words[i + 1][:1].isdigit()):
+                break  # a number or date ends the value unless another number follows ("01 45 67")
+        return kept
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """Character ranges of the administrative text in `text`."""
+        spans = [
+            m.span()
+            for c in _CANDIDATE.finditer(text)
+            if c.group()[0] in "Pp" or len(_DIGIT.findall(c.group())) >= 5
+            for m in self.standalone.finditer(text, max(0, c.start() - 5), min(len(text), c.end() + 12))
+        ]
+        if "@" in text:
+            spans += [m.span() for m in _EMAIL.finditer(text)]
+        for m in self.labelled.finditer(text):
+            start = m.start()
+            if m.group("field") is not None:
+                if not m.group("colon") and not _VALUE_START.match(text, m.end()):
+                    continue  # "the patient reports ...", "by phone." are prose, not a field
+            elif not m.group("place")[0].isupper():
+                continue  # "suspicion clinique", "le service de neurochirurgie" are prose
+            else:
+                before = _NAME_BEFORE.search(text, max(0, start - MAX_VALUE), start)
+                start = before.start() if before else start
+            spans.append((start, self._value_end(text, m.end())))
+        return merge(spans)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.gc_admin = self.find(text_of(doc))
+        return doc
+
+
+@Language.factory("glioma_admin", default_config={"lexicon_dir": ""}, assigns=[ADMIN])
+def make_admin(nlp: Language, name: str, lexicon_dir: str) -> AdminFinder:
+    """Administrative headers and footers (names, dates of birth, record numbers, signatures, pages)."""
+    return AdminFinder(lexicon_of(nlp, lexicon_dir))

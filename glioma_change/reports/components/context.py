@@ -1,0 +1,228 @@
+"""`glioma_context`: ConText-style modifier scopes, cue→target links and the evidence sums.
+
+Applies the modifiers within their scopes, links each cue to its targets (its clause, widened over
+coordinated targets; `LOCATION` targets only as a last resort), drops change cues of sentences that
+compare with an older exam (`OLDER_EXAM`) and sums the evidence into `doc._.gc_evidence` (see
+`extensions.EVIDENCE_INDEX`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from glioma_change.reports.components.extensions import (
+    EVIDENCE,
+    EVIDENCE_INDEX,
+    MEASURES,
+    SECTION_BOUNDS,
+    SECTIONS,
+    SENTENCES,
+    SPECIFIC,
+    TERMS,
+    lexicon_of,
+)
+from glioma_change.reports.lexicon import CUES, TARGETS, Lexicon
+
+FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
+MODIFIER_KIND = {
+    "NEGATION": "negated", "NEGATION_POST": "negated", "UNCERTAIN": "uncertain",
+    "UNCERTAIN_POST": "uncertain", "DEGREE": "degree", "HISTORICAL": "historical", "HYPOTHETICAL": "hypothetical",
+}
+
+
+class ContextLinker:
+    """ConText-style modifiers with scopes, cue→target linking, evidence per section × class × polarity."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        rules = lexicon.rules
+        self.scopes: dict[str, int] = rules["scopes"]
+        self.clause_bounded = set(rules.get("clause_bounded", []))
+        self.link_window: int = rules["link_window"]
+        self.weights: dict[str, float] = rules["weights"]
+        self.change_rel: float = rules["measurement"]["change_rel"]
+        self.stable_rel: float = rules["measurement"]["stable_rel"]
+
+    def _modifiers(self, start: int, end: int, mods: list, terminators: list[int], clauses: list[int]) -> set[str]:
+        """Kinds of the modifiers whose scope covers the token range [start, end).
+
+        Forward modifiers (`FORWARD`) reach the next `scopes[label]` tokens, the others (`*_POST`) the
+        previous ones; scopes stop at a `TERMINATE` term, or at any clause boundary for `clause_bounded`.
+        """
+        kinds = set()
+        for ms, me, label in mods:
+            if label in FORWARD:
+                lo, hi, ok = me, start, me <= start and start - me < self.scopes[label]
+            else:
+                lo, hi, ok = end, ms, ms >= end and ms - end < self.scopes[label]
+            if not ok:
+                continue
+            stops = clauses if label in self.clause_bounded else terminators
+            i = bisect_left(stops, lo)
+            if i < len(stops) and stops[i] < hi:
+                continue
+            kinds.add(MODIFIER_KIND[label])
+        return kinds
+
+    def _located(self, target: list, locations: list[tuple[int, int]], clauses: list[int]) -> bool:
+        """Whether a `LOCATION` term shortly before the target makes it the place of a change."""
+        for _, le in locations:
+            if le <= target[0] < le + self.scopes["LOCATION"]:
+                i = bisect_left(clauses, le)
+                if not (i < len(clauses) and clauses[i] < target[0]):
+                    return True
+        return False
+
+    def _clause(self, cs: int, ce: int, group: dict[str, Any]) -> tuple[int, int]:
+        """Token bounds (exclusive) of the cue's clause, widened over coordinated targets without a cue of
+        their own: "increased enhancement and FLAIR signal", "l'œdème et la prise de contraste ont diminué".
+
+        To the right (the cue precedes its targets) the clause grows over `COORDINATE` boundaries whose
+        clause holds targets, passing over target-free comma clauses; to the left (the cue follows its
+        target) over one coordinated clause. Never across a `TERMINATE` term or another cue.
+        """
+        clauses, coords, stops = group["clauses"], group["coords"], group["terms"]
+        cues, starts = group["cue_starts"], [t[0] for t in group["targets"]]
+        i = bisect_right(clauses, cs - 1)
+        lo = clauses[i - 1] if i > 0 else -1
+        j = bisect_left(clauses, ce)
+        hi = clauses[j] if j < len(clauses) else 1 << 30
+
+        def holds(a: int, b: int, positions: list[int]) -> bool:
+            k = bisect_right(positions, a)
+            return k < len(positions) and positions[k] < b
+
+        if not holds(lo, cs, starts):
+            k = j
+            while k < len(clauses) and k - j < 4 and clauses[k] not in stops:
+                nxt = clauses[k + 1] if k + 1 < len(clauses) else 1 << 30
+                if holds(clauses[k] - 1, nxt, cues):
+                    break
+                if holds(clauses[k], nxt, starts):
+                    if clauses[k] not in coords:
+                        break
+                    hi = nxt
+                k += 1
+        elif i > 0 and lo in coords and lo not in stops:
+            prev = clauses[i - 2] if i > 1 else -1
+            if holds(prev, lo, starts) and not holds(prev, lo, cues):
+                lo = prev
+        return lo, hi
+
+    def _link(self, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool) -> tuple[str, ...] | None:
+        """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings."""
+        targets = group["targets"]
+        lo, hi = self._clause(cs, ce, group)
+        in_clause = [t for t in targets if lo < t[0] < hi]
+        if check_next:
+            following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]
+            if following and following[0][2] == "UNRELATED":
+                return None
+        pool = in_clause or targets
+        if not pool:
+            return ("TUMOUR",)
+        usable = [t for t in pool if t[2] != "UNRELATED" and (negated or not t[3])]
+        if any(not t[4] for t in usable):
+            usable = [t for t in usable if not t[4]]
+        classes = {t[2] for t in usable}
+        if not classes:
+            return None
+        if classes & SPECIFIC:
+            classes -= {"TUMOUR"}
+        return tuple(classes)
+
+    def __call__(self, doc: Doc) -> Doc:
+        evidence = [0.0] * len(EVIDENCE_INDEX)
+        terms = doc._.gc_terms or []
+        measures = doc._.gc_measures or []
+        if not any(label in CUES for _, _, label in terms) and not measures:
+            doc._.gc_evidence = evidence
+            return doc
+        sent_starts = doc._.gc_sentences
+        sections = doc._.gc_sections or [(0, "findings")]
+        sec_starts = [s for s, _ in sections]
+        by_sentence: dict[int, dict[str, Any]] = {}
+
+        def group_of(start: int) -> dict[str, Any]:
+            sid = bisect_right(sent_starts, start) - 1
+            if sid not in by_sentence:
+                by_sentence[sid] = {
+                    "cues": [], "targets": [], "mods": [], "terms": [], "clauses": [], "coords": set(),
+                    "locations": [], "older": False, "cue_starts": [],
+                }
+            return by_sentence[sid]
+
+        for s, e, label in terms:
+            group = group_of(s)
+            if label in CUES:
+                group["cues"].append((s, e, label))
+            elif label in TARGETS:
+                group["targets"].append([s, e, label, False, False])
+            elif label in ("TERMINATE", "CLAUSE", "COORDINATE"):
+                group["clauses"].append(s)
+                if label == "TERMINATE":
+                    group["terms"].append(s)
+                elif label == "COORDINATE":
+                    group["coords"].add(s)
+            elif label in MODIFIER_KIND:
+                group["mods"].append((s, e, label))
+            elif label == "LOCATION":
+                group["locations"].append((s, e))
+            elif label == "OLDER_EXAM":
+                group["older"] = True
+        for s, e, rel in measures:
+            group_of(s)["cues"].append((s, e, rel))
+        for group in by_sentence.values():
+            if not group["cues"]:
+                continue
+            mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
+            group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
+            for target in targets:
+                target[3] = "negated" in self._modifiers(target[0], target[1], mods, stops, clauses)
+                target[4] = self._located(target, group["locations"], clauses)
+            for cs, ce, label in group["cues"]:
+                section = sections[bisect_right(sec_starts, cs) - 1][1]
+                if section not in SECTIONS:
+                    continue
+                if isinstance(label, float):
+                    polarity, weight = self._measure(label)
+                    classes = self._link(cs, ce, False, group, check_next=False)
+                else:
+                    kinds = self._modifiers(cs, ce, mods, stops, clauses)
+                    if "historical" in kinds or "hypothetical" in kinds:
+                        continue
+                    negated = "negated" in kinds
+                    stable = (label == "STABLE") != negated
+                    polarity = "stable" if stable else "change"
+                    weight = self.weights["negated_stable"] if label == "STABLE" and negated else self.weights[label]
+                    if "uncertain" in kinds:
+                        weight *= self.weights["uncertain"]
+                    elif "degree" in kinds:
+                        weight *= self.weights["degree"]
+                    classes = self._link(cs, ce, negated, group, check_next=True)
+                if classes is None or weight == 0.0 or (group["older"] and polarity == "change"):
+                    continue
+                for cls in classes:
+                    evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight
+        doc._.gc_evidence = evidence
+        return doc
+
+    def _measure(self, rel: float) -> tuple[str, float]:
+        """Polarity and weight of a size comparison (relative change of the linear size)."""
+        if abs(rel) >= self.change_rel:
+            return "change", self.weights["measurement_change"]
+        if abs(rel) <= self.stable_rel:
+            return "stable", self.weights["measurement_stable"]
+        return "change", self.weights["measurement_small_change"]
+
+
+@Language.factory(
+    "glioma_context", default_config={"lexicon_dir": ""}, assigns=[EVIDENCE],
+    requires=[SENTENCES, SECTION_BOUNDS, TERMS, MEASURES],
+)
+def make_context(nlp: Language, name: str, lexicon_dir: str) -> ContextLinker:
+    """Negation, uncertainty, historical and hypothetical scopes; cue→target links; evidence sums."""
+    return ContextLinker(lexicon_of(nlp, lexicon_dir))

@@ -1,0 +1,58 @@
+"""What the report components share: the `Doc` extensions they talk through and the evidence layout.
+
+Each component declares the extensions it `assigns` and `requires` in its factory, so
+`nlp.analyze_pipes()` checks the pipeline order:
+
+=======================  =====================================  ===================================
+component                assigns                                requires
+=======================  =====================================  ===================================
+(tokenizer wrapper)      `doc._.gc_text`                        –
+`glioma_admin`           `doc._.gc_admin`                       –
+`glioma_sections`        `doc._.gc_sections`                    `gc_admin`
+`glioma_sentences`       `doc._.gc_sentences`, sentence starts  `gc_sections`
+`glioma_terms`           `doc._.gc_terms`                       –
+`glioma_measurements`    `doc._.gc_measures`                    –
+`glioma_context`         `doc._.gc_evidence`                    sentences, sections, terms, measures
+=======================  =====================================  ===================================
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from glioma_change.reports.lexicon import Lexicon, load_lexicon
+
+SECTIONS = ("findings", "conclusion")
+CLASSES = ("T2", "ENH", "GLOBAL", "TUMOUR")
+SPECIFIC = frozenset({"T2", "ENH", "GLOBAL"})
+POLARITIES = ("change", "stable")
+EVIDENCE_INDEX = {
+    (s, c, p): i
+    for i, (s, c, p) in enumerate((s, c, p) for s in SECTIONS for c in CLASSES for p in POLARITIES)
+}
+
+TEXT = "doc._.gc_text"
+SENTENCES = "doc._.gc_sentences"
+ADMIN = "doc._.gc_admin"
+SECTION_BOUNDS = "doc._.gc_sections"
+TERMS = "doc._.gc_terms"
+MEASURES = "doc._.gc_measures"
+EVIDENCE = "doc._.gc_evidence"
+
+for _attr in (TEXT, SENTENCES, ADMIN, SECTION_BOUNDS, TERMS, MEASURES, EVIDENCE):
+    _name = _attr.rsplit(".", 1)[1]
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+def lexicon_of(nlp: Language, lexicon_dir: str) -> Lexicon:
+    """The lexicon of the pipeline's language (from `lexicon_dir` when given, else the shipped `nlp/`)."""
+    return load_lexicon(nlp.lang, lexicon_dir or None)
+
+
+def text_of(doc: Doc) -> str:
+    """The input text kept by `TextKeepingTokenizer` (`Doc.text` is rebuilt token by token on each call)."""
+    if doc._.gc_text is None:
+        doc._.gc_text = doc.text
+    return doc._.gc_text

@@ -1,0 +1,86 @@
+"""`glioma_measurements`: size comparisons ("32 x 25 mm, previously 28 x 22 mm", "contre", "from … to …")."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from glioma_change.reports.components.extensions import MEASURES, lexicon_of, text_of
+from glioma_change.reports.lexicon import Lexicon, variants
+
+_NUM = r"\d+(?:[.,]\d+)?"
+_SIZE = re.compile(rf"(?<![\w.,])({_NUM}(?:\s*[x\u00d7*]\s*{_NUM}){{0,2}})\s*(mm|cm)?(?!\w)", re.IGNORECASE)
+_BREAK = re.compile(r"[;\n]|\.\s+[A-Z]")
+MAX_GAP = 60
+
+
+def _size_mm(dims: str, unit: str) -> list[float]:
+    values = [float(v.replace(",", ".")) for v in re.split(r"\s*[x\u00d7*]\s*", dims)]
+    return [v * 10.0 if unit.lower() == "cm" else v for v in values]
+
+
+def _linear_size(values: list[float], n: int) -> float:
+    """Geometric mean of the `n` largest diameters (a linear size comparable between two measurements)."""
+    chosen = sorted(values, reverse=True)[:n]
+    return math.exp(sum(math.log(max(v, 1e-6)) for v in chosen) / len(chosen))
+
+
+class MeasurementReader:
+    """Finds size comparisons and stores `(start, end, relative change)` in `doc._.gc_measures`.
+
+    Two sizes close together (no sentence break between them) form a comparison when the text between
+    them holds a "previous" word of the lexicon (`current …previously… previous`), or when they read
+    `from PREVIOUS to CURRENT`. At least one of the two needs a unit (mm or cm).
+    """
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        words = sorted({f for w in lexicon.measurement.get("previous", []) for f in variants(w)}, key=len, reverse=True)
+        self.previous = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.I) if words else None
+        pairs = lexicon.measurement.get("from_to", [])
+        self.from_to = [
+            (re.compile(rf"(?<!\w){re.escape(start)}\s*$", re.I), re.compile(rf"^\s*{re.escape(end)}\s*$", re.I))
+            for start, end in pairs
+        ]
+
+    def _relation(self, text: str, a: re.Match[str], b: re.Match[str]) -> int:
+        """+1: a is current, b previous; −1: a previous, b current; 0: no comparison."""
+        gap = text[a.end() : b.start()]
+        if len(gap) > MAX_GAP or _BREAK.search(gap):
+            return 0
+        before = text[max(0, a.start() - 20) : a.start()]
+        if any(start.search(before) and end.match(gap) for start, end in self.from_to):
+            return -1
+        if self.previous is not None and self.previous.search(gap):
+            return 1
+        return 0
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = text_of(doc)
+        found: list[tuple[int, int, float]] = []
+        sizes = list(_SIZE.finditer(text)) if ("mm" in text or "cm" in text) else []
+        for a, b in zip(sizes, sizes[1:]):
+            if not (a.group(2) or b.group(2)):
+                continue
+            relation = self._relation(text, a, b)
+            if relation == 0:
+                continue
+            current, previous = (a, b) if relation > 0 else (b, a)
+            unit_c = current.group(2) or previous.group(2)
+            unit_p = previous.group(2) or current.group(2)
+            now, before = _size_mm(current.group(1), unit_c), _size_mm(previous.group(1), unit_p)
+            n = min(len(now), len(before))
+            rel = _linear_size(now, n) / _linear_size(before, n) - 1.0
+            span = doc.char_span(a.start(), b.end(), alignment_mode="expand")
+            if span is not None:
+                found.append((span.start, span.end, rel))
+        doc._.gc_measures = found
+        return doc
+
+
+@Language.factory("glioma_measurements", default_config={"lexicon_dir": ""}, assigns=[MEASURES])
+def make_measurements(nlp: Language, name: str, lexicon_dir: str) -> MeasurementReader:
+    """Size comparisons ("32 x 25 mm, previously 28 x 22 mm", "contre", "versus", "from … to …")."""
+    return MeasurementReader(lexicon_of(nlp, lexicon_dir))

@@ -1,0 +1,150 @@
+"""`glioma_sections`: section headings wherever they stand, and the section of every token.
+
+A report may be laid out on lines (`Findings:` at a line start) or flattened to one line by a PDF or EHR
+export (`...   Indications   Suivi ...   Description   ...   Conclusions   ...`). A lexicon heading
+(`nlp/<lang>/lexicon.json` → `sections`, any case, accents optional) is taken as a heading when
+
+* a colon or dash follows it; or
+* it stands at a boundary (text or line start, a run of two spaces, a sentence end) and is followed by a
+  line end or a run of two spaces, or by a word that does not continue prose (a capitalised word, or
+  one not in `sections.prose_followers`: "la *description de* la lésion" is prose, "*Description* La
+  lésion ..." and "*Description* hypersignal ..." are headings); or
+* it is capitalised, mid-line, and a run of two spaces, a line end or a capitalised word follows it
+  ("IRM cérébrale Indications Suivi ..." flattened with single spaces).
+
+A heading ends the section before it. Findings and conclusion sections run to the next heading; ignored
+sections (indication, technique, history ...) to the next heading or the end of their first line of
+content (a line break, or a sentence end followed by a run of spaces and a capital); `ignore_sentence` sections (comparison) to the end of their sentence. Text before the first
+heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
+
+`doc._.gc_sections` holds `[(token, kind), ...]` change points, kind in findings / conclusion / ignore /
+admin (administrative spans; read by nothing but kept apart from ignored clinical sections).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+import numpy as np
+from spacy.attrs import IDX
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from glioma_change.reports.components.extensions import ADMIN, SECTION_BOUNDS, SECTIONS, lexicon_of, text_of
+from glioma_change.reports.components.phrases import phrase_pattern
+from glioma_change.reports.lexicon import Lexicon, variants
+
+_STRONG_BEFORE = re.compile(r"(?:^|\n|[ \t]{2,}|\|)[ \t]*$")
+_WEAK_BEFORE = re.compile(r"(?:[.!?;:)\]]|\d)[ \t]*$")
+_COLON_AFTER = re.compile(r"[ \t]*(?::|\u2014|\u2013|-(?=\s))")
+_GAP_AFTER = re.compile(r"[ \t]*(?:\r?\n|$)|[ \t]{2,}")
+_NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# the end of an ignored section's first line: a line break, or a sentence end followed by a run of spaces
+# and a capital (a line break lost by a flattening export; a wrapped line does not end a sentence)
+_LINE_END = re.compile(r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])")
+_LOOKBEHIND = 12
+
+
+class SectionDetector:
+    """Finds section headings in the text and assigns each token its section."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.kinds: dict[str, str] = {}
+        for kind, headings in lexicon.sections.items():
+            if kind == "prose_followers":
+                continue
+            for heading in headings:
+                for form in variants(heading):
+                    self.kinds[re.sub(r"\s+", " ", form)] = kind
+        self.followers = frozenset(f for w in lexicon.sections.get("prose_followers", []) for f in variants(w))
+        self.heading = re.compile(rf"(?<![^\W_])(?P<h>{phrase_pattern(list(self.kinds))})(?![^\W_])", re.I)
+
+    def _accepts(self, text: str, m: re.Match[str]) -> bool:
+        start, end = m.span()
+        if _COLON_AFTER.match(text, end):
+            return True
+        before = text[max(0, start - _LOOKBEHIND) : start]
+        gap_after = _GAP_AFTER.match(text, end) is not None
+        capital = m.group("h")[0].isupper()
+        strong = start == 0 or _STRONG_BEFORE.search(before) is not None
+        if strong or _WEAK_BEFORE.search(before):
+            if gap_after:
+                return True
+            nxt = _NEXT_WORD.match(text, end)
+            prose = nxt is not None and nxt.group(1)[0].islower() and nxt.group(1) in self.followers
+            return (capital or strong) and not prose
+        if not capital or gap_after:
+            return capital
+        nxt = _NEXT_WORD.match(text, end)  # mid-line: "IRM cérébrale Indications Suivi ..." (single spaces)
+        return nxt is not None and nxt.group(1)[0].isupper()
+
+    def headings(self, text: str) -> list[tuple[int, int, str]]:
+        """`(start, end, kind)` of every heading in `text` (character offsets)."""
+        out = []
+        for m in self.heading.finditer(text):
+            if self._accepts(text, m):
+                out.append((m.start(), m.end(), self.kinds[re.sub(r"\s+", " ", m.group("h").lower())]))
+        return out
+
+    def regions(self, text: str, admin: list[tuple[int, int]]) -> list[tuple[int, str]]:
+        """Character change points `(offset, kind)` of the sections, administrative spans as `admin`."""
+        found = self.headings(text)
+        points: list[tuple[int, str]] = [(0, "findings")]
+        current = "findings"
+        for i, (start, end, kind) in enumerate(found):
+            nxt = found[i + 1][0] if i + 1 < len(found) else len(text)
+            if kind in SECTIONS:
+                current = kind
+                points.append((start, kind))
+                continue
+            points.append((start, "ignore"))
+            content = re.compile(r"\s*").match(text, end).end()  # type: ignore[union-attr]
+            stop = (_LINE_END if kind == "ignore" else _SENTENCE_END).search(text, content, nxt)
+            if stop is not None and stop.end() < nxt:
+                points.append((stop.end(), current))
+        if not admin:
+            return points
+        starts = [p for p, _ in points]
+
+        def kind_at(pos: int) -> str:
+            return points[bisect_right(starts, pos) - 1][1]
+
+        admin_starts = [s for s, _ in admin]
+
+        def in_admin(pos: int) -> bool:
+            i = bisect_right(admin_starts, pos) - 1
+            return i >= 0 and admin[i][0] <= pos < admin[i][1]
+
+        cuts = sorted({*starts, *(s for s, _ in admin), *(e for _, e in admin)})
+        return [(c, "admin" if in_admin(c) else kind_at(c)) for c in cuts if c < len(text) or c == 0]
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = text_of(doc)
+        if not len(doc):
+            doc._.gc_sections = [(0, "findings")]
+            return doc
+        points = self.regions(text, doc._.gc_admin or [])
+        idx = doc.to_array(IDX).astype(np.int64)
+        tokens = np.searchsorted(idx, [p for p, _ in points])
+        bounds: list[tuple[int, str]] = []
+        for token, (_, kind) in zip(tokens.tolist(), points):
+            if token >= len(doc):
+                continue
+            if bounds and bounds[-1][0] == token:
+                bounds[-1] = (token, kind)
+            elif not bounds or bounds[-1][1] != kind:
+                bounds.append((token, kind))
+        if not bounds or bounds[0][0] != 0:
+            bounds.insert(0, (0, "findings"))
+        doc._.gc_sections = bounds
+        return doc
+
+
+@Language.factory(
+    "glioma_sections", default_config={"lexicon_dir": ""}, assigns=[SECTION_BOUNDS], requires=[ADMIN]
+)
+def make_sections(nlp: Language, name: str, lexicon_dir: str) -> SectionDetector:
+    """Section headings (findings, conclusion, ignored sections) from `nlp/<lang>/lexicon.json`."""
+    return SectionDetector(lexicon_of(nlp, lexicon_dir))

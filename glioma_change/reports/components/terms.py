@@ -1,0 +1,110 @@
+"""`glioma_terms`: every lexicon category (targets, cues, ConText modifiers, clause boundaries) matched
+with a `PhraseMatcher`, a `Matcher` (token patterns that are more than lower-case words) and the
+lexicon's `regex_terms` (years, numbers of years); where matches overlap the longest wins."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from glioma_change.reports.components.extensions import TERMS, lexicon_of, text_of
+from glioma_change.reports.lexicon import CATEGORIES, Lexicon, variants
+
+
+def _pattern_values(token: dict[str, Any]) -> list[str] | None:
+    """The lower-cased forms a single-token pattern accepts, or None when it needs the `Matcher`."""
+    lower = token.get("LOWER")
+    if set(token) != {"LOWER"}:
+        return None
+    if isinstance(lower, str):
+        return sorted(variants(lower))
+    if isinstance(lower, dict) and set(lower) == {"IN"}:
+        return sorted({f for v in lower["IN"] for f in variants(v)})
+    return None
+
+
+def _as_phrases(pattern: list[dict[str, Any]]) -> list[str] | None:
+    """Expand a pattern made only of `LOWER` / `LOWER: {IN: [...]}` tokens into the phrases it matches."""
+    phrases = [""]
+    for token in pattern:
+        values = _pattern_values(token)
+        if values is None or len(phrases) * len(values) > 5000:
+            return None
+        phrases = [f"{p} {v}".strip() for p in phrases for v in values]
+    return phrases
+
+
+_ELISION_GAP = re.compile(r"(['\u2019])\s+")
+
+
+def _phrase_doc(nlp: Language, phrase: str) -> Doc:
+    """A lexicon phrase tokenised as it is inside a text: an elided word keeps its apostrophe ("pas d'",
+    "n' est plus" → `d'`, `n'` as in "pas d'évolution", "n'est plus"), which it loses when the phrase is
+    tokenised alone."""
+    text = _ELISION_GAP.sub(r"\1", phrase)
+    if text.endswith(("'", "\u2019")):
+        words = [t.text for t in nlp.tokenizer(text + "x")][:-1]
+    else:
+        words = [t.text for t in nlp.tokenizer(text)]
+    return Doc(nlp.vocab, words=words)
+
+
+class TermMatcher:
+    """Matches every lexicon category; stores non-overlapping `(start, end, label)` in `doc._.gc_terms`.
+
+    Phrases and token patterns that only constrain `LOWER` go to one `PhraseMatcher` (fast); other
+    token patterns go to a `Matcher`.
+    """
+
+    def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.patterns = Matcher(nlp.vocab)
+        self.labels: dict[int, str] = {}
+        forms: dict[str, set[str]] = {label: set() for label in CATEGORIES}
+        for label in CATEGORIES:
+            forms[label].update(f for phrase in lexicon.terms[label] for f in variants(phrase))
+        for entry in lexicon.patterns:
+            label, expanded = entry["label"], _as_phrases(entry["pattern"])
+            if expanded is None:
+                self.patterns.add(label, [entry["pattern"]])
+                self.labels[nlp.vocab.strings[label]] = label
+            else:
+                forms[label].update(expanded)
+        for label, phrases in forms.items():
+            if phrases:
+                self.phrases.add(label, [_phrase_doc(nlp, phrase) for phrase in sorted(phrases)])
+                self.labels[nlp.vocab.strings[label]] = label
+        self.use_matcher = len(self.patterns) > 0
+        groups = [f"(?P<{label}>{'|'.join(rx)})" for label, rx in lexicon.regex_terms.items() if rx]
+        self.regex = re.compile("|".join(groups), re.I) if groups else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = {(s, e, self.labels[m]) for m, s, e in self.phrases(doc)}
+        if self.use_matcher:
+            found.update((s, e, self.labels[m]) for m, s, e in self.patterns(doc))
+        if self.regex is not None:
+            for m in self.regex.finditer(text_of(doc)):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is not None and m.lastgroup:
+                    found.add((span.start, span.end, m.lastgroup))
+        kept: list[tuple[int, int, str]] = []
+        taken: dict[int, tuple[int, int]] = {}
+        for s, e, label in sorted(found, key=lambda t: (t[0] - t[1], t[0])):
+            owners = {taken.get(i) for i in range(s, e)}
+            if owners == {None} or owners == {(s, e)}:
+                kept.append((s, e, label))
+                for i in range(s, e):
+                    taken[i] = (s, e)
+        kept.sort()
+        doc._.gc_terms = kept
+        return doc
+
+
+@Language.factory("glioma_terms", default_config={"lexicon_dir": ""}, assigns=[TERMS])
+def make_terms(nlp: Language, name: str, lexicon_dir: str) -> TermMatcher:
+    """Targets, change/stability cues, ConText modifiers and clause boundaries from `nlp/<lang>/`."""
+    return TermMatcher(nlp, lexicon_of(nlp, lexicon_dir))
