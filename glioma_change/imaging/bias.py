@@ -11,7 +11,7 @@ def n4_correct(
     image: sitk.Image,
     mask: sitk.Image,
     shrink_mm: float = 8.0,
-    iterations: Sequence[int] = (50, 50, 30),
+    iterations: Sequence[int] = (50, 40),
     convergence: float = 1e-4,
 ) -> sitk.Image:
     """Return `image` divided by the N4 bias field fitted inside `mask` on an image shrunk to voxels of
