@@ -28,8 +28,8 @@ class DiffmapOptions:
     shape: Sequence[int] | None = None  # (D, H, W); None: `resample.default_shape(spacing)`
     normalisation: normalise.Method = "quantile"
     match_resolution: bool = True  # smooth both exams, per grid axis, to the coarser resolution of the two there
-    n4_shrink_mm: float = 8.0
-    registration: RegistrationSettings = field(default_factory=lambda: RegistrationSettings(min_similarity=0.0))
+    n4_shrink_mm: float = 10.0
+    registration: RegistrationSettings = field(default_factory=RegistrationSettings)
 
     def grid_shape(self) -> tuple[int, int, int]:
         shape = tuple(int(s) for s in self.shape) if self.shape else resample.default_shape(self.spacing)

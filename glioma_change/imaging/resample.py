@@ -43,7 +43,7 @@ def smooth_to_resolution(image: sitk.Image, fwhm_mm: float) -> sitk.Image:
     counted as a FWHM of its spacing): anti-aliasing before downsampling, and resolution matching of
     two exams with different slice thickness."""
     sigmas = [np.sqrt(max(fwhm_mm**2 - s**2, 0.0)) / 2.355 for s in image.GetSpacing()]
-    if max(sigmas) < 1e-3:
+    if max(sigmas) < 0.25 * min(image.GetSpacing()):  # a blur far below one voxel: nothing to anti-alias
         return image
     return sitk.SmoothingRecursiveGaussian(image, [float(max(s, 1e-3)) for s in sigmas])
 
