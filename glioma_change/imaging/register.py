@@ -55,7 +55,7 @@ class RegistrationSettings:
     search_step_deg: float = 15.0
     search_spacing_mm: float = 6.0
     refined_starts: int = 3  # starts refined at the coarse levels before the best is finished
-    min_similarity: float = 0.85  # rank correlation below which a registration is retried, then failed
+    min_similarity: float = 0.75  # rank correlation below which a registration is retried, then failed
     max_attempts: int = 3
 
 
