@@ -30,7 +30,9 @@ def register(app: typer.Typer) -> None:
             None, "--shape", help="Map shape D H W in voxels (default: a 160×192×160 mm field of view)."
         ),
         normalisation: str = typer.Option(
-            "zscore", "--normalisation", help="Intensity normalisation inside the brain: zscore or percentile."
+            "quantile", "--normalisation",
+            help="Intensity normalisation inside the brain: quantile (the earlier exam histogram-matched onto the "
+            "later, then z-scored; survives a change of scanner), zscore or percentile.",
         ),
         shard: str | None = typer.Option(
             None, "--shard", metavar="K/N",

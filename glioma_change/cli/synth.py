@@ -51,6 +51,11 @@ def register(app: typer.Typer) -> None:
             0.0, "--rater-noise", help="Share of human T2 labels flipped (0-0.5); 0: human labels are the image truth."
         ),
         site: str = typer.Option("default", "--site", help="Acquisition profile and id prefix: default (S0001...) or external (E0001...)."),
+        profile: str = typer.Option(
+            "standard", "--profile",
+            help="Acquisition variability: standard (the site's protocol) or clinical (head motion up to 15 deg / 15 mm, "
+            "thick slices along any axis, a scanner change per session, strong bias field, cut vertex, subtler changes).",
+        ),
         masks: bool = typer.Option(False, "--masks", help="Also write the brain mask beside each image."),
         no_images: bool = typer.Option(False, "--no-images", help="Write only reports and tables (fast)."),
         jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Parallel worker processes for the images."),
@@ -70,7 +75,7 @@ def register(app: typer.Typer) -> None:
             "sessions": _range(sessions, "--sessions-per-patient", int), "threshold": threshold,
             "english_fraction": english_fraction, "human_fraction": human_fraction,
             "missing_date_fraction": missing_date_fraction, "report_fidelity": report_fidelity,
-            "rater_noise": rater_noise, "site": site, "masks": masks, "images": not no_images,
+            "rater_noise": rater_noise, "site": site, "acquisition": profile, "masks": masks, "images": not no_images,
             "export_style": export_style, "export_encoding": export_encoding,
             "export_sep": "\t" if export_sep == "tab" else export_sep,
         }

@@ -1,4 +1,5 @@
-"""Many pairs: parallel (`jobs` worker processes), resumable, one manifest row per pair.
+"""Many pairs: parallel (`jobs` worker processes, one thread each, a patient per task), resumable, one
+manifest row per pair. The same inputs and seed give the same bytes whatever `jobs` or `shard`.
 
 Each finished pair writes a small row file (`OUT/.manifest/<pair_id>.json`) after its maps, so a
 killed batch keeps every finished pair; a rerun skips them and merges all rows into
@@ -216,11 +217,10 @@ def run_pair(bids_dir: Path, out_dir: Path, task: PairTask, options: DiffmapOpti
     return row
 
 
-def _init_worker(threads: int) -> None:
-    import SimpleITK as sitk
-
-    sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(threads)
-    os.environ["OMP_NUM_THREADS"] = str(threads)
+def _init_worker() -> None:
+    """Each worker computes with one thread (the pipeline runs ITK with one thread whatever this says):
+    parallel sums are thread-order dependent, and the maps must be the same bytes every time."""
+    os.environ["OMP_NUM_THREADS"] = "1"
 
 
 def available_cores() -> int:
@@ -274,8 +274,7 @@ def run_batch(
     if len(todo) < len(mine):
         log.info("skipping %d finished pair(s)", len(mine) - len(todo))
     jobs = max(1, min(jobs, len(todo) or 1))
-    threads = max(1, available_cores() // jobs)
-    write_run_info(out, seed, {"command": "diffmaps", "jobs": jobs, "threads_per_job": threads,
+    write_run_info(out, seed, {"command": "diffmaps", "jobs": jobs, "threads_per_job": 1,
                                "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
                                "options": asdict(options)})
     by_patient: dict[str, list[PairTask]] = {}
@@ -283,12 +282,12 @@ def run_batch(
         by_patient.setdefault(task.patient_id, []).append(task)
     bar = progress_bar(len(todo), desc="diffmaps", unit="pair")
     if jobs == 1:
-        _init_worker(threads)
+        _init_worker()
         for group in by_patient.values():
             bar.update(run_patient(bids, out, group, options, seed))
     else:
         context = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(threads,)) as pool:
+        with cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker) as pool:
             # the largest patients first, so no worker is left alone with a long patient at the end
             groups = sorted(by_patient.values(), key=len, reverse=True)
             futures = [pool.submit(run_patient, bids, out, group, options, seed) for group in groups]

@@ -10,12 +10,12 @@ import SimpleITK as sitk
 def n4_correct(
     image: sitk.Image,
     mask: sitk.Image,
-    shrink_mm: float = 8.0,
-    iterations: Sequence[int] = (50, 50, 30),
+    shrink_mm: float = 10.0,
+    iterations: Sequence[int] = (40, 30),
     convergence: float = 1e-4,
 ) -> sitk.Image:
     """Return `image` divided by the N4 bias field fitted inside `mask` on an image shrunk to voxels of
-    about `shrink_mm` (N4's cost grows with the voxel count; the field is far smoother than 8 mm).
+    about `shrink_mm` (N4's cost grows with the voxel count; the field is far smoother than 10 mm).
 
     The log bias field is a B-spline, so it is evaluated on the full-resolution grid
     (`GetLogBiasFieldAsImage`) and applied there.

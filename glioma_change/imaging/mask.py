@@ -43,14 +43,18 @@ def _fill_holes(mask: sitk.Image) -> sitk.Image:
     return out
 
 
-def head_mask(image: sitk.Image) -> sitk.Image:
-    """Foreground of an MR volume: Otsu threshold, largest component, closed and hole-filled."""
-    smooth = sitk.SmoothingRecursiveGaussian(image, float(min(image.GetSpacing())))
-    fg = sitk.OtsuThreshold(smooth, 0, 1)
+def head_mask(image: sitk.Image, working_mm: float = 2.0) -> sitk.Image:
+    """Foreground of an MR volume: Otsu threshold, largest component, closed and hole-filled, computed on a
+    copy shrunk to voxels of about `working_mm` and brought back to the image grid."""
+    factors = [max(1, int(round(working_mm / s))) for s in image.GetSpacing()]
+    small = sitk.Shrink(sitk.SmoothingRecursiveGaussian(image, float(working_mm / 2.0)), factors)
+    fg = sitk.OtsuThreshold(small, 0, 1)
     fg = _largest_component(fg)
-    radius = [max(1, int(round(2.0 / s))) for s in image.GetSpacing()]
-    fg = sitk.BinaryMorphologicalClosing(fg, radius)
-    return _fill_holes(fg)
+    radius = [max(1, int(round(2.0 / s))) for s in small.GetSpacing()]
+    fg = _fill_holes(sitk.BinaryMorphologicalClosing(fg, radius))
+    soft = sitk.Resample(sitk.Cast(fg, sitk.sitkFloat32), image, sitk.Transform(3, sitk.sitkIdentity), sitk.sitkLinear,
+                         0.0, sitk.sitkFloat32)
+    return sitk.Cast(soft >= 0.5, sitk.sitkUInt8)
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,12 +75,14 @@ def template_brain() -> tuple[sitk.Image, sitk.Image]:
     return sitk.Image(t1), sitk.Image(brain)
 
 
-def auto_brain_mask(image: sitk.Image, seed: int = 0) -> sitk.Image:
-    """Brain mask of a T2-weighted volume by template registration refined by intensity."""
-    head = head_mask(image)
+def auto_brain_mask(image: sitk.Image, seed: int = 0, head: sitk.Image | None = None) -> sitk.Image:
+    """Brain mask of a T2-weighted volume by template registration refined by intensity (`head`: its head
+    mask when already computed)."""
+    head = head_mask(image) if head is None else head
     t1, brain = template_brain()
     settings = RegistrationSettings(
-        working_spacing_mm=4.0, shrink_factors=(2, 1), smoothing_mm=(4.0, 0.0), iterations=100, samples=20000
+        working_spacing_mm=4.0, shrink_factors=(2, 1), smoothing_mm=(4.0, 0.0), iterations=100, samples=20000,
+        search_steps=1, search_step_deg=15.0, search_spacing_mm=8.0, refined_starts=1,
     )
     # Register the template onto the image; fixed = image (restricted to its head), moving = template.
     transform = register(image, t1, fixed_mask=head, moving_mask=brain, seed=seed, settings=settings)
@@ -122,11 +128,11 @@ def data_mask(image: sitk.Image) -> sitk.Image:
 
 
 def brain_mask(image: sitk.Image, user_mask: sitk.Image | None = None, seed: int = 0,
-               skull_stripped: bool | None = None) -> sitk.Image:
+               head: sitk.Image | None = None, skull_stripped: bool | None = None) -> sitk.Image:
     """The user's mask when given (must be on the image grid); else the image's own `data_mask` when it is
     skull-stripped (`skull_stripped`; None: `is_skull_stripped` decides); else `auto_brain_mask`."""
     if user_mask is not None:
         return sitk.Cast(user_mask > 0, sitk.sitkUInt8)
     if skull_stripped if skull_stripped is not None else is_skull_stripped(image):
         return data_mask(image)
-    return auto_brain_mask(image, seed=seed)
+    return auto_brain_mask(image, seed=seed, head=head)

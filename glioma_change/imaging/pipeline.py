@@ -1,4 +1,8 @@
-"""One pair, end to end: earlier exam A and later exam B → difference maps, transform, QC."""
+"""One pair, end to end: earlier exam A and later exam B → difference maps, transform, QC.
+
+Every step runs with one ITK thread (`register.one_itk_thread`), whatever the caller's setting, so a
+pair's files are the same bytes on every run; batches parallelise over patients instead.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from pathlib import Path
 import SimpleITK as sitk
 
 from glioma_change.formats import ABSDIFF_SUFFIX, DIFF_SUFFIX, QC_SUFFIX, TRANSFORM_SUFFIX, mask_path
-from glioma_change.imaging import bias, io, mask, normalise, qc, register, resample, subtract
-from glioma_change.imaging.register import RegistrationSettings
+from glioma_change.imaging import bias, io, mask, normalise, qc, register, resample
+from glioma_change.imaging.maps import build_maps
+from glioma_change.imaging.register import RegistrationSettings, one_itk_thread
 from glioma_change.seeding import derive_seed
 
 
@@ -21,9 +26,9 @@ class DiffmapOptions:
 
     spacing: float = 1.0
     shape: Sequence[int] | None = None  # (D, H, W); None: `resample.default_shape(spacing)`
-    normalisation: normalise.Method = "zscore"
-    match_resolution: bool = True  # smooth both exams to the coarsest voxel size of the pair before subtraction
-    n4_shrink_mm: float = 8.0
+    normalisation: normalise.Method = "quantile"
+    match_resolution: bool = True  # smooth both exams, per grid axis, to the coarser resolution of the two there
+    n4_shrink_mm: float = 10.0
     registration: RegistrationSettings = field(default_factory=RegistrationSettings)
 
     def grid_shape(self) -> tuple[int, int, int]:
@@ -56,8 +61,8 @@ class PairOutputs:
 
 
 @dataclass
-class Session:
-    """One preprocessed session: bias-corrected image and brain mask in its own (LPS) space."""
+class PreparedSession:
+    """One session ready for registration: bias-corrected image and brain mask in its own (LPS) space."""
 
     image: sitk.Image
     mask: sitk.Image
@@ -84,14 +89,14 @@ def read_session(path: Path) -> tuple[sitk.Image, sitk.Image | None]:
 
 
 def prepare_session(image: sitk.Image, user_mask: sitk.Image | None, options: DiffmapOptions, seed: int,
-                    timer: StepTimer) -> Session:
+                    timer: StepTimer) -> PreparedSession:
     """Bias-correct and mask one session (the user's mask when given)."""
     rough = user_mask if user_mask is not None else mask.head_mask(image)
     corrected = bias.n4_correct(image, rough, shrink_mm=options.n4_shrink_mm)
     timer.lap("bias")
-    brain = mask.brain_mask(corrected, user_mask, seed=seed)
+    brain = mask.brain_mask(corrected, user_mask, seed=seed, head=rough)
     timer.lap("mask")
-    return Session(corrected, brain)
+    return PreparedSession(corrected, brain)
 
 
 class SessionCache:
@@ -103,9 +108,9 @@ class SessionCache:
 
     def __init__(self, options: DiffmapOptions, seed: int) -> None:
         self.options, self.seed = options, seed
-        self._sessions: dict[Path, Session] = {}
+        self._sessions: dict[Path, PreparedSession] = {}
 
-    def get(self, path: Path, timer: StepTimer) -> Session:
+    def get(self, path: Path, timer: StepTimer) -> PreparedSession:
         """The prepared session of `path`, computed on first use."""
         path = Path(path).resolve()
         if path not in self._sessions:
@@ -126,50 +131,43 @@ def process_pair(
     seed) to reuse sessions shared with its other pairs. Returns the pair's metrics (QC values, flags,
     seconds per step). Raises `InputError` for bad input.
     """
+    with one_itk_thread():
+        return _process_pair(a_path, b_path, out_dir, pair_id, options, seed, sessions)
+
+
+def _process_pair(a_path: Path, b_path: Path, out_dir: Path, pair_id: str, options: DiffmapOptions, seed: int,
+                  sessions: SessionCache | None) -> dict[str, object]:
     timer = StepTimer()
     sessions = sessions or SessionCache(options, seed)
     a, b = sessions.get(Path(a_path), timer), sessions.get(Path(b_path), timer)
     seed = derive_seed(seed, "register", pair_id)
 
-    transform = register.register(b.image, a.image, b.mask, a.mask, seed=seed, settings=options.registration)
+    registration = register.register_checked(b.image, a.image, b.mask, a.mask, seed=seed,
+                                             settings=options.registration)
+    transform = registration.transform
     timer.lap("register")
 
     grid = resample.brain_grid(b.image, b.mask, options.spacing, options.grid_shape())
-    resolution = max(*a.image.GetSpacing(), *b.image.GetSpacing()) if options.match_resolution else None
-    a_grid = resample.resample_image(a.image, grid, transform, resolution)
-    b_grid = resample.resample_image(b.image, grid, None, resolution)
-    a_unreg = resample.resample_image(a.image, grid, None, resolution)
-    mask_b = resample.resample_mask(b.mask, grid)
-    mask_a = resample.resample_mask(a.mask, grid, transform)
-    timer.lap("resample")
-
-    a_norm = normalise.normalise(a_grid, mask_b, options.normalisation)
-    b_norm = normalise.normalise(b_grid, mask_b, options.normalisation)
-    a_unreg_norm = normalise.normalise(a_unreg, mask_b, options.normalisation)
-    timer.lap("normalise")
-
-    both = mask_b & mask_a  # brain in both exams: no map where one of them is background
-    signed, absolute = subtract.difference_maps(a_norm, b_norm, both)
-    unregistered, _ = subtract.difference_maps(a_unreg_norm, b_norm, mask_b & resample.resample_mask(a.mask, grid))
-    timer.lap("subtract")
+    maps = build_maps(a.image, a.mask, b.image, b.mask, transform, grid, options.normalisation,
+                      options.match_resolution)
+    timer.lap("maps")
 
     metrics: dict[str, object] = {
-        "mattes_mi": register.final_metric(b.image, a.image, transform, b.mask),
-        "correlation_before": qc.correlation(a_unreg_norm, b_norm, mask_b),
-        "correlation_after": qc.correlation(a_norm, b_norm, mask_b),
-        "mean_absdiff_before": qc.mean_abs_inside(unregistered, mask_b),
-        "mean_absdiff_after": qc.mean_abs_inside(signed, mask_b),
-        "brain_voxels": int(sitk.GetArrayViewFromImage(both).sum()),
-        "dice": qc.dice(mask_a, mask_b),
+        "similarity_before": registration.similarity_before,
+        "similarity_after": registration.similarity,
+        "registration_attempts": registration.attempts,
+        "start_rotation_deg": registration.start_rotation_deg,
+        "registration_failure": registration.failure,
+        **maps.metrics,
         "cropped_fraction": resample.cropped_fraction(b.mask, grid),
         **qc.transform_summary(transform),
     }
     pair_flags = qc.flags(metrics)  # type: ignore[arg-type]
     outputs = PairOutputs.under(Path(out_dir), pair_id)
-    io.write_image(signed, outputs.diff)
-    io.write_image(absolute, outputs.absdiff)
+    io.write_image(maps.signed, outputs.diff)
+    io.write_image(maps.absolute, outputs.absdiff)
     io.write_transform(transform, outputs.transform)
-    qc.write_qc_png(a_norm, b_norm, signed, outputs.qc_png, f"{pair_id}  flags: {', '.join(pair_flags) or 'none'}")
+    qc.write_qc_png(maps.a, maps.b, maps.signed, outputs.qc_png, f"{pair_id}  flags: {', '.join(pair_flags) or 'none'}")
     timer.lap("write")
     metrics["flags"] = ";".join(pair_flags)
     metrics.update({f"seconds_{k}": round(v, 3) for k, v in timer.seconds.items()})

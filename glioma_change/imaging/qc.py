@@ -14,8 +14,12 @@ from glioma_change.io import atomic_path
 MIN_DICE = 0.85
 MIN_CORRELATION = 0.6
 SCALE_RANGE = (0.85, 1.18)
-MAX_ROTATION_DEG = 30.0
+MAX_ROTATION_DEG = 45.0  # heads turn by up to 30° between clinical sessions
 MAX_CROPPED_FRACTION = 0.01
+MAX_NO_DATA_FRACTION = 0.15  # share of the later exam's brain outside the earlier exam's field of view
+# Flags that say the registration itself is suspect (the others: masks, field of view, grid).
+REGISTRATION_FLAGS = ("registration_failed", "low_similarity", "registration_worsened", "implausible_scaling",
+                      "large_rotation")
 
 
 def dice(a: sitk.Image, b: sitk.Image) -> float:
@@ -56,9 +60,11 @@ def transform_summary(transform: sitk.AffineTransform) -> dict[str, float]:
     }
 
 
-def flags(metrics: dict[str, float]) -> list[str]:
+def flags(metrics: dict[str, float | str]) -> list[str]:
     """Names of the QC checks a pair fails (empty: nothing suspicious)."""
     out = []
+    if metrics.get("registration_failure"):
+        out.append("registration_failed")
     if metrics["dice"] < MIN_DICE:
         out.append("low_mask_overlap")
     if metrics["correlation_after"] < MIN_CORRELATION:
@@ -71,6 +77,8 @@ def flags(metrics: dict[str, float]) -> list[str]:
         out.append("large_rotation")
     if metrics["cropped_fraction"] > MAX_CROPPED_FRACTION:
         out.append("brain_cropped")
+    if metrics.get("no_data_fraction", 0.0) > MAX_NO_DATA_FRACTION:
+        out.append("partial_field_of_view")
     return out
 
 

@@ -1,14 +1,34 @@
-"""Rigid then affine registration (Mattes MI, multi-resolution, moments initialisation, seeded sampling)."""
+"""Rigid then affine registration (Mattes MI, multi-resolution, seeded sampling) from robust starts, checked.
+
+`register_checked` ranks rotation starts (`initialise.rotation_starts`), refines the best few at the
+coarse levels, finishes the best (rigid, then affine) and checks the result by the rank correlation
+of the two brains; a pair failing the check is retried from the next start, and the best attempt is
+returned with the reason when none passes. Every step runs with one ITK thread (`one_itk_thread`):
+ITK sums in parallel in a thread-dependent order, so only then are results identical to the bit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
 import SimpleITK as sitk
 
+from glioma_change.imaging.initialise import moments_start, rotation_distance_deg, rotation_starts
 from glioma_change.imaging.resample import isotropic
+
+
+@contextmanager
+def one_itk_thread() -> Iterator[None]:
+    """Run the block with ITK's default number of threads set to one (restored afterwards)."""
+    before = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
+    sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
+    try:
+        yield
+    finally:
+        sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(before)
 
 
 @dataclass(frozen=True)
@@ -18,6 +38,8 @@ class RegistrationSettings:
     Both images are first resampled (anti-aliased) to an isotropic working grid of
     `working_spacing_mm`, so the pyramid's shrink factors mean the same in every axis even for thick
     slices; each level samples about `samples` voxels of the fixed mask at seeded random positions.
+    Starts: a rotation search over ±`search_steps * search_step_deg` degrees per axis on a
+    `search_spacing_mm` grid; `refined_starts` of them are refined coarsely and the best finished.
     """
 
     working_spacing_mm: float | None = 2.0  # None: register on the images' own grids
@@ -29,25 +51,27 @@ class RegistrationSettings:
     learning_rate: float = 1.0
     min_step: float = 1e-4
     affine: bool = True
+    search_steps: int = 2  # rotation search: 2 * steps + 1 angles per axis (0: moments start only)
+    search_step_deg: float = 15.0
+    search_spacing_mm: float = 6.0
+    refined_starts: int = 3  # starts refined at the coarse levels before the best is finished
+    min_similarity: float = 0.75  # rank correlation below which a registration is retried, then failed
+    max_attempts: int = 3
 
 
-def _sampling(settings: RegistrationSettings, fixed: sitk.Image, fixed_mask: sitk.Image | None) -> list[float]:
-    """Per-level sampling fractions giving about `settings.samples` points inside the fixed mask."""
-    region = fixed_mask if fixed_mask is not None else sitk.Image(fixed.GetSize(), sitk.sitkUInt8) + 1
+def _method(settings: RegistrationSettings, seed: int, level: _Level) -> sitk.ImageRegistrationMethod:
+    """Mattes MI on about `settings.samples` seeded random points of the level's fixed mask, regular-step
+    gradient descent with physical-shift scales; one level (the pyramid is built once, `_pyramid`)."""
+    region = level.fixed_mask if level.fixed_mask is not None else sitk.Image(level.fixed.GetSize(), sitk.sitkUInt8) + 1
     voxels = float(np.count_nonzero(sitk.GetArrayViewFromImage(region)))
-    return [float(min(1.0, settings.samples * f**3 / max(voxels, 1.0))) for f in settings.shrink_factors]
-
-
-def _method(settings: RegistrationSettings, seed: int, fixed: sitk.Image, fixed_mask: sitk.Image | None,
-            moving_mask: sitk.Image | None) -> sitk.ImageRegistrationMethod:
     method = sitk.ImageRegistrationMethod()
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=settings.bins)
     method.SetMetricSamplingStrategy(method.RANDOM)
-    method.SetMetricSamplingPercentagePerLevel(_sampling(settings, fixed, fixed_mask), seed)
-    if fixed_mask is not None:
-        method.SetMetricFixedMask(fixed_mask)
-    if moving_mask is not None:
-        method.SetMetricMovingMask(moving_mask)
+    method.SetMetricSamplingPercentage(float(min(1.0, settings.samples / max(voxels, 1.0))), seed)
+    if level.fixed_mask is not None:
+        method.SetMetricFixedMask(level.fixed_mask)
+    if level.moving_mask is not None:
+        method.SetMetricMovingMask(level.moving_mask)
     method.SetInterpolator(sitk.sitkLinear)
     method.SetOptimizerAsRegularStepGradientDescent(
         learningRate=settings.learning_rate,
@@ -57,10 +81,147 @@ def _method(settings: RegistrationSettings, seed: int, fixed: sitk.Image, fixed_
         gradientMagnitudeTolerance=1e-8,
     )
     method.SetOptimizerScalesFromPhysicalShift()
-    method.SetShrinkFactorsPerLevel(list(settings.shrink_factors))
-    method.SetSmoothingSigmasPerLevel(list(settings.smoothing_mm))
-    method.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
     return method
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registration and its check: `failure` is empty when the result passed."""
+
+    transform: sitk.AffineTransform
+    similarity: float  # rank correlation of the two brains after registration (4 mm)
+    similarity_before: float  # the same at the moments start (centres of mass aligned, no rotation)
+    attempts: int  # starts finished (1 when the first passed)
+    start_rotation_deg: float  # rotation of the start that was kept
+    failure: str
+
+
+@dataclass(frozen=True)
+class _Level:
+    """Both images (float32) and masks at one resolution of the pyramid."""
+
+    fixed: sitk.Image
+    moving: sitk.Image
+    fixed_mask: sitk.Image | None
+    moving_mask: sitk.Image | None
+
+
+def _pyramid(fixed: sitk.Image, moving: sitk.Image, fixed_mask: sitk.Image | None, moving_mask: sitk.Image | None,
+             settings: RegistrationSettings) -> list[_Level]:
+    """The levels of `settings` (coarsest first), each smoothed then shrunk once for every stage."""
+    images = [fixed, moving, fixed_mask, moving_mask]
+    if settings.working_spacing_mm is not None:
+        images = [isotropic(image, settings.working_spacing_mm) if image is not None else None for image in images]
+    images[0], images[1] = sitk.Cast(images[0], sitk.sitkFloat32), sitk.Cast(images[1], sitk.sitkFloat32)
+    levels = []
+    for factor, sigma in zip(settings.shrink_factors, settings.smoothing_mm):
+        level = []
+        for k, image in enumerate(images):
+            if image is not None and k < 2 and sigma > 0:
+                image = sitk.SmoothingRecursiveGaussian(image, float(sigma))
+            level.append(sitk.Shrink(image, [int(factor)] * 3) if image is not None and factor > 1 else image)
+        levels.append(_Level(*level))
+    return levels
+
+
+def _optimise(level: _Level, transform: sitk.Transform, settings: RegistrationSettings, seed: int) -> None:
+    method = _method(settings, seed, level)
+    method.SetInitialTransform(transform, inPlace=True)
+    method.Execute(level.fixed, level.moving)
+
+
+def _as_affine(rigid: sitk.Euler3DTransform) -> sitk.AffineTransform:
+    affine = sitk.AffineTransform(3)
+    affine.SetCenter(rigid.GetCenter())
+    affine.SetMatrix(rigid.GetMatrix())
+    affine.SetTranslation(rigid.GetTranslation())
+    return affine
+
+
+def _finish(levels: list[_Level], rigid: sitk.Euler3DTransform, settings: RegistrationSettings, seed: int
+            ) -> sitk.AffineTransform:
+    """The middle rigid levels from a coarse rigid result (the finest too without the affine stage), then
+    the affine refinement at the finest level."""
+    for index, level in enumerate(levels[1:-1] if settings.affine else levels[1:]):
+        _optimise(level, rigid, settings, seed + index)
+    affine = _as_affine(rigid)
+    if settings.affine:  # the affine stage only refines: the finest level, smaller steps
+        fine = replace(settings, iterations=settings.iterations // 2, learning_rate=settings.learning_rate / 4)
+        _optimise(levels[-1], affine, fine, seed + len(levels))
+    return affine
+
+
+def _ranked_coarse(levels: list[_Level], settings: RegistrationSettings, seed: int) -> list[sitk.Euler3DTransform]:
+    """The rotation starts refined at the coarsest level, best final metric first (then the other starts)."""
+    work, coarse = levels[-1], levels[0]
+    if settings.search_steps > 0:
+        starts = rotation_starts(work.fixed, work.moving, work.fixed_mask, work.moving_mask,
+                                 spacing_mm=settings.search_spacing_mm, step_deg=settings.search_step_deg,
+                                 steps=settings.search_steps, keep=max(settings.refined_starts, settings.max_attempts))
+    else:
+        starts = [moments_start(work.fixed, work.moving, work.fixed_mask, work.moving_mask)]
+    refined = []
+    for index, start in enumerate(starts[: max(1, settings.refined_starts)]):
+        rigid = sitk.Euler3DTransform(start)
+        _optimise(coarse, rigid, settings, seed + 10 * index)
+        metric = final_metric(coarse.fixed, coarse.moving, rigid, coarse.fixed_mask, settings.bins)
+        refined.append((metric, index, rigid))
+    refined.sort(key=lambda item: (item[0], item[1]))
+    return [rigid for _, _, rigid in refined] + list(starts[max(1, settings.refined_starts):])
+
+
+def similarity(fixed: sitk.Image, moving: sitk.Image, transform: sitk.Transform, fixed_mask: sitk.Image | None,
+               moving_mask: sitk.Image | None, spacing_mm: float = 4.0) -> float:
+    """Spearman rank correlation of `fixed` and `moving` (through `transform`) on a `spacing_mm` grid inside
+    both brains: insensitive to a change of scanner (any monotone contrast curve), low when misaligned."""
+    grid = isotropic(fixed, spacing_mm)
+    inside = np.ones(grid.GetSize()[::-1], bool)
+    if fixed_mask is not None:
+        inside &= sitk.GetArrayFromImage(isotropic(fixed_mask, spacing_mm)) > 0
+    if moving_mask is not None:
+        mapped = sitk.Resample(sitk.Cast(moving_mask, sitk.sitkFloat32), grid, transform, sitk.sitkLinear, 0.0)
+        inside &= sitk.GetArrayViewFromImage(mapped) >= 0.5
+    moved = sitk.Resample(moving, grid, transform, sitk.sitkLinear, 0.0, sitk.sitkFloat32)
+    x = sitk.GetArrayViewFromImage(grid)[inside]
+    y = sitk.GetArrayViewFromImage(moved)[inside]
+    if x.size < 100:
+        return 0.0
+    rank_x = np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(np.float64)
+    rank_y = np.argsort(np.argsort(y, kind="stable"), kind="stable").astype(np.float64)
+    return float(np.corrcoef(rank_x, rank_y)[0, 1])
+
+
+def register_checked(
+    fixed: sitk.Image,
+    moving: sitk.Image,
+    fixed_mask: sitk.Image | None = None,
+    moving_mask: sitk.Image | None = None,
+    seed: int = 0,
+    settings: RegistrationSettings = RegistrationSettings(),
+) -> Registration:
+    """Register `moving` onto `fixed` (transform maps points of `fixed` onto `moving`) from the best start,
+    retrying from the next starts while the similarity stays below `settings.min_similarity`."""
+    with one_itk_thread():
+        levels = _pyramid(fixed, moving, fixed_mask, moving_mask, settings)
+        work = levels[-1]
+        ranked = _ranked_coarse(levels, settings, seed)
+        origin = moments_start(work.fixed, work.moving, work.fixed_mask, work.moving_mask)
+        before = similarity(work.fixed, work.moving, origin, work.fixed_mask, work.moving_mask)
+        best: tuple[float, sitk.AffineTransform, sitk.Euler3DTransform] | None = None
+        attempts = 0
+        for index, start in enumerate(ranked[: max(1, settings.max_attempts)]):
+            attempts += 1
+            transform = _finish(levels, sitk.Euler3DTransform(start), settings, seed + 100 * index)
+            score = similarity(work.fixed, work.moving, transform, work.fixed_mask, work.moving_mask)
+            if best is None or score > best[0]:
+                best = (score, transform, start)
+            if score >= settings.min_similarity:
+                break
+        assert best is not None
+        score, transform, start = best
+        failure = "" if score >= settings.min_similarity else (
+            f"similarity {score:.3f} < {settings.min_similarity:.2f} after {attempts} start(s)")
+        return Registration(transform, score, before, attempts, rotation_distance_deg(start, origin), failure)
 
 
 def register(
@@ -71,54 +232,21 @@ def register(
     seed: int = 0,
     settings: RegistrationSettings = RegistrationSettings(),
 ) -> sitk.AffineTransform:
-    """Transform mapping points of `fixed` onto `moving` (SimpleITK resampling convention).
-
-    Rigid (Euler 3D) initialised by image moments, then affine initialised by the rigid result; both
-    multi-resolution with Mattes mutual information sampled at random positions seeded by `seed`.
-    """
-    if settings.working_spacing_mm is not None:
-        fixed, moving, fixed_mask, moving_mask = (
-            isotropic(image, settings.working_spacing_mm) if image is not None else None
-            for image in (fixed, moving, fixed_mask, moving_mask)
-        )
-    fixed, moving = sitk.Cast(fixed, sitk.sitkFloat32), sitk.Cast(moving, sitk.sitkFloat32)
-    init_fixed = sitk.Mask(fixed, fixed_mask) if fixed_mask is not None else fixed
-    init_moving = sitk.Mask(moving, moving_mask) if moving_mask is not None else moving
-    rigid = sitk.CenteredTransformInitializer(
-        init_fixed, init_moving, sitk.Euler3DTransform(), sitk.CenteredTransformInitializerFilter.MOMENTS
-    )
-    method = _method(settings, seed, fixed, fixed_mask, moving_mask)
-    method.SetInitialTransform(rigid, inPlace=True)
-    method.Execute(fixed, moving)
-
-    affine = sitk.AffineTransform(3)
-    affine.SetCenter(rigid.GetCenter())
-    affine.SetMatrix(rigid.GetMatrix())
-    affine.SetTranslation(rigid.GetTranslation())
-    if not settings.affine:
-        return affine
-    # The affine stage only refines: start at the finest two levels of the pyramid.
-    fine = replace(
-        settings,
-        shrink_factors=tuple(settings.shrink_factors)[-2:],
-        smoothing_mm=tuple(settings.smoothing_mm)[-2:],
-        iterations=settings.iterations // 2,
-        learning_rate=settings.learning_rate / 4,
-    )
-    method = _method(fine, seed + 1, fixed, fixed_mask, moving_mask)
-    method.SetInitialTransform(affine, inPlace=True)
-    method.Execute(fixed, moving)
-    return affine
+    """Transform mapping points of `fixed` onto `moving` (SimpleITK resampling convention), from the best
+    start, without the check's retries (`register_checked` with `max_attempts=1`)."""
+    return register_checked(fixed, moving, fixed_mask, moving_mask, seed,
+                            replace(settings, max_attempts=1, min_similarity=-1.0)).transform
 
 
 def final_metric(fixed: sitk.Image, moving: sitk.Image, transform: sitk.Transform,
                  fixed_mask: sitk.Image | None = None, bins: int = 32) -> float:
     """Mattes mutual information (negative: lower is better) of `moving` through `transform`, all voxels."""
-    method = sitk.ImageRegistrationMethod()
-    method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=bins)
-    method.SetMetricSamplingStrategy(method.NONE)
-    if fixed_mask is not None:
-        method.SetMetricFixedMask(fixed_mask)
-    method.SetInterpolator(sitk.sitkLinear)
-    method.SetInitialTransform(transform)
-    return float(method.MetricEvaluate(sitk.Cast(fixed, sitk.sitkFloat32), sitk.Cast(moving, sitk.sitkFloat32)))
+    with one_itk_thread():
+        method = sitk.ImageRegistrationMethod()
+        method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=bins)
+        method.SetMetricSamplingStrategy(method.NONE)
+        if fixed_mask is not None:
+            method.SetMetricFixedMask(fixed_mask)
+        method.SetInterpolator(sitk.sitkLinear)
+        method.SetInitialTransform(transform)
+        return float(method.MetricEvaluate(sitk.Cast(fixed, sitk.sitkFloat32), sitk.Cast(moving, sitk.sitkFloat32)))

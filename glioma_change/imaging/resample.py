@@ -43,7 +43,7 @@ def smooth_to_resolution(image: sitk.Image, fwhm_mm: float) -> sitk.Image:
     counted as a FWHM of its spacing): anti-aliasing before downsampling, and resolution matching of
     two exams with different slice thickness."""
     sigmas = [np.sqrt(max(fwhm_mm**2 - s**2, 0.0)) / 2.355 for s in image.GetSpacing()]
-    if max(sigmas) < 1e-3:
+    if max(sigmas) < 0.25 * min(image.GetSpacing()):  # a blur far below one voxel: nothing to anti-alias
         return image
     return sitk.SmoothingRecursiveGaussian(image, [float(max(s, 1e-3)) for s in sigmas])
 
@@ -66,11 +66,13 @@ def isotropic(image: sitk.Image, spacing: float) -> sitk.Image:
 
 
 def resample_image(image: sitk.Image, grid: sitk.Image, transform: sitk.Transform | None = None,
-                   resolution_mm: float | None = None) -> sitk.Image:
+                   resolution_mm: float | None = None, smooth: bool = True) -> sitk.Image:
     """Resample an intensity image onto `grid` (linear), through `transform` if given, after smoothing it
-    to `resolution_mm` (default: the grid spacing, i.e. anti-aliasing only)."""
+    to `resolution_mm` (default: the grid spacing, i.e. anti-aliasing only; `smooth=False`: `image` is
+    already smoothed)."""
     target = max(resolution_mm or 0.0, grid.GetSpacing()[0])
-    source = smooth_to_resolution(sitk.Cast(image, sitk.sitkFloat32), target)
+    source = sitk.Cast(image, sitk.sitkFloat32)
+    source = smooth_to_resolution(source, target) if smooth else source
     return sitk.Resample(source, grid, transform or sitk.Transform(3, sitk.sitkIdentity), sitk.sitkLinear, 0.0,
                          sitk.sitkFloat32)
 
@@ -80,6 +82,45 @@ def resample_mask(mask: sitk.Image, grid: sitk.Image, transform: sitk.Transform 
     soft = sitk.Resample(sitk.Cast(mask, sitk.sitkFloat32), grid, transform or sitk.Transform(3, sitk.sitkIdentity),
                          sitk.sitkLinear, 0.0, sitk.sitkFloat32)
     return sitk.Cast(soft >= 0.5, sitk.sitkUInt8)
+
+
+def _matrix(transform: sitk.Transform | None) -> np.ndarray:
+    """Linear part of a matrix-offset transform (affine, Euler); identity for None."""
+    if transform is None:
+        return np.eye(3)
+    return np.asarray(transform.GetMatrix()).reshape(3, 3)  # type: ignore[attr-defined]
+
+
+def resolution_on_grid(image: sitk.Image, grid: sitk.Image, transform: sitk.Transform | None = None) -> np.ndarray:
+    """Resolution (FWHM, mm) of `image` along each axis of `grid` (x, y, z), its voxels seen through
+    `transform` (points of `grid` → points of `image`), no finer than the grid spacing: a thick slice
+    keeps its thickness along whatever grid axis it now lies."""
+    psf = np.asarray(image.GetDirection()).reshape(3, 3) @ np.diag(np.square(image.GetSpacing()))
+    psf = psf @ np.asarray(image.GetDirection()).reshape(3, 3).T  # covariance of one voxel, image space
+    inverse = np.linalg.inv(_matrix(transform))
+    axes = np.asarray(grid.GetDirection()).reshape(3, 3)
+    on_grid = axes.T @ inverse @ psf @ inverse.T @ axes
+    return np.maximum(np.sqrt(np.diag(on_grid)), np.asarray(grid.GetSpacing()))
+
+
+def smooth_on_grid(image: sitk.Image, current: np.ndarray, target: np.ndarray) -> sitk.Image:
+    """Gaussian smoothing along each grid axis taking resolution `current` (FWHM per axis, mm) to `target`."""
+    sigmas = np.sqrt(np.maximum(np.square(target) - np.square(current), 0.0)) / 2.355
+    if sigmas.max() < 0.2 * min(image.GetSpacing()):
+        return image
+    return sitk.SmoothingRecursiveGaussian(image, [float(max(s, 1e-3)) for s in sigmas])
+
+
+def support(image: sitk.Image, grid: sitk.Image, transform: sitk.Transform | None = None,
+            margin_mm: float = 0.0) -> sitk.Image:
+    """Voxels of `grid` inside `image`'s field of view (through `transform`), at least `margin_mm` from its edge."""
+    inner = np.zeros(sitk.GetArrayViewFromImage(image).shape, np.uint8)
+    edge = [int(np.ceil(margin_mm / s)) for s in image.GetSpacing()[::-1]]  # (z, y, x)
+    inner[tuple(slice(e, n - e) for e, n in zip(edge, inner.shape))] = 1
+    field = sitk.GetImageFromArray(inner)
+    field.CopyInformation(image)
+    return sitk.Resample(field, grid, transform or sitk.Transform(3, sitk.sitkIdentity), sitk.sitkNearestNeighbor,
+                         0, sitk.sitkUInt8)
 
 
 def cropped_fraction(mask: sitk.Image, grid: sitk.Image) -> float:

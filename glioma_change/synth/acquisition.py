@@ -1,4 +1,4 @@
-"""Simulate one MRI acquisition of the head: rigid motion, thick slices, bias field, Rician noise.
+"""Simulate one MRI acquisition of the head: rigid motion, thick slices (along any axis), bias field, Rician noise.
 
 Motion convention (docs/INTERFACES.md): the session image is `I_s(x) = Head(T_s(x))` for every
 physical point `x` of the session grid (LPS), with `T_s = Euler3DTransform(centre, rx, ry, rz, t)`.
@@ -13,7 +13,7 @@ import SimpleITK as sitk
 
 from glioma_change.synth.plan import Acquisition, Motion
 
-SLAB_SAMPLES = 3  # sub-slices averaged into one thick slice (partial volume along z)
+SLAB_SAMPLES = 3  # sub-slices averaged into one thick slice (partial volume across the slice)
 
 
 def motion_transform(motion: Motion, centre: tuple[float, float, float]) -> sitk.Euler3DTransform:
@@ -31,17 +31,24 @@ def session_grid(acq: Acquisition, centre: tuple[float, float, float]) -> sitk.I
     return grid
 
 
-def _thick_slices(head: sitk.Image, grid: sitk.Image, transform: sitk.Transform) -> np.ndarray:
-    """Resample the head onto the grid, each slice the mean of `SLAB_SAMPLES` planes across its thickness."""
+def _thick_slices(head: sitk.Image, grid: sitk.Image, transform: sitk.Transform, axis: int = 2) -> np.ndarray:
+    """Resample the head onto the grid, each slice (across `axis`: 0 x, 1 y, 2 z) the mean of
+    `SLAB_SAMPLES` planes across its thickness."""
     k = SLAB_SAMPLES
-    sx, sy, sz = grid.GetSpacing()
-    fine = sitk.Image([grid.GetSize()[0], grid.GetSize()[1], grid.GetSize()[2] * k], sitk.sitkUInt8)
-    fine.SetSpacing((sx, sy, sz / k))
-    ox, oy, oz = grid.GetOrigin()
-    fine.SetOrigin((ox, oy, oz - sz / 2.0 + sz / (2.0 * k)))
+    size, spacing, origin = list(grid.GetSize()), list(grid.GetSpacing()), list(grid.GetOrigin())
+    thick = spacing[axis]
+    size[axis] *= k
+    spacing[axis] = thick / k
+    origin[axis] += -thick / 2.0 + thick / (2.0 * k)
+    fine = sitk.Image(size, sitk.sitkUInt8)
+    fine.SetSpacing(spacing)
+    fine.SetOrigin(origin)
     out = sitk.Resample(head, fine, transform, sitk.sitkLinear, 0.0, sitk.sitkFloat32)
-    arr = sitk.GetArrayViewFromImage(out)
-    return arr.reshape(grid.GetSize()[2], k, arr.shape[1], arr.shape[2]).mean(axis=1)
+    arr = sitk.GetArrayViewFromImage(out)  # (z, y, x)
+    shape = list(arr.shape)
+    along = 2 - axis
+    shape[along : along + 1] = [grid.GetSize()[axis], k]
+    return arr.reshape(shape).mean(axis=along + 1)
 
 
 def _bias_field(shape: tuple[int, int, int], coeffs: tuple[float, ...], strength: float) -> np.ndarray:
@@ -67,7 +74,7 @@ def acquire(
 ) -> sitk.Image:
     """The session's magnitude image (float32, in the head's units) on its own grid."""
     grid = session_grid(acq, centre)
-    signal = _thick_slices(head, grid, motion_transform(motion, centre))
+    signal = _thick_slices(head, grid, motion_transform(motion, centre), acq.slice_axis)
     signal *= _bias_field(signal.shape, acq.bias_coeffs, bias_strength)
     real = signal + g.normal(0.0, noise_sigma, signal.shape).astype(np.float32)
     imag = g.normal(0.0, noise_sigma, signal.shape).astype(np.float32)

@@ -55,6 +55,32 @@ SITE_PROFILES: dict[str, SiteProfile] = {
 }
 
 
+@dataclass(frozen=True)
+class ClinicalVariation:
+    """What the `clinical` acquisition profile adds to a site: the variability of real follow-ups.
+
+    Per session: larger head motion, slices of any direction and thickness, a scanner of its own
+    (contrast curve `signal ** gamma` and intensity scale), a stronger bias field and, sometimes, a
+    field of view that cuts the vertex. Per pair: subtler volume changes.
+    """
+
+    max_rotation_deg: float = 15.0
+    max_translation_mm: float = 15.0
+    slice_mm: Range = (2.5, 5.0)  # thickness along the slice axis (x, y or z, drawn per session)
+    bias_strength: float = 0.6  # log peak-to-peak: multiplicative field about 0.74-1.35
+    gamma: Range = (0.7, 1.4)  # contrast curve of the session's scanner
+    intensity_scale: Range = (0.4, 2.5)  # stored intensity of the session's scanner
+    vertex_cut_probability: float = 0.5
+    vertex_cut_mm: Range = (3.0, 20.0)  # brain height lost at the top when the field of view is cut
+    progression: Range = (1.25, 1.6)  # T2 volume factor of a progression
+    response: Range = (0.55, 0.8)  # T2 volume factor of a response
+    stable: float = 0.05  # largest relative T2 volume change of a stable pair
+
+
+CLINICAL = ClinicalVariation()
+ACQUISITION_PROFILES: tuple[str, ...] = ("standard", "clinical")
+
+
 class SynthConfig(StrictModel):
     """Everything that defines a synthetic dataset; the same config and seed give the same files."""
 
@@ -68,6 +94,9 @@ class SynthConfig(StrictModel):
         0.15, ge=0.0, le=1.0, description="share of reports whose comparative date is only in the text"
     )
     site: Literal["default", "external"] = "default"
+    acquisition: Literal["standard", "clinical"] = Field(
+        "standard", description="standard: the site's protocol; clinical: adds `ClinicalVariation` (motion up to "
+        "15 deg / 15 mm, any slice direction, scanner change, strong bias, cut vertex, subtler changes)")
     inplane_mm: tuple[float, float] | None = Field(None, description="in-plane spacing range (site default)")
     slice_mm: tuple[float, float] | None = Field(None, description="slice spacing range (site default)")
     images: bool = Field(True, description="write the NIfTI images and lesion masks")
@@ -111,6 +140,11 @@ class SynthConfig(StrictModel):
             tissue_t2=base.tissue_t2,
             signal_scale=base.signal_scale,
         )
+
+    @property
+    def clinical(self) -> ClinicalVariation | None:
+        """The clinical variation when `acquisition == "clinical"`, else None."""
+        return CLINICAL if self.acquisition == "clinical" else None
 
     def patient_id(self, index: int) -> str:
         """`S0001`-style identifier of the `index`-th patient (0-based)."""

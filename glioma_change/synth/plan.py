@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glioma_change.seeding import rng
-from glioma_change.synth.config import SynthConfig
+from glioma_change.synth.config import ClinicalVariation, SynthConfig
 
 CHANGE_KINDS = ("stable", "progression", "response", "enhancement")
 LOBE_CENTRES_RAS = {  # approximate white-matter centres in MNI RAS mm, right hemisphere
@@ -25,6 +25,8 @@ LOBE_CENTRES_RAS = {  # approximate white-matter centres in MNI RAS mm, right he
 }
 ENH_MIN_CHANGE_ML = 0.3
 ENH_MIN_REL_CHANGE = 0.4
+BRAIN_TOP_MM = 72.0  # height of the vertex above the motion centre (the brain's centroid), head space
+CUT_FOV_HEIGHT_MM = 190.0  # superior-inferior field of view of a session whose vertex is cut
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,18 @@ class Motion:
 
 @dataclass(frozen=True)
 class Acquisition:
-    """Grid and artefacts of one session (sizes in voxels, axial slices along z)."""
+    """Grid and artefacts of one session (sizes in voxels; thick slices along `slice_axis`, 0 x, 1 y, 2 z)."""
 
     spacing: tuple[float, float, float]
     size: tuple[int, int, int]
     fov_shift_mm: tuple[float, float, float]
     noise_fraction: float
     bias_coeffs: tuple[float, ...]
+    slice_axis: int = 2
+    gamma: float = 1.0  # scanner contrast curve: stored signal ∝ signal ** gamma
+    intensity_scale: float = 1.0  # scanner intensity scale, times the site's
+    bias_strength: float | None = None  # None: the site's
+    vertex_cut_mm: float = 0.0  # brain height above the field of view (0: the whole brain is seen)
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,14 @@ def _choose_kind(g: np.random.Generator, volume: float) -> str:
     return str(g.choice(CHANGE_KINDS, p=weights / weights.sum()))
 
 
-def _next_volumes(g: np.random.Generator, kind: str, t2: float, enh: float, thr: float) -> tuple[float, float]:
+def _next_volumes(g: np.random.Generator, kind: str, t2: float, enh: float, thr: float,
+                  clinical: ClinicalVariation | None = None) -> tuple[float, float]:
+    if clinical is not None and kind in ("stable", "progression", "response"):
+        factor = {"stable": (1 - clinical.stable, 1 + clinical.stable), "progression": clinical.progression,
+                  "response": clinical.response}[kind]
+        enh_b = enh * (g.uniform(0.92, 1.08) if kind == "stable" else g.uniform(1.0, 2.5) if kind == "progression"
+                       else g.uniform(0.1, 1.0))
+        return round(t2 * g.uniform(*factor), 3), round(enh_b, 3)
     if kind == "stable":
         t2_b = t2 * (1 + g.uniform(-0.5 * thr, 0.5 * thr))
         enh_b = enh * (1 + g.uniform(-0.08, 0.08))
@@ -151,19 +165,51 @@ def _acquisition(g: np.random.Generator, config: SynthConfig) -> Acquisition:
     fov_xy = g.uniform(*p.fov_inplane_mm)
     fov = (fov_xy, fov_xy * g.uniform(1.0, 1.12), g.uniform(*p.fov_slab_mm))
     size = tuple(max(8, int(round(f / s))) for f, s in zip(fov, spacing))
-    return Acquisition(
+    acquisition = Acquisition(
         spacing=tuple(round(s, 4) for s in spacing),  # type: ignore[arg-type]
         size=size,  # type: ignore[arg-type]
         fov_shift_mm=tuple(round(v, 3) for v in g.uniform(-8, 8, 3)),  # type: ignore[arg-type]
         noise_fraction=round(float(g.uniform(*p.noise_fraction)), 4),
         bias_coeffs=tuple(round(v, 4) for v in g.normal(0.0, 1.0, 9)),
     )
+    return acquisition if config.clinical is None else _clinical(g, config, acquisition, config.clinical)
 
 
-def _motion(g: np.random.Generator) -> Motion:
+def _clinical(g: np.random.Generator, config: SynthConfig, acq: Acquisition, c: ClinicalVariation) -> Acquisition:
+    """`acq` turned into a clinical session: slices along any axis, own scanner, maybe a cut vertex."""
+    axis = int(g.integers(0, 3))
+    inplane = acq.spacing[0]
+    thick = g.uniform(*(config.slice_mm or c.slice_mm))
+    spacing = [inplane] * 3
+    spacing[axis] = thick
+    fov_inplane = config.profile.fov_inplane_mm
+    fov = [g.uniform(*fov_inplane), g.uniform(*fov_inplane) * 1.08, g.uniform(*fov_inplane) * 0.85]
+    shift = [float(v) for v in acq.fov_shift_mm]
+    cut = float(g.uniform(*c.vertex_cut_mm)) if g.random() < c.vertex_cut_probability else 0.0
+    if cut > 0:  # the top of the field of view lies `cut` mm below the vertex
+        fov[2] = CUT_FOV_HEIGHT_MM
+        n_z = int(round(fov[2] / spacing[2]))
+        shift[2] = BRAIN_TOP_MM - cut - (n_z - 1) * spacing[2] / 2.0
+    size = tuple(max(8, int(round(f / s))) for f, s in zip(fov, spacing))
+    return Acquisition(
+        spacing=tuple(round(s, 4) for s in spacing),  # type: ignore[arg-type]
+        size=size,  # type: ignore[arg-type]
+        fov_shift_mm=tuple(round(v, 3) for v in shift),  # type: ignore[arg-type]
+        noise_fraction=acq.noise_fraction,
+        bias_coeffs=acq.bias_coeffs,
+        slice_axis=axis,
+        gamma=round(float(g.uniform(*c.gamma)), 4),
+        intensity_scale=round(float(g.uniform(*c.intensity_scale)), 4),
+        bias_strength=c.bias_strength,
+        vertex_cut_mm=round(cut, 2),
+    )
+
+
+def _motion(g: np.random.Generator, clinical: ClinicalVariation | None = None) -> Motion:
+    rot, trans = (10.0, 10.0) if clinical is None else (clinical.max_rotation_deg, clinical.max_translation_mm)
     return Motion(
-        rot_deg=tuple(round(v, 3) for v in g.uniform(-10, 10, 3)),  # type: ignore[arg-type]
-        trans_mm=tuple(round(v, 3) for v in g.uniform(-10, 10, 3)),  # type: ignore[arg-type]
+        rot_deg=tuple(round(v, 3) for v in g.uniform(-rot, rot, 3)),  # type: ignore[arg-type]
+        trans_mm=tuple(round(v, 3) for v in g.uniform(-trans, trans, 3)),  # type: ignore[arg-type]
     )
 
 
@@ -221,14 +267,14 @@ def plan_patient(config: SynthConfig, index: int) -> PatientPlan:
     volumes, pairs = [(t2, enh)], []
     for i in range(n_sessions - 1):
         kind = _choose_kind(g, t2)
-        t2_b, enh_b = _next_volumes(g, kind, t2, enh, config.threshold)
+        t2_b, enh_b = _next_volumes(g, kind, t2, enh, config.threshold, config.clinical)
         label = t2_label(t2, t2_b, config.threshold)
         global_label = int(label or enhancement_changed(enh, enh_b))
         pairs.append(PairPlan(i, i + 1, kind, round((t2_b - t2) / t2, 4), label, global_label))
         volumes.append((t2_b, enh_b))
         t2, enh = t2_b, enh_b
     sessions = tuple(
-        SessionPlan(date, v[0], v[1], _motion(g), _acquisition(g, config)) for date, v in zip(dates, volumes)
+        SessionPlan(date, v[0], v[1], _motion(g, config.clinical), _acquisition(g, config)) for date, v in zip(dates, volumes)
     )
     english = bool(rng(config.seed, "synth-language", pid).random() < config.english_fraction)
     return PatientPlan(pid, english, history, lesion, sessions, tuple(pairs))

@@ -20,7 +20,7 @@ TRUTH_COLUMNS = ["patient_id", "comparative_date", "exam_date", "t2_vol_a_ml", "
                  "enh_vol_a_ml", "enh_vol_b_ml", "t2_label", "global_label", "change_kind", "report_features"]
 SESSION_COLUMNS = ["patient_id", "session_date", "rot_x_deg", "rot_y_deg", "rot_z_deg", "tx_mm", "ty_mm", "tz_mm",
                    "center_x", "center_y", "center_z", "spacing_x", "spacing_y", "spacing_z",
-                   "size_x", "size_y", "size_z"]
+                   "size_x", "size_y", "size_z", "slice_axis", "gamma", "intensity_scale", "vertex_cut_mm"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,8 @@ def _patient_rows(
             "center_x": centre[0], "center_y": centre[1], "center_z": centre[2],
             "spacing_x": acq.spacing[0], "spacing_y": acq.spacing[1], "spacing_z": acq.spacing[2],
             "size_x": acq.size[0], "size_y": acq.size[1], "size_z": acq.size[2],
+            "slice_axis": "xyz"[acq.slice_axis], "gamma": acq.gamma, "intensity_scale": acq.intensity_scale,
+            "vertex_cut_mm": acq.vertex_cut_mm,
         })
     return reports, truth, sessions
 

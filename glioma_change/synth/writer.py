@@ -56,11 +56,15 @@ def render_session(config: SynthConfig, plan: PatientPlan, lesion: LesionField, 
     profile = config.profile
     centre = motion_centre_lps()
     head, labels = head_with_lesion(config, lesion, session)
-    wm_signal = profile.tissue_t2["wm"]
+    acq = session.acquisition
+    if acq.gamma != 1.0:  # the session's scanner has a contrast curve of its own
+        head = sitk.Pow(sitk.Maximum(head, 0.0), acq.gamma)
+    wm_signal = profile.tissue_t2["wm"] ** acq.gamma
     g = rng(config.seed, "synth-noise", plan.patient_id, session.date.isoformat())
-    image = acquire(head, session.acquisition, session.motion, centre, bias_strength=profile.bias_strength,
-                    noise_sigma=session.acquisition.noise_fraction * wm_signal, g=g)
-    scaled = sitk.GetArrayViewFromImage(image) * (profile.signal_scale / wm_signal)
+    bias = profile.bias_strength if acq.bias_strength is None else acq.bias_strength
+    image = acquire(head, acq, session.motion, centre, bias_strength=bias, noise_sigma=acq.noise_fraction * wm_signal,
+                    g=g)
+    scaled = sitk.GetArrayViewFromImage(image) * (profile.signal_scale * acq.intensity_scale / wm_signal)
     t2w = _as_image(np.clip(np.rint(scaled), 0, 32767).astype(np.int16), image)
     out = {"t2w": t2w, "lesion": resample_labels(labels, session.acquisition, session.motion, centre)}
     if config.masks:

@@ -1,8 +1,5 @@
-"""`diffmaps --shard K/N`: concurrent jobs build disjoint pairs into one folder, identical to one unsharded build.
-
-Each build runs pinned to one core, hence one ITK thread: the registration metric's multithreaded sums vary in
-their last bits from run to run, and the comparison is byte for byte.
-"""
+"""`diffmaps --shard K/N` and `--jobs N`: concurrent jobs build disjoint pairs into one folder, identical to the
+byte to one unsharded build, whatever the jobs and ITK's thread settings (nothing is pinned here)."""
 
 from __future__ import annotations
 
@@ -33,12 +30,15 @@ def _labels(path: Path) -> Path:
     return path
 
 
-def _diffmaps(bids: Path, out: Path, labels: Path, core: int, *extra: str) -> subprocess.Popen[str]:
-    """`glioma-change diffmaps` in the background, on one core (so with one ITK thread)."""
+def _diffmaps(bids: Path, out: Path, labels: Path, *extra: str, threads: str | None = None) -> subprocess.Popen[str]:
+    """`glioma-change diffmaps` in the background, with ITK's default threads (or `threads` of them)."""
     cmd = [sys.executable, "-m", "glioma_change", "-q", "diffmaps", str(bids), "-o", str(out), "--pairs", str(labels),
            *GRID, *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: os.sched_setaffinity(0, {core}))
+    env = dict(os.environ)
+    env.pop("ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", None)
+    if threads is not None:
+        env["ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS"] = threads
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def _finish(*procs: subprocess.Popen[str]) -> None:
@@ -58,27 +58,41 @@ def _rows(out: Path) -> pd.DataFrame:
     return df.drop(columns=[c for c in df.columns if c.startswith("seconds_")])
 
 
-def test_concurrent_shards_build_exactly_what_one_build_does(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def whole_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """Two patients of three sessions (four good pairs, one missing patient) built once, `--jobs 1`."""
+    root = tmp_path_factory.mktemp("shard")
     sessions = [SessionSpec(A, (2.0, -1.0, 3.0), (3.0, -2.0, 1.0)), SessionSpec(B, (-1.0, 2.0, -2.0), (-2.0, 1.0, 3.0)),
                 SessionSpec(C, (1.0, 1.0, 1.0), (1.0, 2.0, -1.0), 8.0)]
-    bids = make_dataset(tmp_path / "bids", {"S1": sessions, "S2": sessions}, spacing=(3.0, 3.0, 4.0), masks=True)
-    labels = _labels(tmp_path / "labels.csv")
-    whole, sharded = tmp_path / "whole", tmp_path / "sharded"
+    bids = make_dataset(root / "bids", {"S1": sessions, "S2": sessions}, spacing=(3.0, 3.0, 4.0), masks=True)
+    labels = _labels(root / "labels.csv")
+    _finish(_diffmaps(bids, root / "whole", labels))
+    return bids, labels, root / "whole"
 
-    cores = sorted(os.sched_getaffinity(0))
-    _finish(_diffmaps(bids, whole, labels, cores[0]))
-    _finish(_diffmaps(bids, sharded, labels, cores[0], "--shard", "1/2"),
-            _diffmaps(bids, sharded, labels, cores[-1], "--shard", "2/2"))
 
-    expected, got = _outputs(whole), _outputs(sharded)
+def _same_build(got_dir: Path, expected_dir: Path) -> None:
+    expected, got = _outputs(expected_dir), _outputs(got_dir)
     assert len(expected) == 4 * 4  # diff, absdiff, QC PNG and transform of the four good pairs
     assert sorted(got) == sorted(expected)
     assert [k for k in expected if got[k] != expected[k]] == []
-    pd.testing.assert_frame_equal(_rows(sharded), _rows(whole))
+    pd.testing.assert_frame_equal(_rows(got_dir), _rows(expected_dir))
+
+
+def test_concurrent_shards_build_exactly_what_one_build_does(whole_build, tmp_path: Path) -> None:
+    bids, labels, whole = whole_build
+    sharded = tmp_path / "sharded"
+    _finish(_diffmaps(bids, sharded, labels, "--shard", "1/2"), _diffmaps(bids, sharded, labels, "--shard", "2/2"))
+    _same_build(sharded, whole)
     assert _rows(sharded)["status"].tolist() == ["ok"] * 4 + ["failed"]
     errors = pd.read_csv(sharded / "diffmaps.errors.csv")
     assert errors["item"].tolist() == ["sub-S9_ses-20200101_vs_ses-20200701"] and errors["row"].tolist() == [5]
     assert not list(sharded.rglob(".*.tmp*")), "temporary files left behind"
+
+
+def test_jobs_and_itk_threads_do_not_change_a_byte(whole_build, tmp_path: Path) -> None:
+    bids, labels, whole = whole_build  # built with --jobs 1 and ITK's default threads (all cores)
+    _finish(_diffmaps(bids, tmp_path / "again", labels, "--jobs", "2", threads="3"))
+    _same_build(tmp_path / "again", whole)
 
 
 def test_shards_are_disjoint_balanced_and_cover_every_pair() -> None:

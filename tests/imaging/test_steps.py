@@ -121,3 +121,66 @@ def test_normalise_and_subtract_inside_the_mask_only() -> None:
         expected = (sitk.GetArrayViewFromImage(nb) - sitk.GetArrayViewFromImage(na)) * inside
         assert np.allclose(sitk.GetArrayViewFromImage(signed), expected, atol=1e-6)
         assert np.allclose(sitk.GetArrayViewFromImage(absolute), np.abs(expected), atol=1e-6)
+
+
+def test_registration_recovers_a_30_degree_turn_between_sessions(head) -> None:
+    spec_a = SessionSpec("20200101", (14.0, -12.0, 15.0), (12.0, -10.0, 8.0))
+    spec_b = SessionSpec("20200601", (-13.0, 14.0, -15.0), (-9.0, 13.0, -12.0))
+    a, _ = make_session(*head, spec_a, SPACING, seed=4)
+    b, _ = make_session(*head, spec_b, SPACING, seed=5)
+    ma, mb = mask.head_mask(a), mask.head_mask(b)
+    truth = validation.pair_transform(euler(spec_a, head[1]), euler(spec_b, head[1]))
+    assert validation.transform_error(sitk.AffineTransform(3), truth, np.asarray(head[1])).rotation_deg > 30
+    result = register.register_checked(b, a, mb, ma, seed=0, settings=register.RegistrationSettings(min_similarity=0.8))
+    error = validation.transform_error(result.transform, truth, np.asarray(head[1]))
+    assert error.rotation_deg < 0.5 and error.translation_mm < 0.5
+    assert result.failure == "" and result.similarity > 0.8 > result.similarity_before
+
+
+def test_a_registration_that_cannot_succeed_is_retried_then_reported(head) -> None:
+    a, _ = make_session(*head, SessionSpec("20200101"), SPACING, seed=4)
+    rng = np.random.default_rng(0)
+    noise = sitk.GetImageFromArray(rng.uniform(0, 300, sitk.GetArrayViewFromImage(a).shape).astype(np.float32))
+    noise.CopyInformation(a)
+    settings = register.RegistrationSettings(min_similarity=0.8, max_attempts=2, iterations=20)
+    result = register.register_checked(a, noise, mask.head_mask(a), None, seed=0, settings=settings)
+    assert result.attempts == 2 and "similarity" in result.failure
+    assert qc.flags({"registration_failure": result.failure, "dice": 1.0, "correlation_after": 0.9,
+                     "correlation_before": 0.5, "scale_min": 1.0, "scale_max": 1.0, "rotation_deg": 0.0,
+                     "cropped_fraction": 0.0}) == ["registration_failed"]
+
+
+def test_quantile_matching_cancels_a_change_of_scanner() -> None:
+    rng = np.random.default_rng(1)
+    tissue = rng.gamma(4.0, 25.0, (12, 14, 16)).astype(np.float32)
+    a = sitk.GetImageFromArray(tissue)
+    b = sitk.GetImageFromArray((2.7 * tissue**1.3).astype(np.float32))  # another contrast curve and scale
+    m = sitk.GetImageFromArray(np.pad(np.ones((8, 10, 12), np.uint8), 2))
+    inside = sitk.GetArrayViewFromImage(m) > 0
+    residual = {}
+    for method in ("zscore", "quantile"):
+        na, nb = normalise.normalise_pair(a, b, m, method)  # type: ignore[arg-type]
+        residual[method] = float(np.abs(sitk.GetArrayViewFromImage(nb) - sitk.GetArrayViewFromImage(na))[inside].mean())
+        assert np.all(sitk.GetArrayViewFromImage(na)[~inside] == 0)
+    assert residual["quantile"] < 0.02 < residual["zscore"]
+
+
+def test_resolution_on_grid_follows_thick_slices_through_a_rotation() -> None:
+    image = sitk.Image([20, 20, 8], sitk.sitkFloat32)
+    image.SetSpacing((1.0, 1.0, 5.0))
+    grid = sitk.Image([30, 30, 30], sitk.sitkFloat32)
+    grid.SetSpacing((1.0, 1.0, 1.0))
+    assert np.allclose(resample.resolution_on_grid(image, grid), [1.0, 1.0, 5.0])
+    quarter_turn = sitk.Euler3DTransform((0, 0, 0), float(np.pi / 2), 0.0, 0.0)  # about x: y and z swap
+    assert np.allclose(resample.resolution_on_grid(image, grid, quarter_turn), [1.0, 5.0, 1.0], atol=1e-6)
+
+
+def test_support_keeps_only_what_the_field_of_view_saw() -> None:
+    image = sitk.Image([10, 10, 10], sitk.sitkFloat32)
+    image.SetSpacing((2.0, 2.0, 2.0))
+    grid = sitk.Image([30, 30, 30], sitk.sitkFloat32)
+    grid.SetOrigin((-5.0, -5.0, -5.0))
+    seen = sitk.GetArrayFromImage(resample.support(image, grid))
+    assert seen.sum() == 20**3  # voxel centres from -1 to 19 mm: 20 grid points per axis
+    inner = sitk.GetArrayFromImage(resample.support(image, grid, margin_mm=4.0))
+    assert inner.sum() == 12**3 and np.all(inner <= seen)

@@ -124,3 +124,20 @@ def test_montage_png(dataset, tmp_path: Path) -> None:
     pixels = matplotlib.image.imread(png)
     assert pixels.shape[0] > pixels.shape[1] > 300  # three sessions stacked, three planes across
     assert pixels[..., :3].std() > 0.05
+
+
+def test_clinical_sessions_have_their_slice_axis_and_cut_vertex(tmp_path: Path) -> None:
+    from glioma_change.synth.plan import BRAIN_TOP_MM
+
+    out = generate_dataset(tmp_path, 3, seed=5, acquisition="clinical", sessions=(2, 2), inplane_mm=(2.0, 2.0),
+                           slice_mm=(4.0, 5.0)).out_dir
+    sessions = pd.read_csv(out / "sessions.csv", dtype={"patient_id": str})
+    assert (sessions.vertex_cut_mm > 0).any()
+    for row in sessions.itertuples():
+        image = sitk.ReadImage(str(t2w_path(out, row.patient_id, row.session_date)))
+        spacing = image.GetSpacing()
+        assert spacing["xyz".index(row.slice_axis)] == pytest.approx(max(spacing)) and max(spacing) >= 4.0
+        assert sitk.GetArrayViewFromImage(sitk.ReadImage(str(lesion_path(out, row.patient_id, row.session_date)))).any()
+        if row.vertex_cut_mm > 0:  # the top of the field of view lies `cut` mm below the (unmoved) vertex
+            top = image.TransformIndexToPhysicalPoint([0, 0, image.GetSize()[2] - 1])[2]
+            assert top == pytest.approx(row.center_z + BRAIN_TOP_MM - row.vertex_cut_mm, abs=0.01)

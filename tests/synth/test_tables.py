@@ -124,6 +124,27 @@ def test_external_site_changes_ids_and_acquisition() -> None:
     assert external.spacing_z.min() > default.spacing_z.max() - 1e-9
 
 
+def test_clinical_profile_varies_motion_slices_scanner_and_field_of_view() -> None:
+    config = SynthConfig(n_patients=40, seed=2, acquisition="clinical")
+    tables = generate_tables(config)
+    s, truth = tables.sessions, tables.truth
+    rotations = s[["rot_x_deg", "rot_y_deg", "rot_z_deg"]].abs()
+    assert rotations.max().max() <= 15.0 and rotations.max().max() > 12.0
+    assert s[["tx_mm", "ty_mm", "tz_mm"]].abs().max().max() <= 15.0
+    assert set(s.slice_axis) == {"x", "y", "z"}
+    for axis in "xyz":  # the thick spacing lies along the slice axis, 2.5-5 mm
+        rows = s[s.slice_axis == axis]
+        assert rows[f"spacing_{axis}"].between(2.5, 5.0).all()
+        assert (rows[[f"spacing_{a}" for a in "xyz" if a != axis]] < 1.3).all().all()
+    assert s.gamma.between(0.7, 1.4).all() and s.gamma.std() > 0.1 and s.intensity_scale.std() > 0.2
+    assert 0.3 < (s.vertex_cut_mm > 0).mean() < 0.7
+    factor = truth.t2_vol_b_ml / truth.t2_vol_a_ml
+    for kind, (lo, hi) in {"progression": (1.25, 1.6), "response": (0.55, 0.8), "stable": (0.95, 1.05)}.items():
+        assert factor[truth.change_kind == kind].between(lo - 1e-3, hi + 1e-3).all()
+    standard = generate_tables(SynthConfig(n_patients=40, seed=2)).sessions
+    assert (standard.slice_axis == "z").all() and (standard.gamma == 1.0).all()
+
+
 def test_failed_patient_goes_to_errors_file_and_batch_finishes(tmp_path: Path, monkeypatch) -> None:
     import glioma_change.synth.dataset as dataset
 
