@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SEED   ?= 0
+# Holds torch at the CPU wheel these machines carry (a bare torch pulls a CUDA build); on a GPU box
+# with its own torch: `make install CONSTRAINTS=` (empty) keeps that torch.
+CONSTRAINTS ?= constraints/cpu.txt
 
 .PHONY: demo test bench install clean
 
@@ -11,8 +14,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[test]"
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/pip install -q $(if $(CONSTRAINTS),-c $(CONSTRAINTS)) -e ".[test]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -38,8 +38,11 @@ def available_networks() -> dict[str, Builder]:
 
 
 def build_model(spec: ModelSpec) -> ChangeClassifier:
-    """A freshly initialised `ChangeClassifier` for `spec` (seed torch beforehand for reproducibility)."""
-    networks = available_networks()
-    if spec.network not in networks:
+    """A freshly initialised `ChangeClassifier` for `spec` (seed torch beforehand for reproducibility).
+
+    torchvision is probed only when a network outside the core (`r3d_18`) is asked for.
+    """
+    builder = NETWORKS.get(spec.network) or available_networks().get(spec.network)
+    if builder is None:
         raise ConfigError(f"network {spec.network!r} is not available here (torchvision does not import)")
-    return networks[spec.network](spec)
+    return builder(spec)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from glioma_change.cli import app
 from glioma_change.resources import bundled_data
+from glioma_change.testing.browser import chromium_or_skip, coloured_fraction, dom_with_image_probe, screenshot
 from glioma_change.testing.evaluation import SECRET, SEPARATION, blob_map, make_fake_run
 
 
@@ -83,3 +84,25 @@ def test_maps_without_labels_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["evaluate", "--run", str(tmp_path), "--maps", str(tmp_path), "-o", str(tmp_path)])
     assert result.exit_code != 0
     assert "--maps and --labels go together" in str(result.exception or result.output)
+
+
+def test_report_renders_with_its_figures_in_headless_chromium(evaluated: dict[str, Path], tmp_path: Path) -> None:
+    chromium = chromium_or_skip()
+    page = tmp_path / "report.html"
+    page.write_bytes((evaluated["out"] / "report.html").read_bytes())  # offline copy, outside the run folder
+    dom = dom_with_image_probe(chromium, page, 1280, tmp_path / "profile-dom")
+    assert 'data-probe="done"' in dom
+    widths = [int(w) for w in re.findall(r'data-natural-width="(\d+)"', dom)]
+    assert len(widths) >= 8 and min(widths) >= 100, widths  # every figure decoded
+    assert 'data-decoded="no"' not in dom
+    height = min(int(re.search(r'data-height="(\d+)"', dom).group(1)), 16_000)
+
+    pixels = screenshot(chromium, page, tmp_path / "report.png", (1280, height), tmp_path / "profile-shot")
+    assert pixels.shape == (height, 1280, 3) and (tmp_path / "report.png").stat().st_size > 100_000
+    assert pixels.std() > 0.05  # not a blank page
+    # The figures bring the colour: the same page without its <img> elements is (almost) grey.
+    bare = tmp_path / "bare.html"
+    bare.write_text(re.sub(r"<img [^>]*>", "", page.read_text(encoding="utf-8")), encoding="utf-8")
+    bare_pixels = screenshot(chromium, bare, tmp_path / "bare.png", (1280, height), tmp_path / "profile-bare")
+    shown, without = coloured_fraction(pixels), coloured_fraction(bare_pixels)
+    assert shown > 0.01 and shown > 20 * without, (shown, without)
