@@ -33,9 +33,9 @@ LABEL_COLUMNS = [
 PAIR_KEY = ["patient_id", "comparative_date", "exam_date"]
 PREDICTION_COLUMNS = [
     "patient_id", "comparative_date", "exam_date", "pair_id", "fold", "network", "strategy", "model",
-    "y_true", "prob", "split",
+    "y_true", "prob", "split", "repeat",
 ]
-"""Columns of a run's `predictions.csv`: one row per model, fold, split (`val`/`test`) and pair."""
+"""Columns of a run's `predictions.csv`: one row per model, repeat of the CV, fold, split (`val`/`test`) and pair."""
 DIFF_SUFFIX = "_T2wdiff.nii.gz"
 """A pair's signed difference map: `<pair_id>_T2wdiff.nii.gz` (later minus earlier)."""
 ABSDIFF_SUFFIX = "_T2wabsdiff.nii.gz"
