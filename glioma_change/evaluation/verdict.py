@@ -63,6 +63,8 @@ def _p(value: float) -> str:
 
 
 def _pm(mean: float, sd: float, signed: bool = False) -> str:
+    if not math.isfinite(mean):
+        return "n/a"
     text = f"{mean:+.3f}" if signed else f"{mean:.3f}"
     return f"{text} ± {sd:.3f}" if math.isfinite(sd) else text
 
@@ -96,8 +98,8 @@ class Gain:
     def describe(self) -> str:
         """One sentence with the numbers."""
         tests = f"Nadeau–Bengio p {_p(self.nb_p)}, DeLong p {_p(self.delong_p)} on pooled predictions"
-        text = (f"{self.network}/{self.strategy} vs {self.network}/baseline: {self.auc:.3f} vs "
-                f"{self.baseline_auc:.3f}, gain {_pm(self.mean, self.sd, signed=True)} AUC ({tests})")
+        text = (f"{self.network}/{self.strategy} vs {self.network}/baseline: {_pm(self.auc, math.nan)} vs "
+                f"{_pm(self.baseline_auc, math.nan)}, gain {_pm(self.mean, self.sd, signed=True)} AUC ({tests})")
         if self.n_repeats >= 2 and math.isfinite(self.positive_share):
             won = int(round(self.positive_share * self.n_repeats))
             text += f"; weak labels ahead in {won} of {self.n_repeats} repeats"
@@ -149,6 +151,8 @@ def _best_weak(table: pd.DataFrame, lead: Lead, network: str) -> object | None:
 def _headline(best: str, auc: str, gain: Gain | None) -> str:
     if gain is None:
         return f"Best configuration: {best} ({auc}); no baseline of that network to measure weak labels against."
+    if not math.isfinite(gain.mean):
+        return f"Best configuration: {best} ({auc}); the gain of weak labels over its baseline could not be measured."
     if gain.mean <= 0:
         return (f"Weak labels did not help: {best} is best ({auc}); the best weak-label strategy of "
                 f"{gain.network}, {gain.strategy}, is {gain.mean:+.3f} AUC against its baseline.")
