@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from glioma_change.evaluation.verdict import Verdict, lead_auc
+from glioma_change.evaluation.verdict import Verdict, lead_auc, strategy_order
 from glioma_change.io import write_text_atomic
-from glioma_change.names import STRATEGY_NAMES
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;
@@ -125,16 +124,12 @@ def comparisons_display(comparisons: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _strategy_order(name: str) -> tuple[int, str]:
-    return (STRATEGY_NAMES.index(name) if name in STRATEGY_NAMES else len(STRATEGY_NAMES), name)
-
-
 def compact_table(table: pd.DataFrame) -> str:
     """Strategy × network HTML table of the lead AUC (mean ± SD); each network's best strategy in bold."""
     lead = lead_auc(table)
     cells = table.assign(_auc=lead.mean, _sd=lead.sd)
     networks = list(dict.fromkeys(cells.sort_values("_auc", ascending=False)["network"]))
-    strategies = sorted(dict.fromkeys(cells["strategy"]), key=_strategy_order)
+    strategies = sorted(dict.fromkeys(cells["strategy"]), key=strategy_order)
     best = cells.loc[cells.groupby("network")["_auc"].idxmax().dropna()]
     bold = set(zip(best["network"], best["strategy"], strict=True))
     head = "<th>strategy</th>" + "".join(f"<th>{html.escape(str(n))}</th>" for n in networks)
@@ -221,7 +216,8 @@ def _details(content: ReportContent) -> list[str]:
         ]
     parts += [
         "<h2>Metrics (pooled over folds)</h2>",
-        "<p class='note'>Cross-validation rows pool every outer fold's test pairs. 95 % CIs resample patients "
+        "<p class='note'>Cross-validation rows pool every outer fold's test pairs (repeat 0: the folds tuning "
+        "used). 95 % CIs resample patients "
         "(all pairs of a patient together). Sensitivity, specificity, PPV and NPV use each fold's Youden "
         "threshold chosen on its validation patients (external sets: the mean of the folds' thresholds). "
         "External rows score each pair with the fold models' averaged probability; fold AUC mean ± SD is "

@@ -26,10 +26,9 @@ from glioma_change.evaluation.external import ExternalSet, evaluate_external
 from glioma_change.evaluation.metrics import cv_metrics
 from glioma_change.evaluation.report import Figure, ReportContent, write_report
 from glioma_change.evaluation.tuning_summary import has_enough, load_trials, param_importances
-from glioma_change.evaluation.verdict import has_lead, lead_auc, make_verdict
+from glioma_change.evaluation.verdict import has_lead, lead_auc, make_verdict, strategy_order
 from glioma_change.formats import PREDICTION_COLUMNS, require_columns
 from glioma_change.io import write_csv_atomic, write_text_atomic
-from glioma_change.names import STRATEGY_NAMES
 from glioma_change.predictions import strategy_table, with_repeat
 from glioma_change.run_layout import RunLayout
 from glioma_change.runinfo import versions
@@ -78,9 +77,8 @@ def _lead_figures(strategies: pd.DataFrame, fig_dir: Path) -> tuple[list[Figure]
     if not has_lead(strategies):
         return [], {}
     lead = lead_auc(strategies)
-    summary = strategies[["network", "strategy"]].assign(auc=lead.mean, sd=lead.sd, _order=[
-        STRATEGY_NAMES.index(s) if s in STRATEGY_NAMES else len(STRATEGY_NAMES) for s in strategies["strategy"]])
-    summary = summary.sort_values(["_order", "strategy"], kind="stable").drop(columns="_order")
+    summary = strategies[["network", "strategy"]].assign(auc=lead.mean, sd=lead.sd)
+    summary = summary.sort_values("strategy", key=lambda names: names.map(strategy_order), kind="stable")
     legend = {f"{r.network}/{r.strategy}": f"AUC {r.auc:.2f}" + (f" ± {r.sd:.2f}" if pd.notna(r.sd) else "")
               for r in summary.itertuples(index=False)}
     fig = Figure(plots.strategy_summary_plot(summary, lead.label, "Strategies per network", fig_dir / "cv_strategies.png"),
@@ -103,9 +101,10 @@ def _curve_figures(scores: dict[str, pd.DataFrame], metrics: pd.DataFrame, set_n
                "and repeats together); legend: the strategy table's AUC." if network else f"ROC curve of every model on the {set_name} pairs."),
     ]
     if per_fold:
+        folds = {m: df.assign(fold=df["repeat"].astype(str) + "-" + df["fold"].astype(str)) for m, df in chosen.items()}
         figs.append(Figure(
-            plots.fold_roc_band_plot(chosen, f"Per-fold ROC curves, {set_name} ({which})", fig_dir / f"{tag}_roc_folds.png"),
-            "Each outer fold's test ROC curve (thin) with the mean ± SD band across folds.",
+            plots.fold_roc_band_plot(folds, f"Per-fold ROC curves, {set_name} ({which})", fig_dir / f"{tag}_roc_folds.png"),
+            "Each outer fold's test ROC curve of every repeat (thin) with the mean ± SD band across them.",
         ))
     figs += [
         Figure(plots.pr_plot(chosen, f"Precision-recall, {set_name} ({which})", fig_dir / f"{tag}_pr.png"),
@@ -214,7 +213,8 @@ def evaluate_run(
     fig_dir = out_dir / "figures"
     layout = RunLayout(run_dir)
     predictions = read_predictions(layout.predictions)
-    metrics, per_fold = cv_metrics(predictions, n_boot, seed)
+    first = predictions[predictions["repeat"] == 0]  # the folds tuning used; metrics and DeLong are on them
+    metrics, per_fold = cv_metrics(first, n_boot, seed)
     comparisons = compare_to_baselines(predictions, n_boot, seed).assign(set="cross-validation")
     strategies = strategy_table(predictions, _tuning_choices(run_dir), n_boot, seed)
     test = predictions[predictions["split"] == "test"]
@@ -228,7 +228,7 @@ def evaluate_run(
         "Cross-validation (outer test folds)": _curve_figures(_scores(test), metrics, "cross-validation", "cv",
                                                                fig_dir, per_fold=True, network=network,
                                                                legend=legend),
-        "Most confident predictions": _montage(predictions, manifest, fig_dir),
+        "Most confident predictions": _montage(first, manifest, fig_dir),
         "Hyperparameter search": _tuning_figures(run_dir, fig_dir),
         "Label scarcity": _scarcity_figures(run_dir, fig_dir),
     }

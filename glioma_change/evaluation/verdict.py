@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from glioma_change.names import STRATEGY_NAMES
+
 BASELINE = "baseline"
 ALPHA = 0.05
 """Two-sided level at which a gain is called distinguishable from no gain."""
@@ -32,6 +34,11 @@ class Lead:
     mean: pd.Series
     sd: pd.Series
     label: str
+
+
+def strategy_order(name: str) -> tuple[int, str]:
+    """Sort key: the project's strategy order (`names.STRATEGY_NAMES`, baseline first), unknown names last."""
+    return (STRATEGY_NAMES.index(name) if name in STRATEGY_NAMES else len(STRATEGY_NAMES), name)
 
 
 def has_lead(table: pd.DataFrame) -> bool:
