@@ -104,7 +104,7 @@ class Gain:
 
     def describe(self) -> str:
         """One sentence with the numbers."""
-        tests = f"Nadeau–Bengio p {_p(self.nb_p)}, DeLong p {_p(self.delong_p)} on pooled predictions"
+        tests = f"Nadeau–Bengio p {_p(self.nb_p)}, DeLong p {_p(self.delong_p)} on the pooled predictions of repeat 0"
         text = (f"{self.network}/{self.strategy} vs {self.network}/baseline: {_pm(self.auc, math.nan)} vs "
                 f"{_pm(self.baseline_auc, math.nan)}, gain {_pm(self.mean, self.sd, signed=True)} AUC ({tests})")
         if self.n_repeats >= 2 and math.isfinite(self.positive_share):
