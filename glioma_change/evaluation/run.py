@@ -29,7 +29,7 @@ from glioma_change.evaluation.tuning_summary import has_enough, load_trials, par
 from glioma_change.evaluation.verdict import has_lead, lead_auc, make_verdict, strategy_order
 from glioma_change.formats import PREDICTION_COLUMNS, require_columns
 from glioma_change.io import write_csv_atomic, write_text_atomic
-from glioma_change.predictions import strategy_table, with_repeat
+from glioma_change.predictions import Tuning, strategy_table, with_repeat
 from glioma_change.run_layout import RunLayout
 from glioma_change.runinfo import versions
 from glioma_change.seeding import seed_everything
@@ -168,13 +168,13 @@ def _montage(predictions: pd.DataFrame, manifest: pd.DataFrame | None, fig_dir: 
                    "planes through the strongest change.")]
 
 
-def _tuning_choices(run_dir: Path) -> dict[str, tuple[int | None, float | None]] | None:
-    """Model name -> (trial, tuning value) of the run's chosen combinations (`best_params.json`), if any."""
+def _tuning_choices(run_dir: Path) -> Tuning | None:
+    """Model name -> (trial, tuning value, refit source) of the run's chosen combinations (`best_params.json`), if any."""
     path = RunLayout(run_dir).best_params
     if not path.is_file():
         return None
     combos = json.loads(path.read_text(encoding="utf-8")).get("combinations", {})
-    return {name: (c.get("trial"), c.get("value")) for name, c in combos.items()}
+    return {name: (c.get("trial"), c.get("value"), c.get("refit_source") or "") for name, c in combos.items()}
 
 
 def _scarcity_figures(run_dir: Path, fig_dir: Path) -> list[Figure]:
