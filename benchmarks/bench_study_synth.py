@@ -90,10 +90,11 @@ def trial_values(out: Path) -> pd.DataFrame:
                                 "params_strategy": "strategy"})[["threshold", "network", "strategy", "value"]]
 
 
-def _pm(mean: float, sd: float) -> str:
+def _pm(mean: float, sd: float, signed: bool = False) -> str:
     if not np.isfinite(mean):
         return "–"
-    return f"{mean:.3f} ± {sd:.3f}" if np.isfinite(sd) else f"{mean:.3f}"
+    text = f"{mean:+.3f}" if signed else f"{mean:.3f}"
+    return f"{text} ± {sd:.3f}" if np.isfinite(sd) else text
 
 
 def markdown(result: dict, table: pd.DataFrame, trials: pd.DataFrame, agreement: pd.DataFrame) -> list[str]:
@@ -103,7 +104,7 @@ def markdown(result: dict, table: pd.DataFrame, trials: pd.DataFrame, agreement:
     lines = [
         f"# Study on synthetic difference maps: {a['patients']} patients ({a['human_patients']} with human labels), "
         f"report fidelity {a['fidelity']}, seeds {', '.join(map(str, a['seeds']))}", "",
-        f"{a['trials']} trials per seed, {a['repeats']} repeats of the 5-fold CV, {a['epochs']} epochs, strategies "
+        f"{a['trials']} trials per seed, {a['repeats']} repeats of the 5-fold CV (study stage; the maps of a seed are built once), {a['epochs']} epochs, strategies "
         f"{', '.join(a['strategies'])}; 2 CPU cores shared with other jobs (timings taken under load).", "",
     ]
     if reduced:
@@ -113,7 +114,7 @@ def markdown(result: dict, table: pd.DataFrame, trials: pd.DataFrame, agreement:
         "Per-repeat pooled outer-test AUC on the human-labelled test pairs; gain: the same seed and repeat's "
         "baseline of that network subtracted; share: seed x repeat cells where weak labels beat the baseline.", "",
         "| network | strategy | n | test AUC | gain vs baseline | share with a gain |", "|---|---|---|---|---|---|",
-        *[f"| {r.network} | {r.strategy} | {r.n} | {_pm(r.auc_mean, r.auc_sd)} | {_pm(r.gain_mean, r.gain_sd)} | "
+        *[f"| {r.network} | {r.strategy} | {r.n} | {_pm(r.auc_mean, r.auc_sd)} | {_pm(r.gain_mean, r.gain_sd, signed=True)} | "
           f"{'' if not np.isfinite(r.gain_positive_share) else f'{r.gain_positive_share:.2f}'} |"
           for r in table.itertuples()],
         "", "## Weak-label threshold", "",
