@@ -104,7 +104,7 @@ def markdown(result: dict, table: pd.DataFrame, trials: pd.DataFrame, agreement:
     lines = [
         f"# Study on synthetic difference maps: {a['patients']} patients ({a['human_patients']} with human labels), "
         f"report fidelity {a['fidelity']}, seeds {', '.join(map(str, a['seeds']))}", "",
-        f"{a['trials']} trials per seed, {a['repeats']} repeats of the 5-fold CV (study stage; the maps of a seed are built once), {a['epochs']} epochs, strategies "
+        f"{a['trials']} trials per seed, {a['repeats']} repeats of the 5-fold CV, {a['epochs']} epochs, strategies "
         f"{', '.join(a['strategies'])}; 2 CPU cores shared with other jobs (timings taken under load).", "",
     ]
     if reduced:
