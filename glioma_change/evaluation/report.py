@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from glioma_change.evaluation.verdict import Verdict, lead_auc, strategy_order
+from glioma_change.evaluation.verdict import Verdict, has_lead, lead_auc, strategy_order
 from glioma_change.io import write_text_atomic
 
 STYLE = """
@@ -197,7 +197,7 @@ def _answer(content: ReportContent) -> list[str]:
     parts = []
     if content.verdict is not None:
         parts += ["<h2>Verdict</h2>", verdict_html(content.verdict)]
-    if content.strategies is not None and len(content.strategies):
+    if content.strategies is not None and has_lead(content.strategies):
         parts += ["<h2>Strategy × network</h2>", compact_table(content.strategies)]
     return parts + [_figure(f) for f in content.lead_figures]
 
@@ -210,8 +210,8 @@ def _details(content: ReportContent) -> list[str]:
             "<h2>Strategy table</h2>",
             "<p class='note'>Per network and strategy: the test AUC of each repeat of the outer cross-validation "
             "(mean ± SD), the fold-averaged AUC, the gain over the same network's baseline with the Nadeau–Bengio "
-            "corrected resampled t-test, and the AUC of all folds' test pairs pooled, with DeLong's test against "
-            "the same network's baseline and mixed models on the same test pairs.</p>",
+            "corrected resampled t-test, and the AUC of all folds' test pairs of repeat 0 pooled, with DeLong's test "
+            "against the same network's baseline and mixed models on the same test pairs.</p>",
             _table(strategies_display(content.strategies)),
         ]
     parts += [
