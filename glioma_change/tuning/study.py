@@ -31,6 +31,7 @@ from glioma_change.errors import GliomaChangeError
 from glioma_change.seeding import derive_seed
 from glioma_change.study_config import StudyConfig
 from glioma_change.tuning.fair_budget import QUEUED, CombinationPruner, min_trials, top_up
+from glioma_change.tuning.interrupt import interrupts_outside_database_calls
 from glioma_change.tuning.objective import Objective
 from glioma_change.tuning.settings import check_settings, record_settings
 from glioma_change.tuning.storage import (
@@ -122,22 +123,23 @@ def run_worker(
     """
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     mine = WorkerState()
-    while True:
-        try:
-            if not _next_trial(study, objective, config, n_trials, deadline, callbacks, mine):
-                return
-        except KeyboardInterrupt:
-            _requeue_interrupted(study, mine.number)
-            raise
-        except Exception as exc:
-            if finished_elsewhere(exc):
-                log.warning("trial %s was failed by another worker (stale heartbeat); going on", mine.number)
-            elif not is_connection_error(exc):
+    with interrupts_outside_database_calls():
+        while True:
+            try:
+                if not _next_trial(study, objective, config, n_trials, deadline, callbacks, mine):
+                    return
+            except KeyboardInterrupt:
+                _requeue_interrupted(study, mine.number)
                 raise
-            else:
-                log.warning("database connection lost: %s", brief(exc))
-                retrying(lambda: _fail_interrupted(study, mine.number, config), "reconnecting", backoff)
-        mine.number = None
+            except Exception as exc:
+                if finished_elsewhere(exc):
+                    log.warning("trial %s was failed by another worker (stale heartbeat); going on", mine.number)
+                elif not is_connection_error(exc):
+                    raise
+                else:
+                    log.warning("database connection lost: %s", brief(exc))
+                    retrying(lambda: _fail_interrupted(study, mine.number, config), "reconnecting", backoff)
+            mine.number = None
 
 
 @dataclass

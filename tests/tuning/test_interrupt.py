@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -61,3 +62,23 @@ def test_ctrl_c_ends_with_one_line_and_the_rerun_completes_the_interrupted_combi
     rerun = [t for t in after if t.state == TrialState.COMPLETE and t.params == interrupted.params]
     assert len(rerun) == 1 and rerun[0].number > interrupted.number
     assert {t.params["strategy"] for t in after if t.state == TrialState.COMPLETE} == {"baseline", "mixed"}
+
+
+def test_ctrl_c_inside_a_database_call_is_delivered_again_once_the_call_returned() -> None:
+    from glioma_change.tuning.interrupt import _on_sigint
+
+    namespace: dict[str, object] = {"__name__": "sqlalchemy.engine.fake", "sys": sys}
+    exec("def call():\n    return sys._getframe()", namespace)
+    in_database = namespace["call"]()  # type: ignore[operator]
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        assert _on_sigint(signal.SIGINT, in_database) is None  # not raised inside the call
+        deadline = time.monotonic() + 5
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert received == [signal.SIGINT]  # delivered again a moment later
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with pytest.raises(KeyboardInterrupt):
+        _on_sigint(signal.SIGINT, sys._getframe())
