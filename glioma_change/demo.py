@@ -3,9 +3,10 @@
 Stages (each the same library function the CLI exposes, each writing files the next one reads):
 synthesize a main site (with a human-labelled subset) and an external site (different acquisition,
 no human labels) → mine weak labels from the main site's reports → build difference maps for both
-sites → run a small study over every strategy and both networks → retrain the best configurations on
+sites → run a small study over the main strategies (every strategy with `--size full`) and both
+networks, its final comparison repeated over reshuffled folds → retrain the best configurations on
 fewer human-labelled patients (label-scarcity curve) → evaluate the held-out folds and the external
-site → `OUT/report.html`.
+site → `OUT/report.html`, which opens with the verdict (also in `OUT/verdict.txt`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import yaml
 
 from glioma_change.formats import LABEL_COLUMNS
 from glioma_change.io import write_csv_atomic, write_text_atomic
+from glioma_change.names import STRATEGY_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +35,25 @@ class DemoSize:
     external_patients: int = 6
     sessions: tuple[int, int] = (3, 4)
     human_fraction: float = 0.5
+    report_fidelity: float = 0.85
     map_spacing: float = 2.0
     input_shape: tuple[int, int, int] = (32, 32, 32)
     n_folds: int = 5
-    n_trials: int = 16
+    repeats: int = 2
+    n_trials: int = 12
     epochs: int = 30
     pretrain_epochs: int = 12
     scarcity_fractions: tuple[float, ...] = (1.0, 0.5, 0.25)
+    """Human-label fractions of the label-scarcity curve (empty: no curve)."""
     scarcity_seeds: int = 1
-    strategies: tuple[str, ...] = ("baseline", "mixed", "finetune", "feature_extract", "finetune_grow",
-                                   "meanvar_init", "teacher_student")
+    strategies: tuple[str, ...] = ("baseline", "mixed", "finetune", "teacher_student")
 
 
 SIZES = {
     "default": DemoSize(),
+    "full": DemoSize(repeats=3, n_trials=24, strategies=STRATEGY_NAMES),
     "tiny": DemoSize(patients=8, external_patients=3, sessions=(2, 3), human_fraction=0.6, input_shape=(16, 16, 16),
-                     n_folds=2, n_trials=7, epochs=2, pretrain_epochs=1, scarcity_fractions=(1.0, 0.5), scarcity_seeds=1),
+                     n_folds=2, repeats=2, n_trials=8, epochs=2, pretrain_epochs=1, scarcity_fractions=(1.0, 0.5), scarcity_seeds=1),
 }
 
 
@@ -74,7 +79,7 @@ def study_file(out: Path, size: DemoSize, seed: int) -> Path:
             "channels": ["diff", "absdiff"],
             "input_shape": list(size.input_shape),
         },
-        "folds": {"n_folds": size.n_folds, "val_fraction": 0.25},
+        "folds": {"n_folds": size.n_folds, "val_fraction": 0.25, "repeats": size.repeats},
         "budget": {"epochs": size.epochs, "patience": 8, "pretrain_epochs": size.pretrain_epochs,
                    "n_trials": size.n_trials},
         "search": {"networks": ["vgg", "resnext"],
@@ -117,7 +122,7 @@ def run_demo(out_dir: str | os.PathLike[str], seed: int = 0, size: str | DemoSiz
     main, external = out / "data" / "main", out / "data" / "external"
     if not (main / "truth.csv").is_file():
         generate_dataset(main, dims.patients, seed, jobs=jobs, sessions=dims.sessions,
-                         human_fraction=dims.human_fraction)
+                         human_fraction=dims.human_fraction, report_fidelity=dims.report_fidelity)
     if not (external / "truth.csv").is_file():
         generate_dataset(external, dims.external_patients, seed + 1, jobs=jobs, sessions=dims.sessions,
                          site="external", human_fraction=0.0)
@@ -135,14 +140,15 @@ def run_demo(out_dir: str | os.PathLike[str], seed: int = 0, size: str | DemoSiz
     run_batch(external, out / "maps" / "external", consecutive_pairs(external), options, jobs=jobs, seed=seed)
     timings["difference maps"] = time.perf_counter() - t
 
-    t = stage("tune and refit every strategy and network")
+    t = stage(f"tune and refit {len(dims.strategies)} strategies x 2 networks ({dims.repeats} repeats of the CV)")
     config = load_study_config(study_file(out, dims, seed))
     tune(config, out / "study")
     timings["study"] = time.perf_counter() - t
 
-    t = stage("label-scarcity curve: the best configurations retrained on fewer human-labelled patients")
-    run_scarcity(out / "study", fractions=dims.scarcity_fractions, n_seeds=dims.scarcity_seeds)
-    timings["label scarcity"] = time.perf_counter() - t
+    if dims.scarcity_fractions:
+        t = stage("label-scarcity curve: the best configurations retrained on fewer human-labelled patients")
+        run_scarcity(out / "study", fractions=dims.scarcity_fractions, n_seeds=dims.scarcity_seeds)
+        timings["label scarcity"] = time.perf_counter() - t
 
     t = stage("evaluate cross-validation and the external site")
     report = evaluate_run(out / "study", out, ExternalSet(out / "maps" / "external", external_labels, "t2"), seed=seed)

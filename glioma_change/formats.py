@@ -44,9 +44,9 @@ PAIR_COLUMN_ALIASES = {  # a plain pair list: patient, earlier and later session
 }
 PREDICTION_COLUMNS = [
     "patient_id", "comparative_date", "exam_date", "pair_id", "fold", "network", "strategy", "model",
-    "y_true", "prob", "split",
+    "y_true", "prob", "split", "repeat",
 ]
-"""Columns of a run's `predictions.csv`: one row per model, fold, split (`val`/`test`) and pair."""
+"""Columns of a run's `predictions.csv`: one row per model, repeat of the CV, fold, split (`val`/`test`) and pair."""
 DIFF_SUFFIX = "_T2wdiff.nii.gz"
 """A pair's signed difference map: `<pair_id>_T2wdiff.nii.gz` (later minus earlier)."""
 ABSDIFF_SUFFIX = "_T2wabsdiff.nii.gz"

@@ -5,7 +5,8 @@ RUN/config.yaml            resolved study config          RUN/run_info.json     
 RUN/study.db               Optuna storage (SQLite)        RUN/trials.csv        one row per trial
 RUN/best_params.json       chosen configurations          RUN/predictions.csv   val/test predictions
 RUN/strategy_table.csv     per network/strategy           RUN/scarcity/         `glioma-change scarcity`
-RUN/models/fold-<k>/<network>-<strategy>.pt, best.pt      refitted checkpoints
+RUN/models/fold-<k>/<network>-<strategy>.pt, best.pt      refitted checkpoints (repeat 0 of the CV)
+RUN/models/repeat-<r>/fold-<k>/…                          the same for repeat r > 0 of a repeated CV
 RUN/cache/pretrain/fold-<k>/<key>.pt                      pre-trained weights shared by trials
 RUN/cache/trials/<trial>/fold-<k>.pt                      fold models of trials, reused by the refit
 ```
@@ -22,6 +23,7 @@ RUN_INFO = "run_info.json"
 CONFIG = "config.yaml"
 BEST_CHECKPOINT = "best"
 _FOLD_PREFIX = "fold-"
+_REPEAT_PREFIX = "repeat-"
 
 
 def fold_name(fold: int) -> str:
@@ -94,20 +96,21 @@ class RunLayout:
     def models(self) -> Path:
         return self.root / "models"
 
-    def fold_models(self, fold: int) -> Path:
-        """`models/fold-<k>`."""
-        return self.models / fold_name(fold)
+    def fold_models(self, fold: int, repeat: int = 0) -> Path:
+        """`models/fold-<k>` (repeat 0) or `models/repeat-<r>/fold-<k>`."""
+        base = self.models if repeat == 0 else self.models / f"{_REPEAT_PREFIX}{repeat}"
+        return base / fold_name(fold)
 
-    def checkpoint(self, fold: int, network: str, strategy: str) -> Path:
-        """`models/fold-<k>/<network>-<strategy>.pt`."""
-        return self.fold_models(fold) / f"{checkpoint_stem(network, strategy)}.pt"
+    def checkpoint(self, fold: int, network: str, strategy: str, repeat: int = 0) -> Path:
+        """`<fold_models>/<network>-<strategy>.pt`."""
+        return self.fold_models(fold, repeat) / f"{checkpoint_stem(network, strategy)}.pt"
 
-    def best_checkpoint(self, fold: int) -> Path:
-        """`models/fold-<k>/best.pt`."""
-        return self.fold_models(fold) / f"{BEST_CHECKPOINT}.pt"
+    def best_checkpoint(self, fold: int, repeat: int = 0) -> Path:
+        """`<fold_models>/best.pt`."""
+        return self.fold_models(fold, repeat) / f"{BEST_CHECKPOINT}.pt"
 
     def checkpoints(self) -> list[tuple[int, Path]]:
-        """(fold, path) of every `models/fold-<k>/*.pt`, sorted by path."""
+        """(fold, path) of every `models/fold-<k>/*.pt` (repeat 0 of the CV), sorted by path."""
         found = []
         for path in sorted(self.models.glob(f"{_FOLD_PREFIX}*/*.pt")):
             fold = parse_fold(path.parent.name)

@@ -1,4 +1,5 @@
-"""Pure statistics on labels and scores: AUC (safe, midrank), patient-cluster bootstrap, DeLong's test.
+"""Pure statistics on labels and scores: AUC (safe, midrank), patient-cluster bootstrap, DeLong's test and
+the Nadeau–Bengio corrected resampled t-test of repeated cross-validation.
 
 Pairs of the same patient are correlated, so confidence intervals resample *patients* (with all their
 pairs), never single pairs. Point estimates come from scikit-learn; bootstrap replicates use the
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import norm, rankdata
+from scipy.stats import t as student_t
 from sklearn.metrics import roc_auc_score
 
 from glioma_change.seeding import rng
@@ -155,3 +157,35 @@ def paired_bootstrap_difference(
     low, high = np.quantile(diffs, [alpha, 1.0 - alpha])
     p_value = float(min(1.0, 2.0 * min((diffs <= 0).mean(), (diffs >= 0).mean())))
     return Interval(estimate, float(low), float(high)), p_value
+
+
+@dataclass(frozen=True)
+class CorrectedTTest:
+    """Nadeau–Bengio corrected resampled t-test: mean difference, t statistic, two-sided p, number of resamples."""
+
+    mean: float
+    t: float
+    p_value: float
+    n: int
+
+
+def corrected_resampled_ttest(differences: np.ndarray, test_train_ratio: float) -> CorrectedTTest:
+    """Nadeau & Bengio's (2003) corrected resampled t-test of H0: mean difference 0.
+
+    `differences` are one score difference per resample (e.g. per fold of every repeat of a repeated
+    cross-validation, the test AUC of model a minus model b on that fold); resamples share training data,
+    so the variance of their mean is inflated by `test_train_ratio` (n_test / n_train of one resample):
+    t = mean / sqrt((1 / J + n_test / n_train) * s^2) with J − 1 degrees of freedom (Bouckaert & Frank
+    2004). NaN differences (a fold without both classes) are left out; NaN with fewer than two left.
+    """
+    d = np.asarray(differences, dtype=float)
+    d = d[np.isfinite(d)]
+    n = int(d.size)
+    if n < 2:
+        return CorrectedTTest(float(d.mean()) if n else float("nan"), float("nan"), float("nan"), n)
+    mean, var = float(d.mean()), float(d.var(ddof=1))
+    if var == 0.0:
+        t, p = (0.0, 1.0) if mean == 0.0 else (float(np.sign(mean) * np.inf), 0.0)
+        return CorrectedTTest(mean, t, p, n)
+    t = mean / float(np.sqrt((1.0 / n + test_train_ratio) * var))
+    return CorrectedTTest(mean, t, float(2.0 * student_t.sf(abs(t), n - 1)), n)

@@ -29,10 +29,15 @@ class DataSection(StrictModel):
 
 
 class FoldsSection(StrictModel):
-    """Patient-wise outer folds (test) and the inner validation split of each training part."""
+    """Patient-wise outer folds (test) and the inner validation split of each training part.
+
+    `repeats` R: the refit (final comparison) runs R repeats of the outer cross-validation, each with the
+    patients reshuffled into new folds; tuning uses repeat 0 only.
+    """
 
     n_folds: int = Field(5, ge=2)
     val_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    repeats: int = Field(1, ge=1)
 
 
 class BudgetSection(StrictModel):
@@ -75,6 +80,7 @@ class SearchSpace(StrictModel):
     rounds: list[int] = Field(default_factory=lambda: [1, 2], min_length=1)
     fuse_weight: tuple[float, float] = (0.0, 1.0)
     enqueue_each_combination: bool = True
+    """False: no trial is queued per network x strategy, and `study.min_trials_per_combination` is not enforced."""
 
     @field_validator("strategies")
     @classmethod
@@ -106,9 +112,14 @@ class SearchSpace(StrictModel):
 
 
 class StudySection(StrictModel):
-    """Optuna settings: name, sampler, pruner and crash detection."""
+    """Optuna settings: name, sampler, pruner and crash detection.
+
+    `min_trials_per_combination` k: every network x strategy gets at least k completed trials (queued
+    for it, exempt from pruning until it has them) before the study may end; 0 turns this off.
+    """
 
     name: str = "glioma-change"
+    min_trials_per_combination: int = Field(1, ge=0)
     n_startup_trials: int = Field(5, ge=0)
     pruner_startup_trials: int = Field(3, ge=0)
     pruner_warmup_steps: int = Field(2, ge=0)

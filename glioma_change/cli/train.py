@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from glioma_change.cli.common import SEED, SET
-from glioma_change.cli.tune import study_overrides
+from glioma_change.cli.common import SET
+from glioma_change.cli.tune import STUDY_SEED, study_overrides
 
 
 def register(app: typer.Typer) -> None:
@@ -15,7 +15,6 @@ def register(app: typer.Typer) -> None:
 
     @app.command("train")
     def train_command(
-        ctx: typer.Context,
         study_file: Path = typer.Argument(..., help="Study configuration (YAML): data, folds, budget."),
         params: str = typer.Option(
             ..., "--params",
@@ -23,7 +22,7 @@ def register(app: typer.Typer) -> None:
         ),
         tuned: Path = typer.Option(Path("run"), "--tuned", help="Run directory of an earlier `tune` (for --params best)."),
         out: Path = typer.Option(Path("run-train"), "--out", "-o", help="Run directory for models and predictions."),
-        seed: int = SEED,
+        seed: int | None = STUDY_SEED,
         overrides: list[str] = SET,
     ) -> None:
         """Train one configuration (network, strategy, hyperparameters) on the training part of every outer
@@ -34,6 +33,6 @@ def register(app: typer.Typer) -> None:
         from glioma_change.training.params import read_params_file
         from glioma_change.tuning.train import train
 
-        config = load_study_config(study_file, study_overrides(ctx, seed, overrides))
+        config = load_study_config(study_file, study_overrides(seed, overrides))
         chosen = read_params_file(RunLayout(tuned).best_params if params == "best" else Path(params))
         typer.echo(train(config, chosen, out).to_string(index=False))

@@ -2,7 +2,9 @@
 
 Only patients with human labels are split (test and validation are scored on human labels), with the
 human pair labels as strata and patients as groups (`StratifiedGroupKFold`). Patients with weak labels
-only are training patients in every fold. A fold's weak rows of validation and test patients never
+only are training patients in every fold. The validation split of a fold holds both classes whenever
+the fold's training patients allow it (the validation AUC is then defined on every fold). Repeated
+cross-validation reshuffles the patients into new folds per `repeat` (repeat 0 is the single CV). A fold's weak rows of validation and test patients never
 train or pre-train (`fold_frames`), so nothing about those patients leaks into a model.
 """
 
@@ -26,6 +28,11 @@ class Fold:
     train_patients: tuple[str, ...]
     val_patients: tuple[str, ...]
     test_patients: tuple[str, ...]
+    repeat: int = 0
+
+
+VAL_ATTEMPTS = 20
+"""Reshuffled candidate validation splits tried before settling for one that lacks a class."""
 
 
 def _split(groups: np.ndarray, labels: np.ndarray, n_splits: int, seed: int) -> list[set[str]]:
@@ -36,12 +43,32 @@ def _split(groups: np.ndarray, labels: np.ndarray, n_splits: int, seed: int) -> 
         return [set(groups[held].tolist()) for _, held in splitter.split(groups, labels, groups=groups)]
 
 
-def make_folds(df: pd.DataFrame, n_folds: int, seed: int, val_fraction: float) -> list[Fold]:
+def _both_classes(labels: np.ndarray) -> bool:
+    return bool((labels == 1).any() and (labels == 0).any())
+
+
+def _val_split(groups: np.ndarray, labels: np.ndarray, n_splits: int, seed: int, fold: int) -> set[str]:
+    """Validation patients of one training part: the first held-out part (over reshuffled splitters) whose
+    rows hold both classes and leaves both classes to train on; the very first part when none can."""
+    first = _split(groups, labels, n_splits, derive_seed(seed, "folds", "val", fold))
+    possible = all(len(set(groups[labels == c].tolist())) >= 2 for c in (0, 1))
+    for attempt in range(VAL_ATTEMPTS if possible else 0):
+        reseeded = derive_seed(seed, "folds", "val", fold, attempt)
+        for held in first if attempt == 0 else _split(groups, labels, n_splits, reseeded):
+            inside = np.isin(groups, list(held))
+            if _both_classes(labels[inside]) and _both_classes(labels[~inside]):
+                return held
+    return first[0]
+
+
+def make_folds(df: pd.DataFrame, n_folds: int, seed: int, val_fraction: float, repeat: int = 0) -> list[Fold]:
     """`n_folds` outer folds of the human-labelled patients of a joined table (see module docstring).
 
     `StratifiedGroupKFold` over the human rows (labels stratified, patients as groups); the validation
     part of each training part takes about `val_fraction` of its patients (at least one), again
-    stratified and patient-wise. Same inputs and seed, same folds.
+    stratified and patient-wise, and holds both classes when possible (`_val_split`). `repeat` r > 0
+    reshuffles the patients with seeds derived from (`seed`, r); repeat 0 keeps the folds of a single
+    cross-validation. Same inputs, seed and repeat, same folds.
     """
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}")
@@ -53,13 +80,14 @@ def make_folds(df: pd.DataFrame, n_folds: int, seed: int, val_fraction: float) -
         raise ValueError(f"{len(patients)} human-labelled patients are too few for {n_folds} folds")
     weak_only = set(df["patient_id"].astype(str)) - patients
     folds = []
-    for k, test in enumerate(_split(groups, labels, n_folds, derive_seed(seed, "folds", "outer"))):
+    base = seed if repeat == 0 else derive_seed(seed, "folds", "repeat", repeat)
+    for k, test in enumerate(_split(groups, labels, n_folds, derive_seed(base, "folds", "outer"))):
         rest = ~np.isin(groups, list(test))
         n_rest = len(patients) - len(test)
         n_splits = max(2, min(n_rest - 1, round(1.0 / val_fraction)))
-        val = _split(groups[rest], labels[rest], n_splits, derive_seed(seed, "folds", "val", k))[0]
+        val = _val_split(groups[rest], labels[rest], n_splits, base, k)
         train = patients - test - val
-        folds.append(Fold(k, tuple(sorted(train | weak_only)), tuple(sorted(val)), tuple(sorted(test))))
+        folds.append(Fold(k, tuple(sorted(train | weak_only)), tuple(sorted(val)), tuple(sorted(test)), repeat))
     return folds
 
 

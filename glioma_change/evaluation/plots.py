@@ -156,6 +156,36 @@ def strategy_bar_plot(metrics: pd.DataFrame, title: str, path: str | os.PathLike
     return _save(fig, path)
 
 
+def strategy_summary_plot(summary: pd.DataFrame, ylabel: str, title: str, path: str | os.PathLike[str]) -> Path:
+    """Bars of `auc` with `sd` whiskers (omitted when NaN), grouped by network, one colour per strategy.
+
+    `summary`: `network, strategy, auc, sd`; the best bar of each network is outlined in black.
+    """
+    networks = list(dict.fromkeys(summary["network"]))
+    strategies = list(dict.fromkeys(summary["strategy"]))
+    width = 0.8 / max(1, len(strategies))
+    fig, ax = plt.subplots(figsize=(2.2 + 0.5 * len(networks) * max(1, len(strategies)), 4.6))
+    best = set(summary.loc[summary.groupby("network")["auc"].idxmax().dropna(), ["network", "strategy"]].itertuples(
+        index=False, name=None))
+    for i, (colour, strategy) in enumerate(zip(_colours(len(strategies)), strategies, strict=True)):
+        sub = summary[summary["strategy"] == strategy].set_index("network").reindex(networks)
+        x = np.arange(len(networks)) + (i - (len(strategies) - 1) / 2) * width
+        edges = ["black" if (n, strategy) in best else colour for n in networks]
+        ax.bar(x, sub["auc"], width, color=colour, edgecolor=edges, linewidth=1.6, label=strategy,
+               yerr=np.where(np.isfinite(sub["sd"]), sub["sd"], 0.0), capsize=3)
+        for xi, v in zip(x, sub["auc"], strict=True):
+            if np.isfinite(v):
+                ax.text(xi, 0.02, f"{v:.2f}", ha="center", va="bottom", fontsize=7, rotation=90, color="white")
+    ax.axhline(0.5, ls="--", c="grey", lw=1)
+    ax.set_xticks(np.arange(len(networks)), networks)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("network (black outline: its best strategy)")
+    ax.set_title(title)
+    ax.legend(title="strategy", fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _save(fig, path)
+
+
 def optimisation_history_plot(trials: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Objective of each completed trial and the best value so far (from an Optuna trials dataframe)."""
     done = trials[trials["state"].astype(str).str.upper().str.contains("COMPLETE")].sort_values("number")

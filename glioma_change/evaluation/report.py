@@ -1,4 +1,4 @@
-"""One self-contained HTML report per run: tables, inlined PNG figures, configuration and provenance.
+"""One self-contained HTML report per run: the verdict first, then tables, inlined PNG figures, configuration.
 
 Images are embedded as base64 `data:` URIs and the style sheet is inline, so the file reads offline and can
 be mailed as is. Only metrics, identifiers, configuration and versions go in; never report text.
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from glioma_change.evaluation.verdict import Verdict, has_lead, lead_auc, strategy_order
 from glioma_change.io import write_text_atomic
 
 STYLE = """
@@ -30,6 +31,8 @@ figure{display:inline-block;margin:.5em 1em 1em 0;vertical-align:top}
 figure img{max-width:100%;border:1px solid #ddd}figcaption{font-size:.85em;color:#555;max-width:640px}
 pre{background:#f5f5f5;padding:.8em;overflow-x:auto;font-size:.85em}.note{color:#555;font-size:.9em}
 .warn{background:#fff4e0;border-left:4px solid #e90;padding:.5em 1em}
+.verdict{background:#eef6ee;border-left:5px solid #393;padding:.6em 1.2em;font-size:1.05em}
+.verdict p{font-weight:600;margin:.3em 0}.verdict li{margin:.2em 0}
 """
 
 
@@ -61,6 +64,8 @@ class ReportContent:
     metrics: pd.DataFrame
     comparisons: pd.DataFrame
     strategies: pd.DataFrame | None = None
+    verdict: Verdict | None = None
+    lead_figures: list[Figure] = field(default_factory=list)
     figures: dict[str, list[Figure]] = field(default_factory=dict)
     qc: list[Figure] = field(default_factory=list)
     missing: pd.DataFrame | None = None
@@ -130,18 +135,63 @@ def comparisons_display(comparisons: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def compact_table(table: pd.DataFrame) -> str:
+    """Strategy × network HTML table of the lead AUC (mean ± SD); each network's best strategy in bold."""
+    lead = lead_auc(table)
+    cells = table.assign(_auc=lead.mean, _sd=lead.sd)
+    networks = list(dict.fromkeys(cells.sort_values("_auc", ascending=False)["network"]))
+    strategies = sorted(dict.fromkeys(cells["strategy"]), key=strategy_order)
+    best = cells.loc[cells.groupby("network")["_auc"].idxmax().dropna()]
+    bold = set(zip(best["network"], best["strategy"], strict=True))
+    head = "<th>strategy</th>" + "".join(f"<th>{html.escape(str(n))}</th>" for n in networks)
+    body = []
+    for strategy in strategies:
+        tds = []
+        for network in networks:
+            row = cells[(cells["network"] == network) & (cells["strategy"] == strategy)]
+            if row.empty or not np.isfinite(row["_auc"].iloc[0]):
+                tds.append("<td>–</td>")
+                continue
+            mean, sd = float(row["_auc"].iloc[0]), float(row["_sd"].iloc[0])
+            text = f"{mean:.3f} ± {sd:.3f}" if np.isfinite(sd) else f"{mean:.3f}"
+            tds.append(f"<td><b>{text}</b></td>" if (network, strategy) in bold else f"<td>{text}</td>")
+        body.append(f"<tr><td>{html.escape(str(strategy))}</td>{''.join(tds)}</tr>")
+    caption = f"<p class='note'>{html.escape(lead.label)}; bold: the network's best strategy.</p>"
+    return f"{caption}<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _pm_column(table: pd.DataFrame, mean: str, sd: str) -> list[str]:
+    return ["–" if not np.isfinite(m) else (f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}")
+            for m, s in zip(table[mean].astype(float), table[sd].astype(float), strict=True)]
+
+
 def strategies_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The strategy table as shown: pooled test AUC with CI and DeLong p against baseline and mixed."""
-    return pd.DataFrame({
-        "network": table["network"],
-        "strategy": table["strategy"],
-        "test pairs": table["n_test_pairs"].astype(int),
-        "pooled test AUC [95 % CI]": [
-            _ci(*r) for r in table[["pooled_test_auc", "pooled_test_auc_low", "pooled_test_auc_high"]].itertuples(index=False)
-        ],
-        "DeLong p vs baseline": table["delong_p_vs_baseline"],
-        "DeLong p vs mixed": table["delong_p_vs_mixed"],
-    })
+    """The strategy table as shown: repeat mean ± SD and fold-averaged test AUC (when the table has them), the
+    gain over baseline, the pooled AUC with CI, DeLong and Nadeau–Bengio p, and where each refit came from."""
+    shown = {"network": table["network"], "strategy": table["strategy"], "test pairs": table["n_test_pairs"].astype(int)}
+    if "test_auc_mean" in table:
+        shown["repeats"] = table["n_repeats"]
+        shown["test AUC mean ± SD (repeats)"] = _pm_column(table, "test_auc_mean", "test_auc_sd")
+    if "fold_mean_auc" in table:
+        shown["fold-averaged AUC"] = table["fold_mean_auc"]
+    if "gain_vs_baseline_mean" in table:
+        shown["gain vs baseline ± SD"] = _pm_column(table, "gain_vs_baseline_mean", "gain_vs_baseline_sd")
+        shown["repeats with a gain"] = table["gain_positive_share"]
+        shown["Nadeau–Bengio p vs baseline"] = table["nb_p_vs_baseline"]
+    shown["pooled test AUC [95 % CI]"] = [
+        _ci(*r) for r in table[["pooled_test_auc", "pooled_test_auc_low", "pooled_test_auc_high"]].itertuples(index=False)
+    ]
+    shown["DeLong p vs baseline"] = table["delong_p_vs_baseline"]
+    shown["DeLong p vs mixed"] = table["delong_p_vs_mixed"]
+    if "refit_source" in table:
+        shown["refit from"] = table["refit_source"].fillna("")
+    return pd.DataFrame(shown)
+
+
+def verdict_html(verdict: Verdict) -> str:
+    """The verdict box: the headline, then one item per supporting sentence."""
+    items = "".join(f"<li>{html.escape(d)}</li>" for d in verdict.details)
+    return f"<div class='verdict' id='verdict'><p>{html.escape(verdict.headline)}</p><ul>{items}</ul></div>"
 
 
 def _img(path: Path) -> str:
@@ -153,6 +203,7 @@ def _figure(fig: Figure) -> str:
     return f"<figure>{_img(fig.path)}<figcaption>{html.escape(fig.caption)}</figcaption></figure>"
 
 
+<<<<<<< HEAD
 def render(content: ReportContent) -> str:
     """The report as one HTML string."""
     parts = [
@@ -162,6 +213,38 @@ def render(content: ReportContent) -> str:
         f"{content.n_boot} patient-level bootstrap resamples.</p>",
         "<h2>Metrics</h2>",
         f"<p class='note'>{html.escape(content.metrics_note or RUN_METRICS_NOTE)}</p>",
+=======
+def _answer(content: ReportContent) -> list[str]:
+    """What the reader came for: the verdict, the strategy × network table and its chart."""
+    parts = []
+    if content.verdict is not None:
+        parts += ["<h2>Verdict</h2>", verdict_html(content.verdict)]
+    if content.strategies is not None and has_lead(content.strategies):
+        parts += ["<h2>Strategy × network</h2>", compact_table(content.strategies)]
+    return parts + [_figure(f) for f in content.lead_figures]
+
+
+def _details(content: ReportContent) -> list[str]:
+    """The full strategy table, the pooled metrics and the paired comparisons."""
+    parts = []
+    if content.strategies is not None and len(content.strategies):
+        parts += [
+            "<h2>Strategy table</h2>",
+            "<p class='note'>Per network and strategy: the test AUC of each repeat of the outer cross-validation "
+            "(mean ± SD), the fold-averaged AUC, the gain over the same network's baseline with the Nadeau–Bengio "
+            "corrected resampled t-test, and the AUC of all folds' test pairs of repeat 0 pooled, with DeLong's test "
+            "against the same network's baseline and mixed models on the same test pairs.</p>",
+            _table(strategies_display(content.strategies)),
+        ]
+    parts += [
+        "<h2>Metrics (pooled over folds)</h2>",
+        "<p class='note'>Cross-validation rows pool every outer fold's test pairs (repeat 0: the folds tuning "
+        "used). 95 % CIs resample patients "
+        "(all pairs of a patient together). Sensitivity, specificity, PPV and NPV use each fold's Youden "
+        "threshold chosen on its validation patients (external sets: the mean of the folds' thresholds). "
+        "External rows score each pair with the fold models' averaged probability; fold AUC mean ± SD is "
+        "over the single-fold models.</p>",
+>>>>>>> study
     ]
     for name, group in content.metrics.groupby("set", sort=False):
         parts += [f"<h3>{html.escape(str(name))}</h3>", _table(metrics_display(group))]
@@ -172,6 +255,7 @@ def render(content: ReportContent) -> str:
             "not in the external metrics.</p>",
             _table(content.missing),
         ]
+<<<<<<< HEAD
     if content.strategies is not None and len(content.strategies):
         parts += [
             "<h2>Strategy table</h2>",
@@ -180,6 +264,9 @@ def render(content: ReportContent) -> str:
             _table(strategies_display(content.strategies)),
         ]
     parts.append(f"<h2>{html.escape(content.comparison_heading)}</h2>")
+=======
+    parts.append("<h2>Strategies compared with their network's baseline (pooled predictions)</h2>")
+>>>>>>> study
     if len(content.comparisons):
         parts += [
             "<p class='note'>Paired on the same pairs: DeLong's test for correlated ROC curves and a "
@@ -188,9 +275,20 @@ def render(content: ReportContent) -> str:
         ]
     else:
         parts.append("<p class='note'>No baseline model in this run to compare with.</p>")
+    return parts
+
+
+def render(content: ReportContent) -> str:
+    """The report as one HTML string: the answer first, then figures, details, configuration, provenance."""
+    parts = [f"<h1>{html.escape(content.title)}</h1>", *_answer(content)]
+    parts.append(
+        f"<p class='note'>Run directory <code>{html.escape(str(content.run_dir))}</code>; evaluated "
+        f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}; evaluation seed {content.seed}; "
+        f"{content.n_boot} patient-level bootstrap resamples.</p>")
     for section, figures in content.figures.items():
         if figures:
             parts += [f"<h2>{html.escape(section)}</h2>", *(_figure(f) for f in figures)]
+    parts += _details(content)
     if content.qc:
         parts += ["<h2>Registration QC montages</h2>", *(_figure(f) for f in content.qc)]
     parts += [

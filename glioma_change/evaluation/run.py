@@ -3,9 +3,10 @@
 Reads `RUN/predictions.csv` (cross-validated val/test predictions), optionally scores an external set
 with the run's refitted models, and writes into `OUT`: `metrics.csv` (pooled, one row per set and
 model), `metrics_per_fold.csv`, `comparisons.csv` (paired tests against each network's baseline),
-`strategy_table.csv` (pooled AUC with CI, DeLong p against baseline and mixed), PNG figures under
-`figures/` (with the label-scarcity curve drawn from `RUN/scarcity/` when `glioma-change scarcity` wrote
-it), and the self-contained `report.html`.
+`strategy_table.csv` (`predictions.strategy_table`), `verdict.txt` (the study's answer in words, see
+`evaluation.verdict`), PNG figures under `figures/` (ROC, PR and calibration of the best network's model
+per strategy; the label-scarcity curve drawn from `RUN/scarcity/` when `glioma-change scarcity` wrote
+it), and the self-contained `report.html`, which opens with the verdict.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from glioma_change.evaluation.external import ExternalSet, evaluate_external
 from glioma_change.evaluation.metrics import cv_metrics
 from glioma_change.evaluation.report import Figure, ReportContent, write_report
 from glioma_change.evaluation.tuning_summary import has_enough, load_trials, param_importances
+from glioma_change.evaluation.verdict import has_lead, lead_auc, make_verdict, strategy_order
 from glioma_change.formats import PREDICTION_COLUMNS, require_columns
-from glioma_change.io import write_csv_atomic
-from glioma_change.predictions import strategy_table
+from glioma_change.io import write_csv_atomic, write_text_atomic
+from glioma_change.predictions import Tuning, strategy_table, with_repeat
 from glioma_change.run_layout import RunLayout
 from glioma_change.runinfo import versions
 from glioma_change.seeding import seed_everything
@@ -35,15 +37,17 @@ from glioma_change.seeding import seed_everything
 log = logging.getLogger(__name__)
 
 MONTAGE_CASES = 3
+VERDICT_FILE = "verdict.txt"
 MAX_QC = 6
 
 
 def read_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """`predictions.csv` restricted to its documented columns (anything else, e.g. text, is dropped)."""
+    """`predictions.csv` restricted to its documented columns (anything else, e.g. text, is dropped; a run
+    written before repeated cross-validation reads as repeat 0)."""
     path = Path(path)
     if not path.is_file():
         raise InputError("predictions.csv not found (run `glioma-change tune` or `train` first)", path)
-    df = pd.read_csv(path, dtype={"patient_id": str, "pair_id": str, "model": str})
+    df = with_repeat(pd.read_csv(path, dtype={"patient_id": str, "pair_id": str, "model": str}))
     require_columns(df, PREDICTION_COLUMNS, path)
     df = df[PREDICTION_COLUMNS]
     bad = ~df["split"].isin(["val", "test"]) | ~df["y_true"].isin([0, 1]) | ~df["prob"].between(0.0, 1.0)
@@ -64,27 +68,58 @@ def _legend(metrics: pd.DataFrame) -> dict[str, str]:
     }
 
 
+def _best_per_strategy(scores: dict[str, pd.DataFrame], network: str | None) -> dict[str, pd.DataFrame]:
+    """The models of `network` (all `<network>/<strategy>` models when None), one per strategy."""
+    return {m: df for m, df in scores.items() if m != "best" and (network is None or m.split("/")[0] == network)}
+
+
+def _lead_figures(strategies: pd.DataFrame, fig_dir: Path) -> tuple[list[Figure], dict[str, str]]:
+    """The strategy chart (lead AUC ± SD per network) and the ROC legend it implies."""
+    if not has_lead(strategies):
+        return [], {}
+    lead = lead_auc(strategies)
+    summary = strategies[["network", "strategy"]].assign(auc=lead.mean, sd=lead.sd)
+    summary = summary.sort_values("strategy", key=lambda names: names.map(strategy_order), kind="stable")
+    legend = {f"{r.network}/{r.strategy}": f"AUC {r.auc:.2f}" + (f" ± {r.sd:.2f}" if pd.notna(r.sd) else "")
+              for r in summary.itertuples(index=False)}
+    fig = Figure(plots.strategy_summary_plot(summary, lead.label, "Strategies per network", fig_dir / "cv_strategies.png"),
+                 f"{lead.label[0].upper()}{lead.label[1:]} per network and strategy (whiskers: SD over repeats "
+                 "where there are several); dashed line: chance.")
+    return [fig], legend
+
+
+def _repeat_fold(df: pd.DataFrame) -> pd.Series:
+    """`<repeat>-<fold>` labels (`<fold>` alone for predictions without repeats)."""
+    folds = df["fold"].astype(str)
+    return df["repeat"].astype(str) + "-" + folds if "repeat" in df else folds
+
+
 def curve_figures(scores: dict[str, pd.DataFrame], metrics: pd.DataFrame, set_name: str, tag: str, fig_dir: Path,
-                   per_fold: bool) -> list[Figure]:
-    """ROC (pooled, and per fold when `per_fold`), precision-recall, reliability and strategy figures of one set."""
-    legend = _legend(metrics)
+                   per_fold: bool, network: str | None = None, legend: dict[str, str] | None = None) -> list[Figure]:
+    """ROC, PR and calibration of `network`'s model per strategy (every model's when None); pooled strategy bars
+    (95 % CI) for sets without repeats (`per_fold` False)."""
+    legend = {**_legend(metrics), **(legend or {})}
     brier = dict(zip(metrics["model"], metrics["brier"], strict=True))
+    chosen = _best_per_strategy(scores, network)
+    which = f"{network}, one curve per strategy" if network else "every model"
     figs = [
-        Figure(plots.roc_plot(scores, legend, f"ROC curves, {set_name} (pooled)", fig_dir / f"{tag}_roc.png"),
-               f"Pooled ROC curve of every model on the {set_name} pairs; legend: AUC [95 % patient-bootstrap CI]."),
+        Figure(plots.roc_plot(chosen, legend, f"ROC, {set_name} ({which})", fig_dir / f"{tag}_roc.png"),
+               f"ROC curve of the best network's model per strategy on the {set_name} pairs (all test folds "
+               "and repeats together); legend: the strategy table's AUC." if network else f"ROC curve of every model on the {set_name} pairs."),
     ]
     if per_fold:
+        folds = {m: df.assign(fold=_repeat_fold(df)) for m, df in chosen.items()}
         figs.append(Figure(
-            plots.fold_roc_band_plot(scores, f"Per-fold ROC curves, {set_name}", fig_dir / f"{tag}_roc_folds.png"),
-            "Each outer fold's test ROC curve (thin) with the mean ± SD band across folds.",
+            plots.fold_roc_band_plot(folds, f"Per-fold ROC curves, {set_name} ({which})", fig_dir / f"{tag}_roc_folds.png"),
+            "Each outer fold's test ROC curve of every repeat (thin) with the mean ± SD band across them.",
         ))
     figs += [
-        Figure(plots.pr_plot(scores, f"Precision-recall, {set_name} (pooled)", fig_dir / f"{tag}_pr.png"),
+        Figure(plots.pr_plot(chosen, f"Precision-recall, {set_name} ({which})", fig_dir / f"{tag}_pr.png"),
                "Precision-recall curves; legend: average precision; dashed line: prevalence."),
-        Figure(plots.reliability_plot(scores, brier, f"Calibration, {set_name}", fig_dir / f"{tag}_reliability.png"),
+        Figure(plots.reliability_plot(chosen, brier, f"Calibration, {set_name} ({which})", fig_dir / f"{tag}_reliability.png"),
                "Reliability curves (quantile bins); legend: Brier score (lower is better)."),
     ]
-    if (metrics["model"] != "best").sum() > 1:
+    if not per_fold and (metrics["model"] != "best").sum() > 1:
         figs.append(Figure(
             plots.strategy_bar_plot(metrics, f"Strategy comparison, {set_name}", fig_dir / f"{tag}_strategies.png"),
             "ROC AUC per network and strategy with 95 % patient-bootstrap CIs; dashed line: chance.",
@@ -140,13 +175,13 @@ def _montage(predictions: pd.DataFrame, manifest: pd.DataFrame | None, fig_dir: 
                    "planes through the strongest change.")]
 
 
-def _tuning_choices(run_dir: Path) -> dict[str, tuple[int | None, float | None]] | None:
-    """Model name -> (trial, tuning value) of the run's chosen combinations (`best_params.json`), if any."""
+def _tuning_choices(run_dir: Path) -> Tuning | None:
+    """Model name -> (trial, tuning value, refit source) of the run's chosen combinations (`best_params.json`), if any."""
     path = RunLayout(run_dir).best_params
     if not path.is_file():
         return None
     combos = json.loads(path.read_text(encoding="utf-8")).get("combinations", {})
-    return {name: (c.get("trial"), c.get("value")) for name, c in combos.items()}
+    return {name: (c.get("trial"), c.get("value"), c.get("refit_source") or "") for name, c in combos.items()}
 
 
 def _scarcity_figures(run_dir: Path, fig_dir: Path) -> list[Figure]:
@@ -185,17 +220,22 @@ def evaluate_run(
     fig_dir = out_dir / "figures"
     layout = RunLayout(run_dir)
     predictions = read_predictions(layout.predictions)
-    metrics, per_fold = cv_metrics(predictions, n_boot, seed)
+    first = predictions[predictions["repeat"] == 0]  # the folds tuning used; metrics and DeLong are on them
+    metrics, per_fold = cv_metrics(first, n_boot, seed)
     comparisons = compare_to_baselines(predictions, n_boot, seed).assign(set="cross-validation")
     strategies = strategy_table(predictions, _tuning_choices(run_dir), n_boot, seed)
     test = predictions[predictions["split"] == "test"]
     config_text = layout.config.read_text(encoding="utf-8") if layout.config.is_file() else ""
     config = (yaml.safe_load(config_text) if config_text else None) or {}
     manifest = _manifest(run_dir, config)
+    verdict = make_verdict(strategies) if has_lead(strategies) else None
+    network = verdict.best.split("/")[0] if verdict else None
+    lead_figures, legend = _lead_figures(strategies, fig_dir)
     figures = {
         "Cross-validation (outer test folds)": curve_figures(model_scores(test), metrics, "cross-validation", "cv",
-                                                               fig_dir, per_fold=True),
-        "Most confident predictions": _montage(predictions, manifest, fig_dir),
+                                                               fig_dir, per_fold=True, network=network,
+                                                               legend=legend),
+        "Most confident predictions": _montage(first, manifest, fig_dir),
         "Hyperparameter search": _tuning_figures(run_dir, fig_dir),
         "Label scarcity": _scarcity_figures(run_dir, fig_dir),
     }
@@ -209,18 +249,20 @@ def evaluate_run(
             comparisons = pd.concat([comparisons, compare_to_baselines(ext, n_boot, seed).assign(set="external")],
                                     ignore_index=True)
             figures["External set (fold-averaged probabilities)"] = curve_figures(
-                model_scores(ext), result.metrics, "external set", "external", fig_dir, per_fold=False)
+                model_scores(ext), result.metrics, "external set", "external", fig_dir, per_fold=False, network=network)
         else:
             log.warning("no external pair could be scored")
     write_csv_atomic(metrics, out_dir / "metrics.csv")
     write_csv_atomic(per_fold, out_dir / "metrics_per_fold.csv")
     write_csv_atomic(comparisons, out_dir / "comparisons.csv")
     write_csv_atomic(strategies, out_dir / "strategy_table.csv")
+    if verdict is not None:
+        write_text_atomic(verdict.text() + "\n", out_dir / VERDICT_FILE)
     run_info_path = layout.run_info
     content = ReportContent(
         title=f"glioma-change evaluation: {run_dir.resolve().name}",
         run_dir=run_dir.resolve(), seed=seed, n_boot=n_boot, metrics=metrics, comparisons=comparisons,
-        strategies=strategies,
+        strategies=strategies, verdict=verdict, lead_figures=lead_figures,
         figures=figures, qc=_qc_figures(manifest), missing=missing, config_text=config_text,
         run_info=json.loads(run_info_path.read_text(encoding="utf-8")) if run_info_path.is_file() else {},
         versions=versions(),

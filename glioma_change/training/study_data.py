@@ -61,6 +61,8 @@ class FoldData:
     pretext_ids: tuple[str, ...]
     """Every pair of the fold's training patients, whatever its label (self-supervised pre-training)."""
     pretext_fingerprint: str
+    repeat: int = 0
+    """Repeat of the outer cross-validation these folds belong to (0: the folds tuning uses)."""
 
 
 class StudyData:
@@ -73,14 +75,18 @@ class StudyData:
         self.config = config
         self.all_rows = self.frame(0.5)
         try:
-            self.folds: list[Fold] = make_folds(
-                self.all_rows, config.folds.n_folds, config.seed, config.folds.val_fraction
-            )
+            self.folds: list[Fold] = self.repeat_folds(0)
         except ValueError as exc:
             raise InputError(str(exc), config.data.human_labels) from None
         self.bank = MapBank(self.all_rows, config.data.input_shape, config.data.channels, device)
 
-    @lru_cache(maxsize=8)  # noqa: B019  (one StudyData per study, alive as long as its process)
+    @lru_cache(maxsize=16)  # noqa: B019  (one StudyData per study, alive as long as its process)
+    def repeat_folds(self, repeat: int) -> list[Fold]:
+        """The outer folds of repeat `repeat` of the cross-validation (`self.folds` is repeat 0)."""
+        f = self.config.folds
+        return make_folds(self.all_rows, f.n_folds, self.config.seed, f.val_fraction, repeat)
+
+    @lru_cache(maxsize=8)  # noqa: B019  (as above)
     def frame(self, threshold: float) -> pd.DataFrame:
         """Maps joined with human labels and the weak labels passing `threshold`."""
         d = self.config.data
@@ -100,14 +106,14 @@ class StudyData:
         return other
 
     @lru_cache(maxsize=64)  # noqa: B019  (as above; `scarcity` clears it between subsets)
-    def fold(self, index: int, threshold: float) -> FoldData:
-        """The samples of fold `index` with weak labels filtered at `threshold`."""
-        rows, fold = self.frame(threshold), self.folds[index]
+    def fold(self, index: int, threshold: float, repeat: int = 0) -> FoldData:
+        """The samples of fold `index` (of repeat `repeat`) with weak labels filtered at `threshold`."""
+        rows, fold = self.frame(threshold), self.repeat_folds(repeat)[index]
         if self.human_keep is not None:
             rows = without_human_labels(rows, set(fold.train_patients) - self.human_keep[index], threshold)
         frames = split_fold(rows, fold)
         weak_ids = "\n".join(sorted(frames["weak_train"]["pair_id"]))
-        pretext_ids = pretext_pair_ids(self.all_rows, self.folds[index].train_patients)
+        pretext_ids = pretext_pair_ids(self.all_rows, fold.train_patients)
         return FoldData(
             fold=index,
             **{name: self.samples(frames[name]) for name in SPLITS},
@@ -116,4 +122,5 @@ class StudyData:
             bank=self.bank,
             pretext_ids=tuple(pretext_ids),
             pretext_fingerprint=hashlib.sha256("\n".join(pretext_ids).encode()).hexdigest()[:16],
+            repeat=repeat,
         )

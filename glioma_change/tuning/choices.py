@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections import Counter
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
@@ -16,17 +18,26 @@ from glioma_change.study_config import StudyConfig
 from glioma_change.training.params import TrainParams, params_from_dict
 from glioma_change.tuning.search_space import params_of
 
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ChosenConfig:
-    """A configuration chosen for refitting: its trial (None when substituted), value and parameters."""
+    """A configuration chosen for refitting: its trial (None when substituted), value, parameters, and
+    why it was not a trial of its own (`reason`, e.g. no completed trial)."""
 
     trial: int | None
     value: float | None
     params: TrainParams
+    reason: str | None = None
+
+    @property
+    def refit_source(self) -> str:
+        """`trial <n>` or `defaults: <reason>`."""
+        return f"trial {self.trial}" if self.trial is not None else f"defaults: {self.reason or 'not tuned'}"
 
     def to_json(self) -> dict[str, object]:
-        return {"trial": self.trial, "value": self.value, "params": self.params.model_dump(mode="json")}
+        return {"trial": self.trial, "value": self.value, "refit_source": self.refit_source,
+                "params": self.params.model_dump(mode="json")}
 
 
 def best_choices(study: optuna.Study, config: StudyConfig) -> tuple[ChosenConfig, dict[str, ChosenConfig]]:
@@ -34,7 +45,7 @@ def best_choices(study: optuna.Study, config: StudyConfig) -> tuple[ChosenConfig
 
     A combination without a complete trial takes the overall best parameters with its network and
     strategy substituted (and the network's first listed width when the network differs); its `trial`
-    is then None.
+    is then None, its `reason` counts its trials by state, and a warning is logged.
     """
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:
@@ -50,8 +61,20 @@ def best_choices(study: optuna.Study, config: StudyConfig) -> tuple[ChosenConfig
         else:
             width = best.params.width if network == best.params.network else config.search.width[network][0]
             values = {**best.params.model_dump(), "network": network, "strategy": strategy, "width": width}
-            combos[f"{network}/{strategy}"] = ChosenConfig(None, None, params_from_dict(values))
+            reason = _no_trial_reason(study, network, strategy, top.number)
+            log.warning("refit of %s/%s uses defaults: %s", network, strategy, reason)
+            combos[f"{network}/{strategy}"] = ChosenConfig(None, None, params_from_dict(values), reason)
     return best, combos
+
+
+def _no_trial_reason(study: optuna.Study, network: str, strategy: str, best_trial: int) -> str:
+    """Why a combination has no complete trial (its trials by state) and what is refitted instead."""
+    states = Counter(
+        t.state.name.lower() for t in study.get_trials(deepcopy=False)
+        if t.params.get("network") == network and t.params.get("strategy") == strategy
+    )
+    tried = ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none tried"
+    return f"no completed trial ({tried}); trial {best_trial}'s parameters with network/strategy substituted"
 
 
 def write_best_params(best: ChosenConfig, combos: dict[str, ChosenConfig], run_dir: Path, objective: str) -> None:

@@ -38,9 +38,10 @@ def run_fold(
     runtime: Runtime,
     cache: PretrainCache | None,
     callback: EpochCallback | None = None,
+    repeat: int = 0,
 ) -> FoldRun:
-    """Train `params` on fold `fold` (validation on its inner validation patients; test untouched)."""
-    fold_data = data.fold(fold, params.weak_threshold)
+    """Train `params` on fold `fold` of repeat `repeat` (validation on its inner validation patients; test untouched)."""
+    fold_data = data.fold(fold, params.weak_threshold, repeat)
     spec = model_spec(params, config)
     ctx = StrategyContext(fold_data, params, spec, config.budget, runtime, config.seed, cache, callback)
     trained = train_fold(ctx)

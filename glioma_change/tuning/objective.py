@@ -1,4 +1,4 @@
-"""The Optuna objective: mean inner-validation AUC over the outer folds (test patients never seen)."""
+"""The Optuna objective: inner-validation AUC over the outer folds (test patients never seen), on one scale."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import socket
 import numpy as np
 import optuna
 
+from glioma_change.stats import has_both_classes, safe_auc
 from glioma_change.study_config import StudyConfig
+from glioma_change.training.loop import predict
 from glioma_change.training.pretrain_cache import PretrainCache
 from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import StudyData
@@ -16,13 +18,30 @@ from glioma_change.tuning.fold_runs import run_fold
 from glioma_change.tuning.search_space import sample_params
 from glioma_change.tuning.trial_models import TrialModels
 
+OBJECTIVE = (
+    "inner-validation AUC: mean over the outer folds of each fold's validation AUC, or the AUC of all folds' "
+    "validation predictions pooled when a fold's validation pairs hold one class"
+)
+
+
+def objective_value(labels: list[np.ndarray], probs: list[np.ndarray]) -> float:
+    """Mean per-fold validation AUC; the pooled AUC of all folds' predictions when a fold lacks a class.
+
+    Always an AUC (never averaged with another metric); NaN when even the pooled pairs hold one class.
+    """
+    if all(has_both_classes(y) for y in labels):
+        return float(np.mean([safe_auc(y, p) for y, p in zip(labels, probs, strict=True)]))
+    return safe_auc(np.concatenate(labels), np.concatenate(probs))
+
 
 class Objective:
-    """Samples a configuration, trains it on every outer fold and returns the mean validation score.
+    """Samples a configuration, trains it on every outer fold (repeat 0) and returns `objective_value`.
 
     Each epoch's validation score is reported at step `fold * epochs + epoch`, so the pruner compares
-    trials at the same point of the same fold. Fold models are saved for the refit (`TrialModels`). The
-    user attribute `worker` (`host:pid`) names the process that ran the trial.
+    trials at the same point of the same fold (the same validation pairs: the loop's score, an AUC when
+    they hold both classes, which `data.make_folds` ensures where the patients allow). Fold models are
+    saved for the refit (`TrialModels`). The user attribute `worker` (`host:pid`) names the process that
+    ran the trial, `val_auc_fold<k>` each fold's validation AUC of its best epoch (NaN with one class).
     """
 
     def __init__(
@@ -34,7 +53,7 @@ class Objective:
         params = sample_params(trial, self.config.search)
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         epochs = self.config.budget.epochs
-        scores = []
+        labels, probs = [], []
         for fold in range(self.config.folds.n_folds):
 
             def report(epoch: int, score: float, fold: int = fold) -> None:
@@ -44,6 +63,9 @@ class Objective:
 
             run = run_fold(self.config, self.data, params, fold, self.runtime, self.cache, report)
             self.models.save(trial.number, run)
-            scores.append(run.trained.fit.best_score)
-            trial.set_user_attr(f"val_score_fold{fold}", run.trained.fit.best_score)
-        return float(np.mean(scores))
+            y = run.data.val.y.cpu().numpy()
+            p = predict(run.trained.model, run.data.val, self.runtime, self.config.budget.eval_batch_size)
+            labels.append(y)
+            probs.append(np.asarray(p))
+            trial.set_user_attr(f"val_auc_fold{fold}", safe_auc(y, probs[-1]))
+        return objective_value(labels, probs)

@@ -1,8 +1,9 @@
 """Refitting chosen configurations on every outer fold and writing checkpoints, predictions and the table.
 
-For each fold and each `network/strategy`, the chosen parameters are trained on the fold's training
-part (early stopping on its validation patients), then the fold's validation and test pairs are
-predicted. The overall best configuration is also written as `best.pt` / `model=best`.
+For each repeat of the outer cross-validation (`folds.repeats`), each fold and each `network/strategy`,
+the chosen parameters are trained on the fold's training part (early stopping on its validation
+patients), then the fold's validation and test pairs are predicted. The overall best configuration is
+also written as `best.pt` / `model=best`. Tuning saw repeat 0 only; later repeats reshuffle the patients.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def _save(run: FoldRun, path: Path, config: StudyConfig, data: StudyData, choice
         "input_spacing": list(data.bank.input_spacing),
         "channels": list(config.data.channels),
         "fold": run.data.fold,
+        "repeat": run.data.repeat,
         "strategy": choice.params.strategy,
         "network": choice.params.network,
         "seed": config.seed,
@@ -70,28 +72,29 @@ def refit(
     run_dir: Path,
     trial_models: TrialModels | None = None,
 ) -> pd.DataFrame:
-    """Refit every combination on every fold; write checkpoints and `predictions.csv`; return predictions.
+    """Refit every combination on every fold of every repeat; write checkpoints and `predictions.csv`.
 
-    A fold model the chosen trial saved (`trial_models`) is used as is: it is the same training.
+    A fold model the chosen trial saved (`trial_models`, repeat 0) is used as is: it is the same training.
     """
     layout = RunLayout(run_dir)
-    jobs = [(fold, name, choice) for fold in range(config.folds.n_folds) for name, choice in combos.items()]
+    jobs = [(repeat, fold, name, choice) for repeat in range(config.folds.repeats)
+            for fold in range(config.folds.n_folds) for name, choice in combos.items()]
     frames = []
-    for fold, name, choice in progress(jobs, desc="refit", unit="model"):
+    for repeat, fold, name, choice in progress(jobs, desc="refit", unit="model"):
         p = choice.params
         saved = None
-        if trial_models is not None and choice.trial is not None:
+        if trial_models is not None and choice.trial is not None and repeat == 0:
             saved = trial_models.load(choice.trial, fold, p, config, data)
-        run = saved or run_fold(config, data, p, fold, runtime, cache)
+        run = saved or run_fold(config, data, p, fold, runtime, cache, repeat=repeat)
         runtime.prepare(run.trained.model)
-        _save(run, layout.checkpoint(fold, p.network, p.strategy), config, data, choice)
+        _save(run, layout.checkpoint(fold, p.network, p.strategy, repeat), config, data, choice)
         names = [name]
         if p == best.params:
-            _save(run, layout.best_checkpoint(fold), config, data, best)
+            _save(run, layout.best_checkpoint(fold, repeat), config, data, best)
             names.append("best")
         for model_name in names:
             pred = fold_predictions(run, config, runtime, model_name)
-            pred["fold"], pred["network"], pred["strategy"] = fold, p.network, p.strategy
+            pred["fold"], pred["network"], pred["strategy"], pred["repeat"] = fold, p.network, p.strategy, repeat
             frames.append(pred)
     predictions = pd.concat(frames, ignore_index=True)[PREDICTION_COLUMNS]
     write_csv_atomic(predictions, layout.predictions)
@@ -100,6 +103,6 @@ def refit(
 
 def write_strategy_table(predictions: pd.DataFrame, combos: dict[str, ChosenConfig], run_dir: Path) -> pd.DataFrame:
     """`RUN/strategy_table.csv` (`predictions.strategy_table` of the refitted combinations)."""
-    table = strategy_table(predictions, {name: (c.trial, c.value) for name, c in combos.items()})
+    table = strategy_table(predictions, {name: (c.trial, c.value, c.refit_source) for name, c in combos.items()})
     write_csv_atomic(table, RunLayout(run_dir).strategy_table)
     return table

@@ -13,6 +13,7 @@ from glioma_change.io import file_lock, write_csv_atomic
 from glioma_change.run_layout import RunLayout
 from glioma_change.study_config import StudyConfig
 from glioma_change.tuning.choices import best_choices, write_best_params
+from glioma_change.tuning.objective import OBJECTIVE
 from glioma_change.tuning.storage import default_storage, make_storage, retrying
 from glioma_change.tuning.study import open_study
 from glioma_change.tuning.study_run import StudyRun
@@ -38,9 +39,11 @@ def tune(
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     url = storage_url or default_storage(run_dir)
-    session = StudyRun.open(config, run_dir, {"command": "tune", "storage": url.split("@")[-1], "workers": workers})
+    run_dir.mkdir(parents=True, exist_ok=True)
     storage = make_storage(url, config)
-    study = retrying(lambda: open_study(config, storage), "opening the study")  # created before helpers join
+    # created before helpers join; refused before the run directory is touched when its settings differ
+    study = retrying(lambda: open_study(config, storage), "opening the study")
+    session = StudyRun.open(config, run_dir, {"command": "tune", "storage": url.split("@")[-1], "workers": workers})
     target, timeout = n_trials or config.budget.n_trials, timeout_s or config.budget.timeout_s
     job = WorkerJob(config, run_dir, url, target, timeout, logging.getLogger().getEffectiveLevel(),
                     optuna.logging.get_verbosity())
@@ -58,5 +61,5 @@ def tune(
             return None
         best, combos = retrying(lambda: best_choices(study, config), "reading the study")
         write_csv_atomic(retrying(study.trials_dataframe, "reading the study"), RunLayout(run_dir).trials)
-        write_best_params(best, combos, run_dir, "mean inner-validation AUC over the outer folds")
+        write_best_params(best, combos, run_dir, OBJECTIVE)
         return session.refit_and_write(best, combos, models)

@@ -2,9 +2,13 @@
 
 Several workers may run the same command on the same storage. `n_trials` is the study's total target:
 before each trial a worker marks stale trials (workers that stopped sending heartbeats, e.g. killed)
-as FAILED (they are re-queued once), counts finished (complete or pruned) trials and trials running
-elsewhere, and stops when the finished ones reach the target; while others' running trials could reach
-it, it waits for them.
+as FAILED (they are re-queued once), queues trials owed to combinations short of their fair budget
+(`tuning.fair_budget`), counts finished (complete or pruned) trials and trials running elsewhere, and
+stops when the finished ones reach the target and no combination is owed a trial; while others'
+running trials could reach it, it waits for them. Queued (WAITING) trials are taken first.
+
+A study refuses to go on under other settings than it was created with (`tuning.settings`). Ctrl-C
+marks the running trial FAILED and queues it again, so rerunning the same command resumes it.
 
 A lost database connection does not stop a worker (`tuning.storage`): it marks its own interrupted trial
 FAILED (re-queued like a stale one) and goes on. The storage lives in `tuning.storage`, the choice of
@@ -26,7 +30,10 @@ from optuna.trial import FrozenTrial, TrialState
 from glioma_change.errors import GliomaChangeError
 from glioma_change.seeding import derive_seed
 from glioma_change.study_config import StudyConfig
+from glioma_change.tuning.fair_budget import QUEUED, CombinationPruner, min_trials, top_up
+from glioma_change.tuning.interrupt import interrupts_outside_database_calls
 from glioma_change.tuning.objective import Objective
+from glioma_change.tuning.settings import check_settings, record_settings
 from glioma_change.tuning.storage import (
     BACKOFF,
     Backoff,
@@ -42,6 +49,24 @@ log = logging.getLogger(__name__)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
 
+class _QuietInterrupt(logging.Filter):
+    """Drops Optuna's two 'trial failed' warnings (one with a traceback) of a trial ended by Ctrl-C."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.interrupted: str | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt):
+            self.interrupted = message.split(" failed", 1)[0]  # "Trial <n>"
+            return False
+        return not (self.interrupted and message.startswith(f"{self.interrupted} failed with value"))
+
+
+logging.getLogger("optuna.study._optimize").addFilter(_QuietInterrupt())
+
+
 def _sampler(config: StudyConfig, n_trials_seen: int) -> optuna.samplers.TPESampler:
     # Re-seeded per trial from the study's progress: one worker is reproducible, two workers draw
     # different points instead of repeating each other's random start-up trials.
@@ -54,23 +79,28 @@ def _sampler(config: StudyConfig, n_trials_seen: int) -> optuna.samplers.TPESamp
 
 
 def open_study(config: StudyConfig, storage: optuna.storages.BaseStorage) -> optuna.Study:
-    """Create the study (queueing one trial per network × strategy when configured) or load it."""
-    pruner = optuna.pruners.MedianPruner(
+    """Create the study (recording its settings, queueing one trial per network × strategy when configured)
+    or load it (refusing other settings: `tuning.settings.check_settings`)."""
+    median = optuna.pruners.MedianPruner(
         n_startup_trials=config.study.pruner_startup_trials, n_warmup_steps=config.study.pruner_warmup_steps
     )
+    pruner = CombinationPruner(median, min_trials(config))
     try:
         study = optuna.create_study(
             storage=storage, study_name=config.study.name, direction="maximize",
             sampler=_sampler(config, 0), pruner=pruner,
         )
     except optuna.exceptions.DuplicatedStudyError:
-        log.info("resuming study %r", config.study.name)
-        return optuna.load_study(
+        study = optuna.load_study(
             study_name=config.study.name, storage=storage, sampler=_sampler(config, 0), pruner=pruner
         )
+        check_settings(study, config)
+        log.info("resuming study %r", config.study.name)
+        return study
+    record_settings(study, config)
     if config.search.enqueue_each_combination:
         for network, strategy in product(config.search.networks, config.search.strategies):
-            study.enqueue_trial({"network": network, "strategy": strategy})
+            study.enqueue_trial({"network": network, "strategy": strategy}, user_attrs={QUEUED: "each combination"})
     return study
 
 
@@ -93,19 +123,23 @@ def run_worker(
     """
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     mine = WorkerState()
-    while True:
-        try:
-            if not _next_trial(study, objective, config, n_trials, deadline, callbacks, mine):
-                return
-        except Exception as exc:
-            if finished_elsewhere(exc):
-                log.warning("trial %s was failed by another worker (stale heartbeat); going on", mine.number)
-            elif not is_connection_error(exc):
+    with interrupts_outside_database_calls():
+        while True:
+            try:
+                if not _next_trial(study, objective, config, n_trials, deadline, callbacks, mine):
+                    return
+            except KeyboardInterrupt:
+                _requeue_interrupted(study, mine.number)
                 raise
-            else:
-                log.warning("database connection lost: %s", brief(exc))
-                retrying(lambda: _fail_interrupted(study, mine.number, config), "reconnecting", backoff)
-        mine.number = None
+            except Exception as exc:
+                if finished_elsewhere(exc):
+                    log.warning("trial %s was failed by another worker (stale heartbeat); going on", mine.number)
+                elif not is_connection_error(exc):
+                    raise
+                else:
+                    log.warning("database connection lost: %s", brief(exc))
+                    retrying(lambda: _fail_interrupted(study, mine.number, config), "reconnecting", backoff)
+            mine.number = None
 
 
 @dataclass
@@ -130,13 +164,15 @@ def _next_trial(
 ) -> bool:
     """Run one trial, or wait while others' running trials could reach the target; False when done."""
     optuna.storages.fail_stale_trials(study)
+    owed = top_up(study, config)
     done = _count(study, FINISHED)
-    if done >= n_trials:
+    if done >= n_trials and not owed:
         return False
     if deadline is not None and time.monotonic() > deadline:
         log.warning("timeout: stopping with %d of %d trials finished", done, n_trials)
         return False
-    if done + _count(study, (TrialState.RUNNING,)) >= n_trials:
+    queued = owed and _count(study, (TrialState.WAITING,)) > 0
+    if done + _count(study, (TrialState.RUNNING,)) >= n_trials and not queued:
         time.sleep(config.study.heartbeat_interval_s)  # others' running trials may reach the target
         return True
     started = [t for t in study.get_trials(deepcopy=False) if t.state != TrialState.WAITING]
@@ -159,6 +195,19 @@ def _fail_interrupted(study: optuna.Study, number: int | None, config: StudyConf
         retry_callback(config)(study, trial)
 
 
+def _requeue_interrupted(study: optuna.Study, number: int | None) -> None:
+    """Ctrl-C: mark this worker's running trial FAILED (Optuna usually has) and queue its parameters again."""
+    if number is None:
+        return
+    with contextlib.suppress(ValueError, optuna.exceptions.UpdateFinishedTrialError):  # already finished
+        study.tell(number, state=TrialState.FAIL)
+    trial = next(t for t in study.get_trials(deepcopy=False) if t.number == number)
+    if trial.state == TrialState.FAIL:
+        params = {**trial.system_attrs.get("fixed_params", {}), **trial.params}
+        study.enqueue_trial(params, user_attrs={QUEUED: f"interrupted trial {number}"})
+        log.info("trial %d interrupted: FAILED and queued again", number)
+
+
 class SurplusTrial(Exception):
     """Raised when a trial started while other workers' trials already reach the target (marked FAILED)."""
 
@@ -171,7 +220,7 @@ def _guarded(objective: Objective, n_trials: int, mine: WorkerState) -> Callable
             t for t in trial.study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.RUNNING))
             if t.number < trial.number
         ]
-        if len(earlier) >= n_trials:
+        if len(earlier) >= n_trials and QUEUED not in trial.user_attrs:
             raise SurplusTrial(f"trial {trial.number}: {n_trials} trials already finished or running")
         try:
             value = objective(trial)

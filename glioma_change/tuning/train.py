@@ -19,6 +19,6 @@ def train(config: StudyConfig, params: TrainParams, run_dir: Path) -> pd.DataFra
     if get_strategy(params.strategy).uses_weak and config.data.weak_labels is None:
         raise ConfigError(f"data.weak_labels: required by strategy {params.strategy!r}")
     session = StudyRun.open(config, run_dir, {"command": "train"})
-    choice = ChosenConfig(None, None, params)
+    choice = ChosenConfig(None, None, params, "parameters given to `train`, not tuned")
     write_best_params(choice, {params.model_name: choice}, run_dir, "none: parameters given, not tuned")
     return session.refit_and_write(choice, {params.model_name: choice})

@@ -84,7 +84,10 @@ def run_helper(job: WorkerJob, index: int) -> None:
     storage = make_storage(job.storage_url, config)
     study = retrying(lambda: open_study(config, storage), f"helper {index}: opening the study")
     log.info("helper worker %d joined study %r on %s", index, config.study.name, runtime.device)
-    run_trials(study, config, data, runtime, *run_caches(job.run_dir), job.n_trials, job.timeout_s)
+    try:
+        run_trials(study, config, data, runtime, *run_caches(job.run_dir), job.n_trials, job.timeout_s)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; its running trial is queued again
+        return
 
 
 class HelperWorkers:

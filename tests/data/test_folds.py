@@ -71,3 +71,23 @@ def test_too_few_patients_for_the_folds(joined: pd.DataFrame) -> None:
 
 def test_fixture_files_exist(joined: pd.DataFrame) -> None:
     assert all(Path(p).is_file() for p in joined["diff_path"])
+
+
+def test_validation_splits_hold_both_classes_where_the_patients_allow(tmp_path: Path) -> None:
+    # 8 human patients with 3 pairs: a plain stratified split leaves one class in many validation parts
+    files = make_study(tmp_path, n_patients=12, n_human=8, pairs_per_patient=3)
+    df = join_maps_labels(files["manifest"], files["human"], files["weak"], 0.5)
+    human = df[df["source"] == "human"]
+    for seed in range(30):
+        for f in make_folds(df, 3, seed=seed, val_fraction=0.2):
+            assert set(human[human["patient_id"].isin(f.val_patients)]["label"]) == {0, 1}, (seed, f.index)
+            assert set(human[human["patient_id"].isin(set(f.train_patients))]["label"]) == {0, 1}, (seed, f.index)
+
+
+def test_repeats_reshuffle_the_patients_and_repeat_0_is_the_single_cross_validation(joined: pd.DataFrame) -> None:
+    single = make_folds(joined, 3, seed=2, val_fraction=0.25)
+    assert make_folds(joined, 3, seed=2, val_fraction=0.25, repeat=0) == single
+    again = make_folds(joined, 3, seed=2, val_fraction=0.25, repeat=1)
+    assert again == make_folds(joined, 3, seed=2, val_fraction=0.25, repeat=1) and {f.repeat for f in again} == {1}
+    assert {f.test_patients for f in again} != {f.test_patients for f in single}
+    assert sorted(p for f in again for p in f.test_patients) == sorted(p for f in single for p in f.test_patients)

@@ -106,3 +106,63 @@ def test_report_renders_with_its_figures_in_headless_chromium(evaluated: dict[st
     bare_pixels = screenshot(chromium, bare, tmp_path / "bare.png", (1280, height), tmp_path / "profile-bare")
     shown, without = coloured_fraction(pixels), coloured_fraction(bare_pixels)
     assert shown > 0.01 and shown > 20 * without, (shown, without)
+
+
+def _with_repeats(run: Path, n_repeats: int, seed: int = 5) -> None:
+    """Add repeats 1.. to a fake run: each patient moved to a reshuffled fold, each score perturbed."""
+    gen = np.random.default_rng(seed)
+    base = pd.read_csv(run / "predictions.csv", dtype={"patient_id": str}).assign(repeat=0)
+    patients = base["patient_id"].unique()
+    parts = [base]
+    for r in range(1, n_repeats):
+        fold = dict(zip(gen.permutation(patients), np.arange(len(patients)) % base["fold"].nunique(), strict=True))
+        logit = np.log(base["prob"] / (1 - base["prob"])) + gen.normal(0.0, 0.5, len(base))
+        parts.append(base.assign(repeat=r, fold=base["patient_id"].map(fold), prob=1 / (1 + np.exp(-logit))))
+    pd.concat(parts, ignore_index=True).to_csv(run / "predictions.csv", index=False)
+
+
+@pytest.fixture(scope="module")
+def repeated(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict[str, object]:
+    import glioma_change.evaluation.plots as plots
+
+    root = tmp_path_factory.mktemp("repeated")
+    run = make_fake_run(root, n_patients=30, n_folds=3, checkpoints=False)
+    _with_repeats(run, 3)
+    drawn: dict[str, list[str]] = {}
+    roc_plot = plots.roc_plot
+
+    def spy(scores, legend, title, path):  # noqa: ANN001, ANN202 - records what the real function draws
+        drawn[Path(path).name] = [f"{m}: {legend.get(m, '')}" for m in scores]
+        return roc_plot(scores, legend, title, path)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plots, "roc_plot", spy)
+        result = CliRunner().invoke(app, ["-q", "evaluate", "--run", str(run), "-o", str(root / "out"),
+                                          "--n-boot", "100", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    return {"out": root / "out", "drawn": drawn}
+
+
+def test_report_opens_with_the_verdict_then_the_compact_table(repeated: dict[str, object]) -> None:
+    out = repeated["out"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    verdict = (out / "verdict.txt").read_text(encoding="utf-8").splitlines()
+    headline = verdict[0]
+    assert headline.startswith("Weak labels") and "3 repeats" in headline
+    body = html.split("<body>", 1)[1]
+    assert body.index("id='verdict'") < body.index("<table") < body.index("cv_strategies")
+    assert html.index(headline.replace("'", "&#x27;")) < html.index("<table")
+    table = pd.read_csv(out / "strategy_table.csv")
+    assert (table["n_repeats"] == 3).all() and table["test_auc_sd"].notna().all()
+    best = table.loc[table["test_auc_mean"].idxmax()]
+    assert f"<b>{best['test_auc_mean']:.3f} ± {best['test_auc_sd']:.3f}</b>" in html
+    assert "figures/" not in html and (out / "figures" / "cv_strategies.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_roc_shows_one_curve_per_strategy_of_the_best_network(repeated: dict[str, object]) -> None:
+    table = pd.read_csv(repeated["out"] / "strategy_table.csv")
+    best = table.loc[table["test_auc_mean"].idxmax()]
+    curves = repeated["drawn"]["cv_roc.png"]
+    strategies = sorted(table.loc[table["network"] == best["network"], "strategy"])
+    assert sorted(c.split(":")[0] for c in curves) == [f"{best['network']}/{s}" for s in strategies]
+    assert all(" ± " in c for c in curves)  # legend: repeat mean ± SD, not the pooled AUC
