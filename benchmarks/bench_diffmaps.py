@@ -38,7 +38,7 @@ import pandas as pd
 import SimpleITK as sitk
 from sklearn.metrics import roc_auc_score
 
-from glioma_change.formats import pair_id, t2w_path
+from glioma_change.formats import t2w_path
 from glioma_change.imaging import qc, validation
 from glioma_change.imaging.batch import PairTask, run_batch
 from glioma_change.imaging.maps import build_maps
@@ -74,8 +74,9 @@ print(json.dumps(rows))
 
 def run_ants(python: str, pairs: list[dict[str, object]], out: Path, threads: int) -> pd.DataFrame:
     env = {**os.environ, "ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
-    done = subprocess.run([python, "-c", ANTS_SCRIPT, json.dumps(pairs), str(out)], env=env, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [python, "-c", ANTS_SCRIPT, json.dumps(pairs), str(out)], env=env, check=True, capture_output=True, text=True
+    )
     return pd.DataFrame(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -101,7 +102,8 @@ class Truth:
         self.brain = sitk.GetArrayFromImage(sitk.Resample(head_brain, grid, t_b, sitk.sitkNearestNeighbor, 0)) > 0
         nearest = sitk.sitkNearestNeighbor
         lesion = (sitk.GetArrayFromImage(sitk.Resample(lesion_a, grid, self.transform, nearest, 0)) > 0) | (
-            sitk.GetArrayFromImage(sitk.Resample(lesion_b, grid, sitk.Transform(), nearest, 0)) > 0)
+            sitk.GetArrayFromImage(sitk.Resample(lesion_b, grid, sitk.Transform(), nearest, 0)) > 0
+        )
         self.unchanged = self.brain & ~self.changed & ~lesion
         self.centre = np.asarray(grid.TransformContinuousIndexToPhysicalPoint([(s - 1) / 2 for s in grid.GetSize()]))
 
@@ -115,15 +117,19 @@ class Truth:
     def signal(self, absolute: np.ndarray) -> float:
         """Pair-level change signal: mean of the top 0.5 % of |map| inside the brain."""
         values = np.sort(absolute[self.brain])
-        return float(values[-max(1, values.size // 200):].mean())
+        return float(values[-max(1, values.size // 200) :].mean())
 
 
 def summarise(values: list[float]) -> dict[str, float]:
     arr = np.asarray([v for v in values if np.isfinite(v)], float)
     if arr.size == 0:
         return {"median": float("nan"), "p95": float("nan"), "min": float("nan"), "max": float("nan")}
-    return {"median": float(np.median(arr)), "p95": float(np.percentile(arr, 95)), "min": float(arr.min()),
-            "max": float(arr.max())}
+    return {
+        "median": float(np.median(arr)),
+        "p95": float(np.percentile(arr, 95)),
+        "min": float(arr.min()),
+        "max": float(arr.max()),
+    }
 
 
 def choose_pairs(truth: pd.DataFrame, max_pairs: int, stable: int) -> pd.DataFrame:
@@ -154,8 +160,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root, maps_dir = Path(tmp) / "synth", Path(tmp) / "maps"
         generate_dataset(root, args.patients, args.seed, acquisition=args.profile, sessions=(2, 3), jobs=args.jobs)
-        truth = choose_pairs(pd.read_csv(root / "truth.csv", dtype={"patient_id": str}), args.max_pairs,
-                             args.stable_pairs)
+        truth = choose_pairs(
+            pd.read_csv(root / "truth.csv", dtype={"patient_id": str}), args.max_pairs, args.stable_pairs
+        )
         sessions = pd.read_csv(root / "sessions.csv", dtype={"patient_id": str})
         tasks = [PairTask(r.patient_id, r.comparative_date, r.exam_date) for r in truth.itertuples()]
         options = DiffmapOptions(spacing=SPACING_MM)
@@ -165,8 +172,15 @@ def main() -> None:
         ours_wall = (time.perf_counter() - start) / len(tasks)
         manifest = manifest.set_index("pair_id")
 
-        pairs = [{"pair_id": t.pair_id, "a": str(t2w_path(root, t.patient_id, t.comparative_date)),
-                  "b": str(t2w_path(root, t.patient_id, t.exam_date)), "seed": args.seed} for t in tasks]
+        pairs = [
+            {
+                "pair_id": t.pair_id,
+                "a": str(t2w_path(root, t.patient_id, t.comparative_date)),
+                "b": str(t2w_path(root, t.patient_id, t.exam_date)),
+                "seed": args.seed,
+            }
+            for t in tasks
+        ]
         ants_dir = Path(tmp) / "ants"
         ants_dir.mkdir()
         try:
@@ -187,13 +201,21 @@ def main() -> None:
             err = validation.transform_error(ours_tx, gt.transform, gt.centre)
             absolute = np.abs(sitk.GetArrayFromImage(diff))
             flags = [f for f in str(m["flags"]).split(";") if f and f != "nan"]
-            row = {"pair_id": t.pair_id, "t2_label": int(r.t2_label), "change_kind": r.change_kind,
-                   "t2_rel_change": float(r.t2_rel_change), "ours_rot_err_deg": err.rotation_deg,
-                   "ours_trans_err_mm": err.translation_mm, "ours_voxel_auc": gt.voxel_auc(absolute),
-                   "ours_signal": gt.signal(absolute), "ours_flags": ";".join(flags),
-                   "ours_registration_flag": any(f in qc.REGISTRATION_FLAGS for f in flags),
-                   "similarity_after": float(m["similarity_after"]), "attempts": int(m["registration_attempts"]),
-                   "ours_cpu_s": float(sum(float(m[c]) for c in manifest.columns if c.startswith("seconds_")))}
+            row = {
+                "pair_id": t.pair_id,
+                "t2_label": int(r.t2_label),
+                "change_kind": r.change_kind,
+                "t2_rel_change": float(r.t2_rel_change),
+                "ours_rot_err_deg": err.rotation_deg,
+                "ours_trans_err_mm": err.translation_mm,
+                "ours_voxel_auc": gt.voxel_auc(absolute),
+                "ours_signal": gt.signal(absolute),
+                "ours_flags": ";".join(flags),
+                "ours_registration_flag": any(f in qc.REGISTRATION_FLAGS for f in flags),
+                "similarity_after": float(m["similarity_after"]),
+                "attempts": int(m["registration_attempts"]),
+                "ours_cpu_s": float(sum(float(m[c]) for c in manifest.columns if c.startswith("seconds_"))),
+            }
             # the other normalisation on the same registration and prepared sessions
             sessions_cache = cache.setdefault(t.patient_id, SessionCache(options, args.seed))
             with one_itk_thread():
@@ -211,9 +233,15 @@ def main() -> None:
                 a_grid = sitk.Resample(a_n4, diff, ants_tx, sitk.sitkLinear, 0.0, sitk.sitkFloat32)
                 b_grid = sitk.Resample(b_n4, diff, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
                 ants_abs = np.abs(zscore_in(b_grid, gt.brain) - zscore_in(a_grid, gt.brain)) * gt.brain
-                row.update({"ants_rot_err_deg": err.rotation_deg, "ants_trans_err_mm": err.translation_mm,
-                            "ants_voxel_auc": gt.voxel_auc(ants_abs), "ants_signal": gt.signal(ants_abs),
-                            "ants_cpu_s": float(ants_df.loc[t.pair_id, "cpu_total"])})
+                row.update(
+                    {
+                        "ants_rot_err_deg": err.rotation_deg,
+                        "ants_trans_err_mm": err.translation_mm,
+                        "ants_voxel_auc": gt.voxel_auc(ants_abs),
+                        "ants_signal": gt.signal(ants_abs),
+                        "ants_cpu_s": float(ants_df.loc[t.pair_id, "cpu_total"]),
+                    }
+                )
             rows.append(row)
         acc = pd.DataFrame(rows)
 
@@ -221,15 +249,26 @@ def main() -> None:
     bad = (acc["ours_rot_err_deg"] > BAD_ROTATION_DEG) | (acc["ours_trans_err_mm"] > BAD_TRANSLATION_MM)
     flagged = acc["ours_registration_flag"]
     result: dict[str, object] = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "jobs": args.jobs,
-                    "load_average_at_start": load},
-        "profile": args.profile, "pairs": len(acc), "unstable_pairs": len(unstable), "grid_spacing_mm": SPACING_MM,
-        "ours_seconds_per_pair_wall": ours_wall, "ours_cpu_seconds_per_pair": float(acc["ours_cpu_s"].mean()),
-        "qc": {"bad_pairs": int(bad.sum()), "flagged_pairs": int(flagged.sum()),
-               "true_positives": int((bad & flagged).sum()),
-               "precision": float((bad & flagged).sum() / flagged.sum()) if flagged.any() else float("nan"),
-               "recall": float((bad & flagged).sum() / bad.sum()) if bad.any() else float("nan"),
-               "attempts_over_1": int((acc["attempts"] > 1).sum())},
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "jobs": args.jobs,
+            "load_average_at_start": load,
+        },
+        "profile": args.profile,
+        "pairs": len(acc),
+        "unstable_pairs": len(unstable),
+        "grid_spacing_mm": SPACING_MM,
+        "ours_seconds_per_pair_wall": ours_wall,
+        "ours_cpu_seconds_per_pair": float(acc["ours_cpu_s"].mean()),
+        "qc": {
+            "bad_pairs": int(bad.sum()),
+            "flagged_pairs": int(flagged.sum()),
+            "true_positives": int((bad & flagged).sum()),
+            "precision": float((bad & flagged).sum() / flagged.sum()) if flagged.any() else float("nan"),
+            "recall": float((bad & flagged).sum() / bad.sum()) if bad.any() else float("nan"),
+            "attempts_over_1": int((acc["attempts"] > 1).sum()),
+        },
     }
     names = ["ours", "ours_zscore"]
     if "ants_signal" in acc:  # the ANTsPy recipe's pairs, and ours on the same pairs
@@ -249,7 +288,9 @@ def main() -> None:
         result["ants_seconds_per_pair_wall"] = ants_wall
         result["ants_cpu_seconds_per_pair"] = float(acc["ants_cpu_s"].mean())
         result["ours_on_ants_pairs_seconds_per_pair_wall"] = ours_wall
-        result["ours_on_ants_pairs_cpu_seconds_per_pair"] = float(acc.loc[acc["ants_signal"].notna(), "ours_cpu_s"].mean())
+        result["ours_on_ants_pairs_cpu_seconds_per_pair"] = float(
+            acc.loc[acc["ants_signal"].notna(), "ours_cpu_s"].mean()
+        )
         result["speedup_wall"] = ants_wall / ours_wall
     result["per_pair"] = acc.to_dict(orient="records")
 
@@ -263,29 +304,37 @@ def markdown(result: dict, args: argparse.Namespace) -> str:
     lines = [
         f"# diffmaps benchmark: {result['pairs']} `{result['profile']}` synthetic pairs ({result['unstable_pairs']} "
         f"unstable), {args.jobs} jobs, {SPACING_MM} mm grid",
-        "", f"Load average when the run started: {result['machine']['load_average_at_start']:.1f} on "
-        f"{result['machine']['cpus']} cores (other work shared the machine; compare timings as ratios).", "",
+        "",
+        f"Load average when the run started: {result['machine']['load_average_at_start']:.1f} on "
+        f"{result['machine']['cpus']} cores (other work shared the machine; compare timings as ratios).",
+        "",
         "| pipeline | s/pair (wall, whole run) | worker s/pair | rot err median / p95 (°) | trans err median / p95 (mm) "
         "| voxel AUC median / worst | unstable pairs < 0.80 | change-signal AUC |",
         "|---|---|---|---|---|---|---|---|",
     ]
     rows = [("ours", "glioma-change, all pairs", "ours")]
     if "ants_voxel_auc" in result:
-        rows += [("ours_on_ants_pairs", "glioma-change, the ANTsPy pairs", "ours_on_ants_pairs"),
-                 ("ants", "ANTsPy N4 + Affine, z-score", "ants")]
+        rows += [
+            ("ours_on_ants_pairs", "glioma-change, the ANTsPy pairs", "ours_on_ants_pairs"),
+            ("ants", "ANTsPy N4 + Affine, z-score", "ants"),
+        ]
     for key, label, err in rows:
         r, t, v = result[f"{err}_rotation_error_deg"], result[f"{err}_translation_error_mm"], result[f"{key}_voxel_auc"]
-        lines.append(f"| {label} | {result[f'{key}_seconds_per_pair_wall']:.1f} | {result[f'{key}_cpu_seconds_per_pair']:.1f}"
-                     f" | {r['median']:.2f} / {r['p95']:.2f} | {t['median']:.2f} / {t['p95']:.2f} | "
-                     f"{v['median']:.3f} / {v['min']:.3f} | {result[f'{key}_voxel_auc_below_0.80']} | "
-                     f"{result[f'{key}_change_signal_auc']:.3f} |")
+        lines.append(
+            f"| {label} | {result[f'{key}_seconds_per_pair_wall']:.1f} | {result[f'{key}_cpu_seconds_per_pair']:.1f}"
+            f" | {r['median']:.2f} / {r['p95']:.2f} | {t['median']:.2f} / {t['p95']:.2f} | "
+            f"{v['median']:.3f} / {v['min']:.3f} | {result[f'{key}_voxel_auc_below_0.80']} | "
+            f"{result[f'{key}_change_signal_auc']:.3f} |"
+        )
     z = result["ours_zscore_voxel_auc"]
     q = result["qc"]
     lines += [
-        "", "s/pair (wall, whole run): ours = `run_batch` with the jobs above over all pairs, wall / pairs; ANTsPy = "
+        "",
+        "s/pair (wall, whole run): ours = `run_batch` with the jobs above over all pairs, wall / pairs; ANTsPy = "
         "its subprocess (same threads) over its pairs. Worker s/pair: ours = sum of the step timings inside the "
         "worker; ANTsPy = its CPU seconds.",
-        "", f"Normalisation on the same registrations: quantile matching (default) voxel AUC median "
+        "",
+        f"Normalisation on the same registrations: quantile matching (default) voxel AUC median "
         f"{result['ours_voxel_auc']['median']:.3f} / worst {result['ours_voxel_auc']['min']:.3f}; z-score "
         f"{z['median']:.3f} / {z['min']:.3f}.",
         f"QC registration flags vs true residual > {BAD_ROTATION_DEG}° or {BAD_TRANSLATION_MM} mm: {q['bad_pairs']} bad, "

@@ -87,14 +87,30 @@ def run(devices: list[str], threads: list[int], size: int, batch: int, steps: in
         torch.manual_seed(0)
         base, _ = samples_per_second(Baseline(), device, size, batch, steps)
         common = {"device": dev_name, "threads": n_threads}
-        rows.append({**common, "model": "baseline (1 conv)", "params": count_parameters(Baseline()),
-                     "samples_per_s": base, "ratio": 1.0, "gpu_util_pct": None})
+        rows.append(
+            {
+                **common,
+                "model": "baseline (1 conv)",
+                "params": count_parameters(Baseline()),
+                "samples_per_s": base,
+                "ratio": 1.0,
+                "gpu_util_pct": None,
+            }
+        )
         for network in ("vgg", "resnext"):
             torch.manual_seed(0)
             model = build_model(ModelSpec(network=network))
             sps, util = samples_per_second(model, device, size, batch, steps)
-            rows.append({**common, "model": network, "params": count_parameters(model),
-                         "samples_per_s": sps, "ratio": sps / base, "gpu_util_pct": util})
+            rows.append(
+                {
+                    **common,
+                    "model": network,
+                    "params": count_parameters(model),
+                    "samples_per_s": sps,
+                    "ratio": sps / base,
+                    "gpu_util_pct": util,
+                }
+            )
     return rows
 
 
@@ -108,8 +124,10 @@ def markdown(rows: list[dict[str, object]], size: int, batch: int) -> str:
     ]
     for r in rows:
         util = "" if r["gpu_util_pct"] is None else f"{r['gpu_util_pct']:.0f}"
-        lines.append(f"| {r['device']} | {r['threads']} | {r['model']} | {r['params']:,} | {r['samples_per_s']:.1f} "
-                     f"| {r['ratio']:.3f} | {util} |")
+        lines.append(
+            f"| {r['device']} | {r['threads']} | {r['model']} | {r['params']:,} | {r['samples_per_s']:.1f} "
+            f"| {r['ratio']:.3f} | {util} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -119,18 +137,24 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8, help="batch size")
     parser.add_argument("--steps", type=int, default=10, help="timed optimisation steps per model")
     parser.add_argument("--device", nargs="+", default=None, help="devices (default: cpu, and cuda when present)")
-    parser.add_argument("--threads", nargs="+", type=int, default=None,
-                        help="CPU thread counts to measure (default: 1 and all cores)")
+    parser.add_argument(
+        "--threads", nargs="+", type=int, default=None, help="CPU thread counts to measure (default: 1 and all cores)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for models.json and models.md")
     args = parser.parse_args()
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     threads = args.threads or sorted({1, os.cpu_count() or 1})
     rows = run(devices, threads, args.size, args.batch, args.steps)
     info = {
-        "size": args.size, "batch": args.batch, "steps": args.steps, "torch": torch.__version__,
-        "cpu_cores": os.cpu_count(), "load_average": os.getloadavg(),
+        "size": args.size,
+        "batch": args.batch,
+        "steps": args.steps,
+        "torch": torch.__version__,
+        "cpu_cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
         "machine": platform.processor() or platform.machine(),
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None, "results": rows,
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "results": rows,
     }
     write_text_atomic(json.dumps(info, indent=2) + "\n", args.out / "models.json")
     table = markdown(rows, args.size, args.batch)

@@ -39,9 +39,9 @@ from glioma_change.synth.export import export_reports  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results"
 TECHNIQUE = {
     "en": "Technique: Axial T2, FLAIR, diffusion, susceptibility-weighted and 3D T1 sequences before and after "
-          "intravenous gadolinium, reformatted in three planes; perfusion with dynamic susceptibility contrast. ",
+    "intravenous gadolinium, reformatted in three planes; perfusion with dynamic susceptibility contrast. ",
     "fr": "Technique : Séquences axiales T2, FLAIR, diffusion, susceptibilité magnétique et 3D T1 avant et après "
-          "injection de gadolinium, reconstructions dans les trois plans ; perfusion par premier passage. ",
+    "injection de gadolinium, reconstructions dans les trois plans ; perfusion par premier passage. ",
 }
 
 
@@ -109,17 +109,26 @@ def main() -> None:
                 "reports": n,
                 "mean_words": round(words, 1),
                 "mean_chars": round(chars, 0),
-                **{f"{name}_{clock}_per_s": round(rate[clock], 1)
-                   for name, rate in (("tokenise", tokenise), ("rules", rules), ("model", trained))
-                   for clock in ("wall", "cpu")},
+                **{
+                    f"{name}_{clock}_per_s": round(rate[clock], 1)
+                    for name, rate in (("tokenise", tokenise), ("rules", rules), ("model", trained))
+                    for clock in ("wall", "cpu")
+                },
                 "rules_vs_tokenise": round(rules["cpu"] / tokenise["cpu"], 3),
                 "model_vs_tokenise": round(trained["cpu"] / tokenise["cpu"], 3),
             }
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
-    info = {"patients": args.patients, "seed": args.seed, "repeats": args.repeats, "spacy": spacy.__version__,
-            "cpu_count": os.cpu_count(), "load_average_1min": round(load, 2), "rows": rows}
+    info = {
+        "patients": args.patients,
+        "seed": args.seed,
+        "repeats": args.repeats,
+        "spacy": spacy.__version__,
+        "cpu_count": os.cpu_count(),
+        "load_average_1min": round(load, 2),
+        "rows": rows,
+    }
     (RESULTS / "reports.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     lines = [
         "| language | reports | chars/report | tokenise /s (CPU) | rules /s (CPU) | model /s (CPU) | rules / tokenise | model / tokenise |",
@@ -131,11 +140,16 @@ def main() -> None:
             f"{r['rules_cpu_per_s']:.0f} | {r['model_cpu_per_s']:.0f} | {r['rules_vs_tokenise']:.2f} | {r['model_vs_tokenise']:.2f} |"
         )
     table = "\n".join(
-        [f"# reports: rules and trained model throughput, one core ({args.patients} synthetic patients, seed {args.seed})", "",
-         "Reports: flat exports (one line, invented identifying header and footer), lengthened to about "
-         f"{args.chars} characters. Baseline: plain `spacy.blank(lang)` tokenisation of the same reports in the same "
-         f"run; rates by CPU time. Load average at the end: {load:.1f} on {os.cpu_count()} cores"
-         + (" (timings taken under load from other jobs)." if load > 1.0 else "."), "", *lines]
+        [
+            f"# reports: rules and trained model throughput, one core ({args.patients} synthetic patients, seed {args.seed})",
+            "",
+            "Reports: flat exports (one line, invented identifying header and footer), lengthened to about "
+            f"{args.chars} characters. Baseline: plain `spacy.blank(lang)` tokenisation of the same reports in the same "
+            f"run; rates by CPU time. Load average at the end: {load:.1f} on {os.cpu_count()} cores"
+            + (" (timings taken under load from other jobs)." if load > 1.0 else "."),
+            "",
+            *lines,
+        ]
     )
     (RESULTS / "reports.md").write_text(table + "\n", encoding="utf-8")
     print(table)

@@ -70,11 +70,18 @@ def main() -> None:
             from glioma_change.testing.study import make_fake_study
 
             study_file = make_fake_study(
-                Path(tmp), n_patients=args.patients, n_human=max(10, args.patients // 4), size=args.size,
+                Path(tmp),
+                n_patients=args.patients,
+                n_human=max(10, args.patients // 4),
+                size=args.size,
                 folds={"n_folds": 5, "val_fraction": 0.25},
                 budget={"epochs": 4, "patience": 2, "pretrain_epochs": 3, "n_trials": args.trials},
-                search={"networks": ["vgg", "resnext"], "strategies": ["baseline", "mixed", "finetune", "feature_extract"],
-                        "width": {"vgg": [0.5], "resnext": [0.25]}, "batch_size": [8]},
+                search={
+                    "networks": ["vgg", "resnext"],
+                    "strategies": ["baseline", "mixed", "finetune", "feature_extract"],
+                    "width": {"vgg": [0.5], "resnext": [0.25]},
+                    "batch_size": [8],
+                },
             )
         else:
             study_file = args.study
@@ -123,8 +130,11 @@ def main() -> None:
         "",
         "| measure | seconds | ratio to one epoch |",
         "|---|---|---|",
-        *[f"| one epoch, {net} ({e['train_samples']} samples, {e['samples_per_s']:.1f}/s) | {e['epoch_s']:.2f} | "
-          f"{e['epoch_s'] / baseline_s:.2f} |" for net, e in epochs.items()],
+        *[
+            f"| one epoch, {net} ({e['train_samples']} samples, {e['samples_per_s']:.1f}/s) | {e['epoch_s']:.2f} | "
+            f"{e['epoch_s'] / baseline_s:.2f} |"
+            for net, e in epochs.items()
+        ],
         f"| mean trial (all folds) | {result['trial_mean_s']:.1f} | {result['ratio_trial_to_epoch']:.1f} |",
         f"| outside trials (map loading, refit, outputs) | {result['outside_trials_s']:.1f} | {result['outside_trials_s'] / baseline_s:.1f} |",
         f"| whole study | {study_s:.1f} | {result['ratio_study_to_epoch']:.1f} |",

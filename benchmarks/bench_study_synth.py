@@ -44,8 +44,10 @@ def per_repeat_aucs(predictions: pd.DataFrame) -> pd.DataFrame:
     test = predictions[(predictions["split"] == "test") & predictions["model"].str.contains("/")]
     if "repeat" not in test:
         test = test.assign(repeat=0)
-    rows = [{"network": n, "strategy": s, "repeat": r, "auc": safe_auc(g["y_true"].to_numpy(), g["prob"].to_numpy())}
-            for (n, s, r), g in test.groupby(["network", "strategy", "repeat"])]
+    rows = [
+        {"network": n, "strategy": s, "repeat": r, "auc": safe_auc(g["y_true"].to_numpy(), g["prob"].to_numpy())}
+        for (n, s, r), g in test.groupby(["network", "strategy", "repeat"])
+    ]
     return pd.DataFrame(rows)
 
 
@@ -56,12 +58,18 @@ def summary_table(aucs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (network, strategy), g in joined.groupby(["network", "strategy"]):
         gains = g["gain"].dropna() if strategy != "baseline" else pd.Series(dtype=float)
-        rows.append({
-            "network": network, "strategy": strategy, "n": int(g["auc"].notna().sum()),
-            "auc_mean": g["auc"].mean(), "auc_sd": g["auc"].std(ddof=1),
-            "gain_mean": gains.mean() if len(gains) else np.nan, "gain_sd": gains.std(ddof=1) if len(gains) > 1 else np.nan,
-            "gain_positive_share": float((gains > 0).mean()) if len(gains) else np.nan,
-        })
+        rows.append(
+            {
+                "network": network,
+                "strategy": strategy,
+                "n": int(g["auc"].notna().sum()),
+                "auc_mean": g["auc"].mean(),
+                "auc_sd": g["auc"].std(ddof=1),
+                "gain_mean": gains.mean() if len(gains) else np.nan,
+                "gain_sd": gains.std(ddof=1) if len(gains) > 1 else np.nan,
+                "gain_positive_share": float((gains > 0).mean()) if len(gains) else np.nan,
+            }
+        )
     return pd.DataFrame(rows).sort_values(["network", "auc_mean"], ascending=[True, False], ignore_index=True)
 
 
@@ -86,8 +94,9 @@ def trial_values(out: Path) -> pd.DataFrame:
     if "params_weak_threshold" not in done:
         return pd.DataFrame(columns=["threshold", "network", "strategy", "value"])
     done = done[done["params_weak_threshold"].notna()]
-    return done.rename(columns={"params_weak_threshold": "threshold", "params_network": "network",
-                                "params_strategy": "strategy"})[["threshold", "network", "strategy", "value"]]
+    return done.rename(
+        columns={"params_weak_threshold": "threshold", "params_network": "network", "params_strategy": "strategy"}
+    )[["threshold", "network", "strategy", "value"]]
 
 
 def _pm(mean: float, sd: float, signed: bool = False) -> str:
@@ -103,37 +112,62 @@ def markdown(result: dict, table: pd.DataFrame, trials: pd.DataFrame, agreement:
     reduced = a["reduced"]
     lines = [
         f"# Study on synthetic difference maps: {a['patients']} patients ({a['human_patients']} with human labels), "
-        f"report fidelity {a['fidelity']}, seeds {', '.join(map(str, a['seeds']))}", "",
+        f"report fidelity {a['fidelity']}, seeds {', '.join(map(str, a['seeds']))}",
+        "",
         f"{a['trials']} trials per seed, {a['repeats']} repeats of the 5-fold CV, {a['epochs']} epochs, strategies "
-        f"{', '.join(a['strategies'])}; 2 CPU cores shared with other jobs (timings taken under load).", "",
+        f"{', '.join(a['strategies'])}; 2 CPU cores shared with other jobs (timings taken under load).",
+        "",
     ]
     if reduced:
         lines += [f"**Reduced run** (the full one is `{a['full_command']}`): {reduced}.", ""]
     lines += [
-        "## Test AUC per network and strategy (mean ± SD over seeds x repeats)", "",
+        "## Test AUC per network and strategy (mean ± SD over seeds x repeats)",
+        "",
         "Per-repeat pooled outer-test AUC on the human-labelled test pairs; gain: the same seed and repeat's "
-        "baseline of that network subtracted; share: seed x repeat cells where weak labels beat the baseline.", "",
-        "| network | strategy | n | test AUC | gain vs baseline | share with a gain |", "|---|---|---|---|---|---|",
-        *[f"| {r.network} | {r.strategy} | {r.n} | {_pm(r.auc_mean, r.auc_sd)} | {_pm(r.gain_mean, r.gain_sd, signed=True)} | "
-          f"{'' if not np.isfinite(r.gain_positive_share) else f'{r.gain_positive_share:.2f}'} |"
-          for r in table.itertuples()],
-        "", "## Weak-label threshold", "",
+        "baseline of that network subtracted; share: seed x repeat cells where weak labels beat the baseline.",
+        "",
+        "| network | strategy | n | test AUC | gain vs baseline | share with a gain |",
+        "|---|---|---|---|---|---|",
+        *[
+            f"| {r.network} | {r.strategy} | {r.n} | {_pm(r.auc_mean, r.auc_sd)} | {_pm(r.gain_mean, r.gain_sd, signed=True)} | "
+            f"{'' if not np.isfinite(r.gain_positive_share) else f'{r.gain_positive_share:.2f}'} |"
+            for r in table.itertuples()
+        ],
+        "",
+        "## Weak-label threshold",
+        "",
         "Mined T2 labels against the image truth (mean over seeds), and the inner-validation value of completed "
-        "weak-label trials at each threshold (all seeds).", "",
-        "| threshold | pairs kept | agreement with truth | completed trials | trial value mean ± SD |", "|---|---|---|---|---|",
+        "weak-label trials at each threshold (all seeds).",
+        "",
+        "| threshold | pairs kept | agreement with truth | completed trials | trial value mean ± SD |",
+        "|---|---|---|---|---|",
     ]
     for threshold in THRESHOLDS:
         ag = agreement[agreement["threshold"] == threshold]
-        tv = trials[np.isclose(trials["threshold"].astype(float), threshold)]["value"] if len(trials) else pd.Series(dtype=float)
-        lines.append(f"| {threshold} | {ag['kept'].mean():.2f} | {ag['agreement'].mean():.3f} | {len(tv)} | "
-                     f"{_pm(tv.mean(), tv.std(ddof=1)) if len(tv) else '–'} |")
+        tv = (
+            trials[np.isclose(trials["threshold"].astype(float), threshold)]["value"]
+            if len(trials)
+            else pd.Series(dtype=float)
+        )
+        lines.append(
+            f"| {threshold} | {ag['kept'].mean():.2f} | {ag['agreement'].mean():.3f} | {len(tv)} | "
+            f"{_pm(tv.mean(), tv.std(ddof=1)) if len(tv) else '–'} |"
+        )
     lines += ["", "## Verdict at each seed", ""]
     lines += [f"- seed {seed}: {headline}" for seed, headline in a["verdicts"].items()]
-    lines += ["", "## Wall time (seconds; ratio to the study stage of the same seed)", "",
-              "| seed | " + " | ".join(a["stages"]) + " |", "|---" * (len(a["stages"]) + 1) + "|"]
+    lines += [
+        "",
+        "## Wall time (seconds; ratio to the study stage of the same seed)",
+        "",
+        "| seed | " + " | ".join(a["stages"]) + " |",
+        "|---" * (len(a["stages"]) + 1) + "|",
+    ]
     for seed, times in a["seconds"].items():
-        lines.append(f"| {seed} | " + " | ".join(
-            f"{times.get(s, 0):.0f} ({times.get(s, 0) / times['study']:.2f})" for s in a["stages"]) + " |")
+        lines.append(
+            f"| {seed} | "
+            + " | ".join(f"{times.get(s, 0):.0f} ({times.get(s, 0) / times['study']:.2f})" for s in a["stages"])
+            + " |"
+        )
     return lines
 
 
@@ -147,14 +181,25 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=FULL["trials"])
     parser.add_argument("--repeats", type=int, default=FULL["repeats"])
     parser.add_argument("--epochs", type=int, default=FULL["epochs"])
-    parser.add_argument("--strategies", default="baseline,mixed,finetune,feature_extract",
-                        help="comma-separated strategies (default: the paper's four)")
+    parser.add_argument(
+        "--strategies",
+        default="baseline,mixed,finetune,feature_extract",
+        help="comma-separated strategies (default: the paper's four)",
+    )
     args = parser.parse_args()
     configure(verbose=0, quiet=False)
     seeds = [int(s) for s in args.seeds.split(",")]
-    size = replace(SIZES["default"], patients=args.patients, human_fraction=args.human, n_trials=args.trials,
-                   repeats=args.repeats, epochs=args.epochs, report_fidelity=args.fidelity,
-                   strategies=tuple(args.strategies.split(",")), scarcity_fractions=())
+    size = replace(
+        SIZES["default"],
+        patients=args.patients,
+        human_fraction=args.human,
+        n_trials=args.trials,
+        repeats=args.repeats,
+        epochs=args.epochs,
+        report_fidelity=args.fidelity,
+        strategies=tuple(args.strategies.split(",")),
+        scarcity_fractions=(),
+    )
     aucs, trials, agreement, verdicts, seconds, n_human = [], [], [], {}, {}, 0
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
@@ -165,20 +210,28 @@ def main() -> None:
             trials.append(trial_values(out).assign(seed=seed))
             agreement += [{**row, "seed": seed} for row in label_agreement(out)]
             verdicts[seed] = (out / "verdict.txt").read_text(encoding="utf-8").splitlines()[0]
-            n_human = pd.read_csv(out / "data" / "main" / "human_labels.csv",
-                                  dtype={"patient_id": str})["patient_id"].nunique()
+            n_human = pd.read_csv(out / "data" / "main" / "human_labels.csv", dtype={"patient_id": str})[
+                "patient_id"
+            ].nunique()
     table = summary_table(pd.concat(aucs, ignore_index=True))
     trials_df, agreement_df = pd.concat(trials, ignore_index=True), pd.DataFrame(agreement)
     changed = [f"{k} {getattr(args, k)} (full: {v})" for k, v in FULL.items() if getattr(args, k) != v]
     if len(seeds) < 3:
         changed.append(f"{len(seeds)} seed(s) (full: 3)")
     result = {
-        "patients": args.patients, "human_patients": int(n_human), "fidelity": args.fidelity, "seeds": seeds,
-        "trials": args.trials, "repeats": args.repeats, "epochs": args.epochs, "strategies": args.strategies.split(","),
+        "patients": args.patients,
+        "human_patients": int(n_human),
+        "fidelity": args.fidelity,
+        "seeds": seeds,
+        "trials": args.trials,
+        "repeats": args.repeats,
+        "epochs": args.epochs,
+        "strategies": args.strategies.split(","),
         "reduced": "; ".join(changed),
         "full_command": ".venv/bin/python benchmarks/bench_study_synth.py",
         "stages": [s for s in next(iter(seconds.values()))],
-        "seconds": {str(k): v for k, v in seconds.items()}, "verdicts": {str(k): v for k, v in verdicts.items()},
+        "seconds": {str(k): v for k, v in seconds.items()},
+        "verdicts": {str(k): v for k, v in verdicts.items()},
         "table": table.round(4).to_dict(orient="records"),
         "threshold_agreement": agreement_df.round(4).to_dict(orient="records"),
         "threshold_trials": trials_df.round(4).to_dict(orient="records"),

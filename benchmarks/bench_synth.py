@@ -60,23 +60,41 @@ def main() -> None:
             result = generate_dataset(Path(tmp) / f"jobs{jobs}", args.patients, args.seed, jobs=jobs)
             seconds = time.perf_counter() - start
             voxels = (result.tables.sessions[["size_x", "size_y", "size_z"]].prod(axis=1)).mean()
-            rows.append({"jobs": jobs, "seconds": round(seconds, 1), "ratio_to_baseline": round(seconds / base_s, 2),
-                         "sessions": n_sessions, "mean_voxels_per_image": int(voxels), "errors": result.n_errors})
+            rows.append(
+                {
+                    "jobs": jobs,
+                    "seconds": round(seconds, 1),
+                    "ratio_to_baseline": round(seconds / base_s, 2),
+                    "sessions": n_sessions,
+                    "mean_voxels_per_image": int(voxels),
+                    "errors": result.n_errors,
+                }
+            )
     info = {
-        "patients": args.patients, "sessions": n_sessions, "reports_only_seconds": round(reports_s, 2),
+        "patients": args.patients,
+        "sessions": n_sessions,
+        "reports_only_seconds": round(reports_s, 2),
         "baseline": f"nibabel save of {n_sessions} template-sized int16 volumes (.nii.gz)",
-        "baseline_seconds": round(base_s, 1), "runs": rows, "cpu_count": os.cpu_count(),
-        "machine": platform.platform(), "target_seconds": 120,
+        "baseline_seconds": round(base_s, 1),
+        "runs": rows,
+        "cpu_count": os.cpu_count(),
+        "machine": platform.platform(),
+        "target_seconds": 120,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     write_text_atomic(json.dumps(info, indent=2), RESULTS / "synth.json")
     lines = [
-        f"# synth: {args.patients} patients, {n_sessions} sessions (default clinical spacing)", "",
-        f"Baseline: {info['baseline']} = {base_s:.1f} s. Reports and tables only: {reports_s:.2f} s.", "",
-        "| jobs | seconds | × baseline | mean voxels/image | target |", "|---|---|---|---|---|",
+        f"# synth: {args.patients} patients, {n_sessions} sessions (default clinical spacing)",
+        "",
+        f"Baseline: {info['baseline']} = {base_s:.1f} s. Reports and tables only: {reports_s:.2f} s.",
+        "",
+        "| jobs | seconds | × baseline | mean voxels/image | target |",
+        "|---|---|---|---|---|",
     ]
-    lines += [f"| {r['jobs']} | {r['seconds']} | {r['ratio_to_baseline']} | {r['mean_voxels_per_image']:,} | < 120 s |"
-              for r in rows]
+    lines += [
+        f"| {r['jobs']} | {r['seconds']} | {r['ratio_to_baseline']} | {r['mean_voxels_per_image']:,} | < 120 s |"
+        for r in rows
+    ]
     write_text_atomic("\n".join(lines) + "\n", RESULTS / "synth.md")
     print("\n".join(lines))
 

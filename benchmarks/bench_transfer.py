@@ -128,51 +128,92 @@ def main() -> None:
             x_all, y_all = real_maps(args.manifest, args.labels, args.size)
             order = np.random.default_rng(seed).permutation(len(y_all))
             half = len(order) // 2
-            (x_pool, y_pool), (x_probe, y_probe) = ((x_all[order[:half]], y_all[order[:half]]),
-                                                    (x_all[order[half:]], y_all[order[half:]]))
+            (x_pool, y_pool), (x_probe, y_probe) = (
+                (x_all[order[:half]], y_all[order[:half]]),
+                (x_all[order[half:]], y_all[order[half:]]),
+            )
         else:
             x_pool, y_pool = fake_maps(args.pool, args.size, derive_seed(seed, "pool"))
             x_probe, y_probe = fake_maps(args.probe, args.size, derive_seed(seed, "probe"))
         for network in args.networks:
             spec = SPECS[network]
-            rows.append({"network": network, "seed": seed, "source": "random_init", "epoch_s": 0.0,
-                         "auc": probe_auc(spec, None, x_probe, y_probe, seed)})
+            rows.append(
+                {
+                    "network": network,
+                    "seed": seed,
+                    "source": "random_init",
+                    "epoch_s": 0.0,
+                    "auc": probe_auc(spec, None, x_probe, y_probe, seed),
+                }
+            )
             start = time.perf_counter()
             weak = weak_label_features(spec, x_pool, y_pool, args.epochs, seed)
-            rows.append({"network": network, "seed": seed, "source": "weak_labels",
-                         "epoch_s": (time.perf_counter() - start) / args.epochs,
-                         "auc": probe_auc(spec, weak, x_probe, y_probe, seed)})
+            rows.append(
+                {
+                    "network": network,
+                    "seed": seed,
+                    "source": "weak_labels",
+                    "epoch_s": (time.perf_counter() - start) / args.epochs,
+                    "auc": probe_auc(spec, weak, x_probe, y_probe, seed),
+                }
+            )
             for pretext in PRETEXTS:
                 settings = PretextSettings(pretext=pretext, epochs=args.epochs, lr=1e-3, batch_size=16)
                 start = time.perf_counter()
                 state = pretrain_self_supervised(spec, x_pool, settings, seed)
-                rows.append({"network": network, "seed": seed, "source": pretext,
-                             "epoch_s": (time.perf_counter() - start) / args.epochs,
-                             "auc": probe_auc(spec, state, x_probe, y_probe, seed)})
+                rows.append(
+                    {
+                        "network": network,
+                        "seed": seed,
+                        "source": pretext,
+                        "epoch_s": (time.perf_counter() - start) / args.epochs,
+                        "auc": probe_auc(spec, state, x_probe, y_probe, seed),
+                    }
+                )
             print(pd.DataFrame(rows).tail(5).to_string(index=False), flush=True)
 
     df = pd.DataFrame(rows)
-    summary = df.groupby(["network", "source"], sort=False).agg(
-        auc_mean=("auc", "mean"), auc_sd=("auc", "std"), epoch_s=("epoch_s", "mean")).reset_index()
+    summary = (
+        df.groupby(["network", "source"], sort=False)
+        .agg(auc_mean=("auc", "mean"), auc_sd=("auc", "std"), epoch_s=("epoch_s", "mean"))
+        .reset_index()
+    )
     base = summary[summary["source"] == "random_init"].set_index("network")["auc_mean"]
     summary["auc_ratio_vs_random"] = summary["auc_mean"] / summary["network"].map(base)
     random_auc = df[df["source"] == "random_init"].set_index(["network", "seed"])["auc"]
     df["gain"] = df["auc"] - random_auc.reindex(pd.MultiIndex.from_frame(df[["network", "seed"]])).to_numpy()
-    paired = df.groupby(["network", "source"], sort=False).agg(
-        gain_mean=("gain", "mean"), seeds_better=("gain", lambda g: int((g > 0).sum()))).reset_index()
+    paired = (
+        df.groupby(["network", "source"], sort=False)
+        .agg(gain_mean=("gain", "mean"), seeds_better=("gain", lambda g: int((g > 0).sum())))
+        .reset_index()
+    )
     summary = summary.merge(paired, on=["network", "source"])
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    data = (f"real maps {args.manifest}" if args.manifest
-            else f"fake maps {args.size}³, pool {args.pool}, probe {args.probe}")
-    (out / "transfer.json").write_text(json.dumps({
-        "data": data, "epochs": args.epochs, "seeds": args.seeds, "runs": rows,
-        "summary": summary.to_dict(orient="records"),
-    }, indent=2), encoding="utf-8")
+    data = (
+        f"real maps {args.manifest}"
+        if args.manifest
+        else f"fake maps {args.size}³, pool {args.pool}, probe {args.probe}"
+    )
+    (out / "transfer.json").write_text(
+        json.dumps(
+            {
+                "data": data,
+                "epochs": args.epochs,
+                "seeds": args.seeds,
+                "runs": rows,
+                "summary": summary.to_dict(orient="records"),
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     lines = [
         f"# transfer: linear-probe AUC of pre-trained features ({data}, {args.epochs} epochs, {args.seeds} seeds)",
-        "", "Baseline: the same network's random-initialisation features (paired gain: AUC minus its AUC, same seed).",
-        "", "| network | source task | probe AUC (mean ± sd) | × random init | paired gain | seeds better | s/epoch |",
+        "",
+        "Baseline: the same network's random-initialisation features (paired gain: AUC minus its AUC, same seed).",
+        "",
+        "| network | source task | probe AUC (mean ± sd) | × random init | paired gain | seeds better | s/epoch |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in summary.itertuples():

@@ -78,10 +78,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--maps", type=int, default=1700, help="maps to build and load (paper: ≈1,700)")
     parser.add_argument("--patients", type=int, default=180, help="patients (paper: ≈180)")
-    parser.add_argument("--shape", type=int, nargs=3, default=list(DataSection.model_fields["input_shape"].default),
-                        metavar=("D", "H", "W"), help="map shape (default: the study's input shape)")
-    parser.add_argument("--human-fraction", type=float, default=1 / 3,
-                        help="share of human-labelled patients (at least 10, for 5 folds)")
+    parser.add_argument(
+        "--shape",
+        type=int,
+        nargs=3,
+        default=list(DataSection.model_fields["input_shape"].default),
+        metavar=("D", "H", "W"),
+        help="map shape (default: the study's input shape)",
+    )
+    parser.add_argument(
+        "--human-fraction",
+        type=float,
+        default=1 / 3,
+        help="share of human-labelled patients (at least 10, for 5 folds)",
+    )
     parser.add_argument("--full-maps", type=int, default=1700, help="maps of the projected study")
     parser.add_argument("--full-patients", type=int, default=180, help="patients of the projected study")
     parser.add_argument("--device", nargs="+", default=None, help="devices (default: cpu, and cuda when present)")
@@ -90,26 +100,44 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batches", type=int, default=4, help="batches per epoch and phase while measuring")
     parser.add_argument("--epochs-measure", type=int, default=4, help="epochs per measured run (at least 3)")
     parser.add_argument("--threshold", type=float, default=0.75, help="weak-label threshold")
-    parser.add_argument("--compile", nargs="+", default=None, choices=COMPILE_MODES,
-                        help="compile modes to measure (default: off default on CPU; off default reduce-overhead on CUDA)")
-    parser.add_argument("--share", type=int, nargs="*", default=None,
-                        help="`tune --workers N` counts sharing one device, the first 1 (default 1 2 4; none with --smoke)")
+    parser.add_argument(
+        "--compile",
+        nargs="+",
+        default=None,
+        choices=COMPILE_MODES,
+        help="compile modes to measure (default: off default on CPU; off default reduce-overhead on CUDA)",
+    )
+    parser.add_argument(
+        "--share",
+        type=int,
+        nargs="*",
+        default=None,
+        help="`tune --workers N` counts sharing one device, the first 1 (default 1 2 4; none with --smoke)",
+    )
     parser.add_argument("--share-device", default="cuda", help="device of the sharing measurement (cuda; cpu to try)")
     parser.add_argument("--share-trials", type=int, default=6, help="trials per worker in the sharing measurement")
     parser.add_argument("--share-epochs", type=int, default=6, help="epochs per fold of a sharing trial")
-    parser.add_argument("--pruning-trials", type=int, default=0,
-                        help="real Optuna trials to observe pruning (0: assume --prune-factor)")
+    parser.add_argument(
+        "--pruning-trials", type=int, default=0, help="real Optuna trials to observe pruning (0: assume --prune-factor)"
+    )
     parser.add_argument("--pruning-epochs", type=int, default=6, help="epochs per fold in the pruning run")
-    parser.add_argument("--prune-factor", type=float, default=0.5,
-                        help="assumed fraction of epochs run (early stopping + pruning) when not observed")
+    parser.add_argument(
+        "--prune-factor",
+        type=float,
+        default=0.5,
+        help="assumed fraction of epochs run (early stopping + pruning) when not observed",
+    )
     parser.add_argument("--trials", type=int, default=20, help="projected trials per network and strategy")
     parser.add_argument("--epochs", type=int, default=60, help="projected epochs per fold (paper: 60)")
     parser.add_argument("--pretrain-epochs", type=int, default=60, help="projected epochs of one pre-training")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--max-batches", type=int, default=None, help="projected cap on batches per epoch")
     parser.add_argument("--smoke", action="store_true", help="a tiny run in seconds (for the test)")
-    parser.add_argument("--project-from", type=Path,
-                        help="re-project from the measurements of an earlier study_scale.json (no measuring)")
+    parser.add_argument(
+        "--project-from",
+        type=Path,
+        help="re-project from the measurements of an earlier study_scale.json (no measuring)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for study_scale.json and .md")
     args = parser.parse_args(argv)
     if args.share is None and not args.smoke:
@@ -128,38 +156,69 @@ def measure_all(args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
     human = min(args.patients, max(10, round(args.human_fraction * args.patients)))
     design = Design(args.maps, args.patients, tuple(args.shape), human)
     devices = args.device or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
-    budget = {"epochs": plan.epochs, "patience": 2, "pretrain_epochs": 2, "max_batches_per_epoch": plan.batches,
-              "pretrain_batch_size": plan.batch_size}
+    budget = {
+        "epochs": plan.epochs,
+        "patience": 2,
+        "pretrain_epochs": 2,
+        "max_batches_per_epoch": plan.batches,
+        "pretrain_batch_size": plan.batch_size,
+    }
     search = {"width": {"vgg": [0.5, 1.0], "resnext": [0.25]}, "batch_size": [plan.batch_size]}
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         study_file = write_study(Path(tmp), design, budget, search)
         build_s = time.perf_counter() - start
-        measured = [measure_device(study_file, d, plan, args.threshold, args.compile or DEFAULT_MODES[d])
-                    for d in devices]
+        measured = [
+            measure_device(study_file, d, plan, args.threshold, args.compile or DEFAULT_MODES[d]) for d in devices
+        ]
         sharing, note = [], "not measured (no CUDA device here)"
         if args.share and (args.share_device != "cuda" or torch.cuda.is_available()):
-            sharing = measure_sharing(study_file, args.share_device, plan, args.threshold, args.share,
-                                      args.share_trials, args.share_epochs, Path(tmp))
-            note = (f"VGG width 1.0 `mixed`, {args.share_trials} trials per worker of {args.share_epochs} epochs × "
-                    f"{plan.batches} batches of {plan.batch_size} per fold, no pruning, 1 CPU thread per worker")
+            sharing = measure_sharing(
+                study_file,
+                args.share_device,
+                plan,
+                args.threshold,
+                args.share,
+                args.share_trials,
+                args.share_epochs,
+                Path(tmp),
+            )
+            note = (
+                f"VGG width 1.0 `mixed`, {args.share_trials} trials per worker of {args.share_epochs} epochs × "
+                f"{plan.batches} batches of {plan.batch_size} per fold, no pruning, 1 CPU thread per worker"
+            )
         elif not args.share:
             note = "not measured (--share empty)"
         if args.pruning_trials:
             pruning = observe_pruning(study_file, args.pruning_trials, args.pruning_epochs, Path(tmp))
-            pruning["source"] = (f"observed: {pruning['trials']} real trials, median pruner, {pruning['epochs']} "
-                                 f"epochs × 5 folds, patience {pruning['patience']}, {pruning['pruned']} pruned")
+            pruning["source"] = (
+                f"observed: {pruning['trials']} real trials, median pruner, {pruning['epochs']} "
+                f"epochs × 5 folds, patience {pruning['patience']}, {pruning['pruned']} pruned"
+            )
         else:
             pruning = {"factor": args.prune_factor, "source": "assumed (--prune-factor), not observed"}
     return {
-        "settings": {"maps": args.maps, "patients": args.patients, "shape": list(args.shape),
-                     "human_patients": human, "batches": plan.batches, "batch_size": plan.batch_size,
-                     "epochs_measured": plan.epochs, "threshold": args.threshold, "smoke": args.smoke,
-                     "build_s": build_s,
-                     "maps_made_by": "noise σ 0.3 + signed Gaussian blob (unstable), NIfTI 1.5 mm, no image pipeline"},
-        "torch": torch.__version__, "cpu_cores": os.cpu_count(), "load_average": list(os.getloadavg()),
+        "settings": {
+            "maps": args.maps,
+            "patients": args.patients,
+            "shape": list(args.shape),
+            "human_patients": human,
+            "batches": plan.batches,
+            "batch_size": plan.batch_size,
+            "epochs_measured": plan.epochs,
+            "threshold": args.threshold,
+            "smoke": args.smoke,
+            "build_s": build_s,
+            "maps_made_by": "noise σ 0.3 + signed Gaussian blob (unstable), NIfTI 1.5 mm, no image pipeline",
+        },
+        "torch": torch.__version__,
+        "cpu_cores": os.cpu_count(),
+        "load_average": list(os.getloadavg()),
         "cuda_available": torch.cuda.is_available(),
-        "devices": measured, "sharing": sharing, "sharing_note": note, "sharing_device": args.share_device,
+        "devices": measured,
+        "sharing": sharing,
+        "sharing_note": note,
+        "sharing_device": args.share_device,
         "pruning": pruning,
         "gpu_figures_owed": not any(d["device"] == "cuda" for d in measured),
     }

@@ -25,8 +25,9 @@ from glioma_change.errors import InputError
 from glioma_change.evaluation.ensemble import find_checkpoints
 
 
-def label_reports(reports_csv: str | os.PathLike[str], out_csv: str | os.PathLike[str], language: str = "auto",
-                  threshold: float = 0.5) -> pd.DataFrame:
+def label_reports(
+    reports_csv: str | os.PathLike[str], out_csv: str | os.PathLike[str], language: str = "auto", threshold: float = 0.5
+) -> pd.DataFrame:
     """Weak labels of every readable report pair (`formats.LABEL_COLUMNS`), confident and uncertain rows together.
 
     Writes `out_csv` (confident rows), its `_uncertain` and `_errors` siblings, as `glioma-change labels` does.
@@ -49,9 +50,15 @@ class PairMaps:
     metrics: dict[str, object] = field(default_factory=dict)
 
 
-def build_pair_maps(earlier: str | os.PathLike[str], later: str | os.PathLike[str], out_dir: str | os.PathLike[str],
-                    pair_id: str = "pair", spacing: float = 1.0, shape: tuple[int, int, int] | None = None,
-                    seed: int = 0) -> PairMaps:
+def build_pair_maps(
+    earlier: str | os.PathLike[str],
+    later: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    pair_id: str = "pair",
+    spacing: float = 1.0,
+    shape: tuple[int, int, int] | None = None,
+    seed: int = 0,
+) -> PairMaps:
     """Register `earlier` onto `later` (T2w files: NIfTI, .mha, anything SimpleITK reads) and write the signed and
     absolute difference maps, transform and QC PNG under `out_dir` as `<pair_id>_*`; a skull-stripped pair
     (zero background) uses its own brain masks."""
@@ -109,8 +116,14 @@ class Ensemble:
         self.members = []
         for ckpt in checkpoints:
             net, _, meta = load_checkpoint(ckpt.path)
-            self.members.append((ckpt.fold, self.runtime.prepare(net), tuple(int(s) for s in meta["input_shape"]),
-                                 tuple(meta.get("channels", ["diff"]))))
+            self.members.append(
+                (
+                    ckpt.fold,
+                    self.runtime.prepare(net),
+                    tuple(int(s) for s in meta["input_shape"]),
+                    tuple(meta.get("channels", ["diff"])),
+                )
+            )
 
     @property
     def folds(self) -> list[int]:

@@ -52,8 +52,20 @@ class DemoSize:
 SIZES = {
     "default": DemoSize(),
     "full": DemoSize(repeats=3, n_trials=24, strategies=STRATEGY_NAMES),
-    "tiny": DemoSize(patients=8, external_patients=3, sessions=(2, 3), human_fraction=0.6, input_shape=(16, 16, 16),
-                     n_folds=2, repeats=2, n_trials=8, epochs=2, pretrain_epochs=1, scarcity_fractions=(1.0, 0.5), scarcity_seeds=1),
+    "tiny": DemoSize(
+        patients=8,
+        external_patients=3,
+        sessions=(2, 3),
+        human_fraction=0.6,
+        input_shape=(16, 16, 16),
+        n_folds=2,
+        repeats=2,
+        n_trials=8,
+        epochs=2,
+        pretrain_epochs=1,
+        scarcity_fractions=(1.0, 0.5),
+        scarcity_seeds=1,
+    ),
 }
 
 
@@ -80,20 +92,29 @@ def study_file(out: Path, size: DemoSize, seed: int) -> Path:
             "input_shape": list(size.input_shape),
         },
         "folds": {"n_folds": size.n_folds, "val_fraction": 0.25, "repeats": size.repeats},
-        "budget": {"epochs": size.epochs, "patience": 8, "pretrain_epochs": size.pretrain_epochs,
-                   "n_trials": size.n_trials},
-        "search": {"networks": ["vgg", "resnext"],
-                   "strategies": list(size.strategies),
-                   "lr": [3e-4, 3e-3], "source_task": ["weak_labels", "self_supervised"],
-                   "growth_ratio": [0.5], "rounds": [1]},
+        "budget": {
+            "epochs": size.epochs,
+            "patience": 8,
+            "pretrain_epochs": size.pretrain_epochs,
+            "n_trials": size.n_trials,
+        },
+        "search": {
+            "networks": ["vgg", "resnext"],
+            "strategies": list(size.strategies),
+            "lr": [3e-4, 3e-3],
+            "source_task": ["weak_labels", "self_supervised"],
+            "growth_ratio": [0.5],
+            "rounds": [1],
+        },
         "seed": seed,
         "device": "auto",
     }
     return write_text_atomic(yaml.safe_dump(study, sort_keys=False), out / "study.yaml")
 
 
-def run_demo(out_dir: str | os.PathLike[str], seed: int = 0, size: str | DemoSize = "default",
-             jobs: int | None = None) -> Path:
+def run_demo(
+    out_dir: str | os.PathLike[str], seed: int = 0, size: str | DemoSize = "default", jobs: int | None = None
+) -> Path:
     """Run every stage on freshly synthesized data under `out_dir`; return the HTML report's path.
 
     Stages whose outputs exist are reused (the map builder and the study resume by themselves), so an
@@ -121,11 +142,25 @@ def run_demo(out_dir: str | os.PathLike[str], seed: int = 0, size: str | DemoSiz
     t = stage("synthesize the main site and an external site")
     main, external = out / "data" / "main", out / "data" / "external"
     if not (main / "truth.csv").is_file():
-        generate_dataset(main, dims.patients, seed, jobs=jobs, sessions=dims.sessions,
-                         human_fraction=dims.human_fraction, report_fidelity=dims.report_fidelity)
+        generate_dataset(
+            main,
+            dims.patients,
+            seed,
+            jobs=jobs,
+            sessions=dims.sessions,
+            human_fraction=dims.human_fraction,
+            report_fidelity=dims.report_fidelity,
+        )
     if not (external / "truth.csv").is_file():
-        generate_dataset(external, dims.external_patients, seed + 1, jobs=jobs, sessions=dims.sessions,
-                         site="external", human_fraction=0.0)
+        generate_dataset(
+            external,
+            dims.external_patients,
+            seed + 1,
+            jobs=jobs,
+            sessions=dims.sessions,
+            site="external",
+            human_fraction=0.0,
+        )
     timings["synthesize"] = time.perf_counter() - t
 
     t = stage("mine weak labels from the main site's reports (rules only)")

@@ -43,8 +43,18 @@ PAIR_COLUMN_ALIASES = {  # a plain pair list: patient, earlier and later session
     "exam_date": ("exam_date", "exam_session", "exam"),
 }
 PREDICTION_COLUMNS = [
-    "patient_id", "comparative_date", "exam_date", "pair_id", "fold", "network", "strategy", "model",
-    "y_true", "prob", "split", "repeat",
+    "patient_id",
+    "comparative_date",
+    "exam_date",
+    "pair_id",
+    "fold",
+    "network",
+    "strategy",
+    "model",
+    "y_true",
+    "prob",
+    "split",
+    "repeat",
 ]
 """Columns of a run's `predictions.csv`: one row per model, repeat of the CV, fold, split (`val`/`test`) and pair."""
 DIFF_SUFFIX = "_T2wdiff.nii.gz"
@@ -152,10 +162,7 @@ def mask_path(t2w: str | os.PathLike[str]) -> Path:
 
 def pair_id(patient_id: str, comparative_date: Session, exam_date: Session) -> str:
     """`sub-<id>_ses-<A>_vs_ses-<B>`: the stem shared by every file of one exam pair."""
-    return (
-        f"sub-{subject_label(patient_id)}_ses-{session_label(comparative_date)}"
-        f"_vs_ses-{session_label(exam_date)}"
-    )
+    return f"sub-{subject_label(patient_id)}_ses-{session_label(comparative_date)}_vs_ses-{session_label(exam_date)}"
 
 
 def require_columns(df: pd.DataFrame, columns: Sequence[str], source: str | os.PathLike[str]) -> None:
@@ -216,8 +223,14 @@ def read_pair_list(path: str | os.PathLike[str]) -> pd.DataFrame:
             patient = str(values[columns["patient_id"]]).strip()
             if not patient:
                 raise ValueError("empty patient id")
-            rows.append((patient, session_value(values[columns["comparative_date"]]),
-                         session_value(values[columns["exam_date"]]), i))
+            rows.append(
+                (
+                    patient,
+                    session_value(values[columns["comparative_date"]]),
+                    session_value(values[columns["exam_date"]]),
+                    i,
+                )
+            )
         except ValueError as exc:
             raise InputError(str(exc), path, i) from None
     return pd.DataFrame(rows, columns=[*PAIR_KEY, "row"])

@@ -11,7 +11,13 @@ NetworkName = Literal[Network, "r3d_18"]
 NETWORKS: tuple[str, ...] = get_args(Network)
 
 STRATEGY_NAMES: tuple[str, ...] = (
-    "baseline", "mixed", "finetune", "feature_extract", "finetune_grow", "meanvar_init", "teacher_student",
+    "baseline",
+    "mixed",
+    "finetune",
+    "feature_extract",
+    "finetune_grow",
+    "meanvar_init",
+    "teacher_student",
 )
 """Training strategies, in the order help and errors list them; `training.strategies` registers one each."""
 

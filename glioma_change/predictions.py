@@ -16,11 +16,26 @@ from glioma_change.stats import auc_ci, corrected_resampled_ttest, delong_test, 
 
 REFERENCE_STRATEGIES = ("baseline", "mixed")
 STRATEGY_TABLE_COLUMNS = [
-    "network", "strategy", "pooled_test_auc", "pooled_test_auc_low", "pooled_test_auc_high",
-    *(f"delong_p_vs_{r}" for r in REFERENCE_STRATEGIES), "n_test_pairs", "n_test_unstable",
-    "mean_val_auc", "trial", "tuning_value",
-    "n_repeats", "test_auc_mean", "test_auc_sd", "fold_mean_auc", "gain_vs_baseline_mean", "gain_vs_baseline_sd",
-    "gain_positive_share", "nb_p_vs_baseline", "refit_source",
+    "network",
+    "strategy",
+    "pooled_test_auc",
+    "pooled_test_auc_low",
+    "pooled_test_auc_high",
+    *(f"delong_p_vs_{r}" for r in REFERENCE_STRATEGIES),
+    "n_test_pairs",
+    "n_test_unstable",
+    "mean_val_auc",
+    "trial",
+    "tuning_value",
+    "n_repeats",
+    "test_auc_mean",
+    "test_auc_sd",
+    "fold_mean_auc",
+    "gain_vs_baseline_mean",
+    "gain_vs_baseline_sd",
+    "gain_positive_share",
+    "nb_p_vs_baseline",
+    "refit_source",
 ]
 
 Tuning = Mapping[str, tuple[int | None, float | None] | tuple[int | None, float | None, str]]
@@ -45,10 +60,14 @@ def paired_scores(predictions: pd.DataFrame, model_a: str, model_b: str, repeat:
     joined = a.merge(b, on="pair_id", suffixes=("_a", "_b")).sort_values("pair_id", ignore_index=True)
     if (joined["y_true_a"] != joined["y_true_b"]).any():
         raise ValueError(f"models {model_a} and {model_b} disagree on some pairs' labels")
-    return pd.DataFrame({
-        "patient_id": joined["patient_id_a"], "y_true": joined["y_true_a"].astype(int),
-        "prob_a": joined["prob_a"], "prob_b": joined["prob_b"],
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": joined["patient_id_a"],
+            "y_true": joined["y_true_a"].astype(int),
+            "prob_a": joined["prob_a"],
+            "prob_b": joined["prob_b"],
+        }
+    )
 
 
 def delong_p(predictions: pd.DataFrame, model: str, reference: str) -> float:
@@ -95,7 +114,8 @@ def _versus_baseline(test: pd.DataFrame, model: str, baseline: str) -> dict[str,
     gains = (_aucs(mine, ["repeat"]) - _aucs(theirs, ["repeat"])).dropna()
     fold_diffs = (_aucs(mine, ["repeat", "fold"]) - _aucs(theirs, ["repeat", "fold"])).to_numpy()
     return {
-        "gain_vs_baseline_mean": _mean(gains), "gain_vs_baseline_sd": _sd(gains),
+        "gain_vs_baseline_mean": _mean(gains),
+        "gain_vs_baseline_sd": _sd(gains),
         "gain_positive_share": float((gains > 0).mean()) if len(gains) else float("nan"),
         "nb_p_vs_baseline": corrected_resampled_ttest(fold_diffs, _test_train_ratio(mine)).p_value,
     }
@@ -146,13 +166,20 @@ def strategy_table(
         per_repeat = _aucs(t, ["repeat"])
         v = val[val["model"] == model]
         row: dict[str, object] = {
-            "network": network, "strategy": strategy, "pooled_test_auc": auc.estimate,
-            "pooled_test_auc_low": auc.low, "pooled_test_auc_high": auc.high,
-            "n_test_pairs": len(t0), "n_test_unstable": int(t0["y_true"].sum()),
+            "network": network,
+            "strategy": strategy,
+            "pooled_test_auc": auc.estimate,
+            "pooled_test_auc_low": auc.low,
+            "pooled_test_auc_high": auc.high,
+            "n_test_pairs": len(t0),
+            "n_test_unstable": int(t0["y_true"].sum()),
             "mean_val_auc": _mean(_aucs(v, ["repeat", "fold"])) if len(v) else float("nan"),
-            "trial": choice[0] if choice else None, "tuning_value": choice[1] if choice else None,
-            "n_repeats": int(t["repeat"].nunique()), "test_auc_mean": _mean(per_repeat),
-            "test_auc_sd": _sd(per_repeat), "fold_mean_auc": _mean(_aucs(t, ["repeat", "fold"])),
+            "trial": choice[0] if choice else None,
+            "tuning_value": choice[1] if choice else None,
+            "n_repeats": int(t["repeat"].nunique()),
+            "test_auc_mean": _mean(per_repeat),
+            "test_auc_sd": _sd(per_repeat),
+            "fold_mean_auc": _mean(_aucs(t, ["repeat", "fold"])),
             "refit_source": _refit_source(choice),
         }
         for ref in REFERENCE_STRATEGIES:
@@ -161,9 +188,13 @@ def strategy_table(
             row[f"delong_p_vs_{ref}"] = delong_p(predictions, model, other) if usable else float("nan")
         baseline = f"{network}/baseline"
         nan = float("nan")
-        row.update(_versus_baseline(test, model, baseline) if strategy != "baseline" and baseline in models else
-                   dict.fromkeys(("gain_vs_baseline_mean", "gain_vs_baseline_sd", "gain_positive_share",
-                                  "nb_p_vs_baseline"), nan))
+        row.update(
+            _versus_baseline(test, model, baseline)
+            if strategy != "baseline" and baseline in models
+            else dict.fromkeys(
+                ("gain_vs_baseline_mean", "gain_vs_baseline_sd", "gain_positive_share", "nb_p_vs_baseline"), nan
+            )
+        )
         rows.append(row)
     table = pd.DataFrame(rows, columns=STRATEGY_TABLE_COLUMNS)
     return table.sort_values("test_auc_mean", ascending=False, na_position="last", kind="stable")

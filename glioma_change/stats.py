@@ -146,11 +146,13 @@ def paired_bootstrap_difference(
     """
     y, p_a, p_b = np.asarray(y).astype(int), np.asarray(p_a, dtype=float), np.asarray(p_b, dtype=float)
     estimate = float(roc_auc_score(y, p_a) - roc_auc_score(y, p_b))
-    diffs = np.array([
-        rank_auc(y[i], p_a[i]) - rank_auc(y[i], p_b[i])
-        for i in cluster_bootstrap_samples(groups, n_boot, seed, "paired-bootstrap")
-        if has_both_classes(y[i])
-    ])
+    diffs = np.array(
+        [
+            rank_auc(y[i], p_a[i]) - rank_auc(y[i], p_b[i])
+            for i in cluster_bootstrap_samples(groups, n_boot, seed, "paired-bootstrap")
+            if has_both_classes(y[i])
+        ]
+    )
     if diffs.size == 0:
         return Interval(estimate, float("nan"), float("nan")), float("nan")
     alpha = (1.0 - level) / 2.0

@@ -11,11 +11,11 @@ import pytest
 import SimpleITK as sitk
 import torch
 
-from glioma_change.testing.brats import Case, stripped_session
-from glioma_change.testing.evaluation import make_fake_run
 from glioma_change.api import DiffMap, load_run
 from glioma_change.data import MapBank
 from glioma_change.errors import InputError
+from glioma_change.testing.brats import Case, stripped_session
+from glioma_change.testing.evaluation import make_fake_run
 from glioma_change.testing.reports import hand_written
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "api.md"
@@ -28,7 +28,8 @@ def python_blocks(text: str) -> list[str]:
 @pytest.fixture()
 def workspace(tmp_path: Path) -> Path:
     hand_written("en").head(6)[["patient_id", "comparative_date", "exam_date", "report_text"]].to_csv(
-        tmp_path / "reports.csv", index=False)
+        tmp_path / "reports.csv", index=False
+    )
     for name, case in (("earlier", Case("HGG", "1", "0100")), ("later", Case("HGG", "1", "0200", 12.0, 2.0))):
         sitk.WriteImage(stripped_session(case, seed=len(name)), str(tmp_path / f"{name}.nii.gz"))
     make_fake_run(tmp_path, n_patients=8, n_folds=2)  # writes tmp_path/run (and tmp_path/maps, unused here)
@@ -43,7 +44,7 @@ def test_api_doc_examples_run(workspace: Path, capsys: pytest.CaptureFixture[str
     os.chdir(workspace)
     try:
         for i, block in enumerate(blocks):
-            exec(compile(block, f"{DOC.name} block {i + 1}", "exec"), namespace)  # noqa: S102 - the doc's own code
+            exec(compile(block, f"{DOC.name} block {i + 1}", "exec"), namespace)
     finally:
         os.chdir(cwd)
     labels = namespace["labels"]

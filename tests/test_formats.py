@@ -53,19 +53,24 @@ def test_subject_labels_keep_underscores_and_name_every_file() -> None:
     assert formats.subject_label("sub-153_brats_tcia") == "153_brats_tcia"
     assert formats.subject_label("P-01 a") == "P01a"
     assert formats.pair_id("sub-153_brats_tcia", "0109", "0181") == "sub-153_brats_tcia_ses-0109_vs_ses-0181"
-    assert formats.t2w_path("B", "153_brats_tcia", 109).as_posix() == \
-        "B/sub-153_brats_tcia/ses-0109/anat/sub-153_brats_tcia_ses-0109_T2w.nii.gz"
+    assert (
+        formats.t2w_path("B", "153_brats_tcia", 109).as_posix()
+        == "B/sub-153_brats_tcia/ses-0109/anat/sub-153_brats_tcia_ses-0109_T2w.nii.gz"
+    )
 
 
 def test_pair_lists_of_three_kinds(tmp_path: Path) -> None:
     brats = formats.read_pair_list(bundled_data("brats2015_longitudinal_t2_labels.csv"))
     assert len(brats) == 51 and tuple(brats.iloc[0, :3]) == ("153_brats_tcia", "0109", "0181")
     labels = tmp_path / "labels.csv"
-    pd.DataFrame([["P1", "20200101", "2020-07-01", 0, 0.1, 1, 0.9, "rules"]],
-                 columns=formats.LABEL_COLUMNS).to_csv(labels, index=False)
+    pd.DataFrame([["P1", "20200101", "2020-07-01", 0, 0.1, 1, 0.9, "rules"]], columns=formats.LABEL_COLUMNS).to_csv(
+        labels, index=False
+    )
     assert tuple(formats.read_pair_list(labels).iloc[0]) == ("P1", "2020-01-01", "2020-07-01", 1)
     plain = tmp_path / "plain.csv"
-    pd.DataFrame({"subject": ["7_x", "7_x"], "comparative": ["99", "0100"], "exam": ["0100", "soon"]}).to_csv(plain, index=False)
+    pd.DataFrame({"subject": ["7_x", "7_x"], "comparative": ["99", "0100"], "exam": ["0100", "soon"]}).to_csv(
+        plain, index=False
+    )
     with pytest.raises(InputError, match=r"plain.csv, row 2: not a date"):
         formats.read_pair_list(plain)
     pd.DataFrame({"patient": ["x"], "exam_date": ["0100"]}).to_csv(plain, index=False)

@@ -14,7 +14,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_ships_resources_and_runs_outside_the_tree(tmp_path: Path) -> None:
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT), "-w", str(wheel_dir)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            str(ROOT),
+            "-w",
+            str(wheel_dir),
+        ],
         check=True,
         cwd=tmp_path,
         timeout=300,
@@ -39,7 +50,9 @@ def test_wheel_ships_resources_and_runs_outside_the_tree(tmp_path: Path) -> None
         "print(glioma_change.__file__);print(r.nlp_dir());"
         "print(r.bundled_data('brats2015_longitudinal_t2_labels.csv'))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=elsewhere, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=elsewhere, env=env, check=True
+    )
     lines = out.stdout.split()
     assert all(line.startswith(str(target)) for line in lines), out.stdout
     assert any(Path(lines[1]).rglob("*.json")) or any(Path(lines[1]).rglob("*.jsonl"))

@@ -20,17 +20,32 @@ SEPARATION = {"vgg/baseline": 0.6, "vgg/mixed": 1.4}
 def _predictions(repeats: int, seed: int = 0) -> pd.DataFrame:
     """Simulated test (and validation) predictions: every pair tested once per repeat, in reshuffled folds."""
     gen = np.random.default_rng(seed)
-    pairs = pd.DataFrame({"pair_id": [f"p{i:02d}" for i in range(N_PAIRS)], "patient_id": [f"P{i // 2:02d}" for i in range(N_PAIRS)],
-                          "y_true": np.arange(N_PAIRS) % 2})
+    pairs = pd.DataFrame(
+        {
+            "pair_id": [f"p{i:02d}" for i in range(N_PAIRS)],
+            "patient_id": [f"P{i // 2:02d}" for i in range(N_PAIRS)],
+            "y_true": np.arange(N_PAIRS) % 2,
+        }
+    )
     frames = []
     for repeat in range(repeats):
         fold = gen.permutation(np.arange(N_PAIRS) % N_FOLDS)
         for model, sep in SEPARATION.items():
             for split in ("test", "val"):
                 prob = 1 / (1 + np.exp(-(sep * (2 * pairs["y_true"] - 1) + gen.normal(0, 1, N_PAIRS))))
-                frames.append(pairs.assign(comparative_date="2020-01-01", exam_date="2020-06-01", fold=fold,
-                                           network="vgg", strategy=model.split("/")[1], model=model, prob=prob,
-                                           split=split, repeat=repeat))
+                frames.append(
+                    pairs.assign(
+                        comparative_date="2020-01-01",
+                        exam_date="2020-06-01",
+                        fold=fold,
+                        network="vgg",
+                        strategy=model.split("/")[1],
+                        model=model,
+                        prob=prob,
+                        split=split,
+                        repeat=repeat,
+                    )
+                )
     return pd.concat(frames, ignore_index=True)[PREDICTION_COLUMNS]
 
 
@@ -40,7 +55,9 @@ def _auc(rows: pd.DataFrame) -> float:
 
 def test_repeats_give_mean_sd_gain_share_and_the_corrected_t_test() -> None:
     pred = _predictions(3)
-    table = strategy_table(pred, {"vgg/baseline": (4, 0.7, "trial 4"), "vgg/mixed": (None, None, "defaults: x")}, n_boot=50)
+    table = strategy_table(
+        pred, {"vgg/baseline": (4, 0.7, "trial 4"), "vgg/mixed": (None, None, "defaults: x")}, n_boot=50
+    )
     assert list(table.columns) == STRATEGY_TABLE_COLUMNS
     mixed, base = (table[table["strategy"] == s].iloc[0] for s in ("mixed", "baseline"))
     test = pred[pred["split"] == "test"]
@@ -52,7 +69,9 @@ def test_repeats_give_mean_sd_gain_share_and_the_corrected_t_test() -> None:
     assert mixed["gain_vs_baseline_mean"] == pytest.approx(gains.mean())
     assert mixed["gain_vs_baseline_sd"] == pytest.approx(gains.std(ddof=1))
     assert mixed["gain_positive_share"] == pytest.approx((gains > 0).mean())
-    fold_aucs = {m: np.array([_auc(g) for _, g in test[test["model"] == m].groupby(["repeat", "fold"])]) for m in SEPARATION}
+    fold_aucs = {
+        m: np.array([_auc(g) for _, g in test[test["model"] == m].groupby(["repeat", "fold"])]) for m in SEPARATION
+    }
     assert mixed["fold_mean_auc"] == pytest.approx(fold_aucs["vgg/mixed"].mean())
     # equal folds of 10 test pairs among 40: n_test / n_train = 10 / 30
     expected = corrected_resampled_ttest(fold_aucs["vgg/mixed"] - fold_aucs["vgg/baseline"], 10 / 30).p_value
@@ -74,12 +93,16 @@ def test_one_repeat_has_no_sd_and_an_old_predictions_file_reads_as_repeat_0() ->
     assert mixed["test_auc_mean"] == pytest.approx(mixed["pooled_test_auc"])
     assert pd.isna(mixed["refit_source"])
     assert list(from_old["model" if "model" in from_old else "strategy"]) == ["mixed"]
-    assert from_old.iloc[0]["refit_source"] == "trial 2" and from_old.iloc[0]["test_auc_mean"] == pytest.approx(mixed["test_auc_mean"])
+    assert from_old.iloc[0]["refit_source"] == "trial 2" and from_old.iloc[0]["test_auc_mean"] == pytest.approx(
+        mixed["test_auc_mean"]
+    )
 
 
 def test_paired_scores_pair_each_pair_once_within_a_repeat() -> None:
     pred = _predictions(3)
     pairs = paired_scores(pred, "vgg/mixed", "vgg/baseline", repeat=2)
     assert len(pairs) == N_PAIRS
-    mine = pred[(pred["split"] == "test") & (pred["repeat"] == 2) & (pred["model"] == "vgg/mixed")].sort_values("pair_id")
+    mine = pred[(pred["split"] == "test") & (pred["repeat"] == 2) & (pred["model"] == "vgg/mixed")].sort_values(
+        "pair_id"
+    )
     np.testing.assert_allclose(pairs["prob_a"], mine["prob"])

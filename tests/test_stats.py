@@ -30,7 +30,10 @@ def test_without_correction_it_is_the_ordinary_one_sample_t_test_and_the_correct
 
 def test_nan_differences_are_left_out_and_degenerate_cases_are_defined() -> None:
     with_nan = corrected_resampled_ttest(np.array([0.10, np.nan, 0.05, 0.00, 0.15]), 0.25)
-    assert with_nan.n == 4 and with_nan.p_value == corrected_resampled_ttest(np.array([0.10, 0.05, 0.00, 0.15]), 0.25).p_value
+    assert (
+        with_nan.n == 4
+        and with_nan.p_value == corrected_resampled_ttest(np.array([0.10, 0.05, 0.00, 0.15]), 0.25).p_value
+    )
     assert math.isnan(corrected_resampled_ttest(np.array([0.1, np.nan]), 0.25).p_value)
     assert corrected_resampled_ttest(np.zeros(5), 0.25).p_value == 1.0
     assert corrected_resampled_ttest(np.full(5, 0.02), 0.25).p_value == 0.0

@@ -19,7 +19,9 @@ def study_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_fake_study(tmp_path_factory.mktemp("fake"), n_patients=4, n_human=2)
 
 
-def test_paths_resolve_against_the_study_file(study_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_paths_resolve_against_the_study_file(
+    study_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     config = load_study_config(study_file, ["budget.epochs=7", "search.lr=[0.001, 0.01]"])
     assert config.data.manifest == (study_file.parent / "maps" / "manifest.csv").resolve()

@@ -48,16 +48,46 @@ def label_tables(design: Design) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     manifest, human, weak = [], [], []
     for pid, a, b, unstable, is_human in design.pairs():
         stem = pair_id(pid, a, b)
-        manifest.append({"patient_id": pid, "comparative_date": a, "exam_date": b, "pair_id": stem,
-                         "diff_path": f"{stem}_T2wdiff.nii", "absdiff_path": "", "qc_path": "", "status": "ok",
-                         "error": ""})
+        manifest.append(
+            {
+                "patient_id": pid,
+                "comparative_date": a,
+                "exam_date": b,
+                "pair_id": stem,
+                "diff_path": f"{stem}_T2wdiff.nii",
+                "absdiff_path": "",
+                "qc_path": "",
+                "status": "ok",
+                "error": "",
+            }
+        )
         y = int(unstable)
         if is_human:
-            human.append({"patient_id": pid, "comparative_date": a, "exam_date": b, "global_label": y,
-                          "global_prob": float(y), "t2_label": y, "t2_prob": float(y), "source": "human"})
+            human.append(
+                {
+                    "patient_id": pid,
+                    "comparative_date": a,
+                    "exam_date": b,
+                    "global_label": y,
+                    "global_prob": float(y),
+                    "t2_label": y,
+                    "t2_prob": float(y),
+                    "source": "human",
+                }
+            )
         prob = float(np.clip(0.9 * y + 0.05 + gen.normal(0.0, 0.08), 0.0, 1.0))
-        weak.append({"patient_id": pid, "comparative_date": a, "exam_date": b, "global_label": int(prob >= 0.5),
-                     "global_prob": prob, "t2_label": int(prob >= 0.5), "t2_prob": prob, "source": "rules"})
+        weak.append(
+            {
+                "patient_id": pid,
+                "comparative_date": a,
+                "exam_date": b,
+                "global_label": int(prob >= 0.5),
+                "global_prob": prob,
+                "t2_label": int(prob >= 0.5),
+                "t2_prob": prob,
+                "source": "rules",
+            }
+        )
     return pd.DataFrame(manifest), pd.DataFrame(human, columns=LABEL_COLUMNS), pd.DataFrame(weak, columns=LABEL_COLUMNS)
 
 
@@ -90,8 +120,12 @@ def write_study(root: Path, design: Design, budget: dict[str, Any], search: dict
     human.to_csv(root / "human_labels.csv", index=False)
     weak.to_csv(root / "weak_labels.csv", index=False)
     study = {
-        "data": {"manifest": "maps/manifest.csv", "human_labels": "human_labels.csv", "weak_labels": "weak_labels.csv",
-                 "input_shape": list(design.shape)},
+        "data": {
+            "manifest": "maps/manifest.csv",
+            "human_labels": "human_labels.csv",
+            "weak_labels": "weak_labels.csv",
+            "input_shape": list(design.shape),
+        },
         "folds": {"n_folds": 5, "val_fraction": 0.2},
         "budget": budget,
         "search": search,

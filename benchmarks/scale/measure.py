@@ -98,8 +98,13 @@ class Plan:
 
 def budget_for(plan: Plan, epochs: int) -> BudgetSection:
     """A budget running exactly `epochs` epochs of `plan.batches` batches per phase (no early stop)."""
-    return BudgetSection(epochs=epochs, patience=epochs + 1, pretrain_epochs=epochs,
-                         pretrain_batch_size=plan.batch_size, max_batches_per_epoch=plan.batches)
+    return BudgetSection(
+        epochs=epochs,
+        patience=epochs + 1,
+        pretrain_epochs=epochs,
+        pretrain_batch_size=plan.batch_size,
+        max_batches_per_epoch=plan.batches,
+    )
 
 
 class EpochClock:
@@ -127,8 +132,9 @@ def probe(samples: Samples, n: int) -> Samples:
     return samples.take(slice(0, n))
 
 
-def measure(runtime: Runtime, plan: Plan, run: Run, val: Samples, probe: Samples, samples_per_epoch: int,
-            phases: int) -> dict[str, Any]:
+def measure(
+    runtime: Runtime, plan: Plan, run: Run, val: Samples, probe: Samples, samples_per_epoch: int, phases: int
+) -> dict[str, Any]:
     """Time a cold and a warm run of `plan.epochs` epochs (validating on `probe`); see the module docstring.
 
     `phases`: training phases of the run (2 for pre-training + fine-tuning), for the per-run overhead.
@@ -148,21 +154,34 @@ def measure(runtime: Runtime, plan: Plan, run: Run, val: Samples, probe: Samples
     epoch_s = clock.steady_epoch_s()
     train_s = max(epoch_s - probe_s, 1e-6)
     return {
-        "cold_s": cold, "warm_s": warm, "epoch_s": epoch_s, "first_run_overhead_s": max(cold - warm, 0.0),
+        "cold_s": cold,
+        "warm_s": warm,
+        "epoch_s": epoch_s,
+        "first_run_overhead_s": max(cold - warm, 0.0),
         "run_overhead_s": max(warm - phases * plan.epochs * epoch_s, 0.0),
-        "train_samples_per_epoch": samples_per_epoch, "train_samples_per_s": samples_per_epoch / train_s,
-        "val_samples": len(val), "eval_samples_per_s": len(val) / max(eval_s, 1e-6),
+        "train_samples_per_epoch": samples_per_epoch,
+        "train_samples_per_s": samples_per_epoch / train_s,
+        "val_samples": len(val),
+        "eval_samples_per_s": len(val) / max(eval_s, 1e-6),
         "peak_mem_mib": torch.cuda.max_memory_allocated(runtime.device) / 2**20 if cuda else None,
         "gpu_util_pct": sampler.mean() if cuda else None,
     }
 
 
-def measure_strategy(data: StudyData, config: StudyConfig, runtime: Runtime, plan: Plan, network: str,
-                     strategy: str, threshold: float) -> dict[str, Any]:
+def measure_strategy(
+    data: StudyData, config: StudyConfig, runtime: Runtime, plan: Plan, network: str, strategy: str, threshold: float
+) -> dict[str, Any]:
     """One network and strategy on fold 0 through `train_fold` (the registered strategy and loop; compiled
     when `runtime.compile_mode` says so)."""
-    params = TrainParams(network=network, strategy=strategy, width=1.0, batch_size=plan.batch_size,
-                         aug_strength=0.5, weak_threshold=threshold, lr=1e-3)
+    params = TrainParams(
+        network=network,
+        strategy=strategy,
+        width=1.0,
+        batch_size=plan.batch_size,
+        aug_strength=0.5,
+        weak_threshold=threshold,
+        lr=1e-3,
+    )
     full = data.fold(0, threshold)
     fold = dataclasses.replace(full, val=probe(full.val, plan.batch_size))
     spec = ModelSpec(network=network, in_channels=len(config.data.channels))
@@ -177,8 +196,9 @@ def measure_strategy(data: StudyData, config: StudyConfig, runtime: Runtime, pla
     return measure(runtime, plan, run, full.val, fold.val, min(len(trained_on), cap), phases)
 
 
-def measure_baseline(data: StudyData, config: StudyConfig, runtime: Runtime, plan: Plan,
-                     threshold: float) -> dict[str, Any]:
+def measure_baseline(
+    data: StudyData, config: StudyConfig, runtime: Runtime, plan: Plan, threshold: float
+) -> dict[str, Any]:
     """The one-convolution network trained by `fit` on fold 0's human + weak samples."""
     fold = data.fold(0, threshold)
     train = Samples.concat([fold.human_train, fold.weak_train])
@@ -228,8 +248,9 @@ def measure_device(study_file: Path, device: str, plan: Plan, threshold: float, 
                 rows.append({"network": network, "strategy": strategy, "compile": mode, **m})
     return {
         "device": device,
-        "name": torch.cuda.get_device_name(runtime.device) if runtime.device.type == "cuda" else platform.processor()
-        or platform.machine(),
+        "name": torch.cuda.get_device_name(runtime.device)
+        if runtime.device.type == "cuda"
+        else platform.processor() or platform.machine(),
         "threads": torch.get_num_threads(),
         "amp_dtype": str(runtime.amp_dtype).replace("torch.", "") if runtime.amp_dtype else None,
         "channels_last_3d": runtime.channels_last,
@@ -241,6 +262,7 @@ def measure_device(study_file: Path, device: str, plan: Plan, threshold: float, 
 
 
 # ---------------------------------------------------------------- several trials on one GPU
+
 
 def train_sizes(config: StudyConfig, threshold: float) -> list[int]:
     """Training samples (human + weak) of `mixed` in each fold of a study (the real join and folds)."""
@@ -261,11 +283,14 @@ def steady_trial_rate(trials: list[Any], workers: int) -> tuple[float, float]:
     """
     spans: dict[str, list[tuple[float, float]]] = {}
     for t in trials:
-        spans.setdefault(t.user_attrs["worker"], []).append((t.datetime_start.timestamp(),
-                                                            t.datetime_complete.timestamp()))
+        spans.setdefault(t.user_attrs["worker"], []).append(
+            (t.datetime_start.timestamp(), t.datetime_complete.timestamp())
+        )
     if len(spans) < workers:
-        raise RuntimeError(f"only {len(spans)} of {workers} workers ran trials: the others started after the "
-                           "study was done; give each more or longer trials (--share-trials, --share-epochs)")
+        raise RuntimeError(
+            f"only {len(spans)} of {workers} workers ran trials: the others started after the "
+            "study was done; give each more or longer trials (--share-trials, --share-epochs)"
+        )
     t0 = max(min(b for _, b in v) for v in spans.values())
     t1 = min(max(b for _, b in v) for v in spans.values())
     if t1 <= t0:
@@ -274,8 +299,16 @@ def steady_trial_rate(trials: list[Any], workers: int) -> tuple[float, float]:
     return done / (t1 - t0), t1 - t0
 
 
-def measure_sharing(study_file: Path, device: str, plan: Plan, threshold: float, counts: list[int],
-                    trials_per_worker: int, epochs: int, root: Path) -> list[dict[str, Any]]:
+def measure_sharing(
+    study_file: Path,
+    device: str,
+    plan: Plan,
+    threshold: float,
+    counts: list[int],
+    trials_per_worker: int,
+    epochs: int,
+    root: Path,
+) -> list[dict[str, Any]]:
     """N workers of `tune --workers N` (`tuning.workers.HelperWorkers`) on the built set for each N in `counts`.
 
     All N are helper processes started together (the command's own worker would start its trials
@@ -291,10 +324,18 @@ def measure_sharing(study_file: Path, device: str, plan: Plan, threshold: float,
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     overrides = [
-        f"device={device}", "search.networks=[vgg]", "search.strategies=[mixed]", "search.width.vgg=[1.0]",
-        "search.dropout=[0.0]", f"search.batch_size=[{plan.batch_size}]", f"search.weak_threshold=[{threshold}]",
-        "search.aug_strength=[0.5, 0.5]", f"budget.epochs={epochs}", f"budget.patience={epochs + 1}",
-        f"budget.max_batches_per_epoch={plan.batches}", "study.pruner_startup_trials=100000",
+        f"device={device}",
+        "search.networks=[vgg]",
+        "search.strategies=[mixed]",
+        "search.width.vgg=[1.0]",
+        "search.dropout=[0.0]",
+        f"search.batch_size=[{plan.batch_size}]",
+        f"search.weak_threshold=[{threshold}]",
+        "search.aug_strength=[0.5, 0.5]",
+        f"budget.epochs={epochs}",
+        f"budget.patience={epochs + 1}",
+        f"budget.max_batches_per_epoch={plan.batches}",
+        "study.pruner_startup_trials=100000",
     ]
     config = load_study_config(study_file, overrides)
     cap = plan.batches * plan.batch_size
@@ -306,16 +347,25 @@ def measure_sharing(study_file: Path, device: str, plan: Plan, threshold: float,
         run.mkdir(parents=True)
         study = open_study(config, make_storage(url, config))
         start = time.perf_counter()
-        codes = HelperWorkers(WorkerJob(config, run, url, n * trials_per_worker, None, logging.WARNING,
-                                  optuna.logging.WARNING), n).join()
+        codes = HelperWorkers(
+            WorkerJob(config, run, url, n * trials_per_worker, None, logging.WARNING, optuna.logging.WARNING), n
+        ).join()
         wall = time.perf_counter() - start
         if any(codes):
             raise RuntimeError(f"sharing run with {n} workers: exit codes {codes}")
         trials = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         rate, window = steady_trial_rate(trials, n)
-        rows.append({"workers": n, "trials": len(trials), "distinct_workers": len({t.user_attrs["worker"] for t in trials}),
-                     "trials_per_hour": rate * 3600.0, "window_s": window, "command_wall_s": wall,
-                     "train_samples_per_s": rate * samples_per_trial})
+        rows.append(
+            {
+                "workers": n,
+                "trials": len(trials),
+                "distinct_workers": len({t.user_attrs["worker"] for t in trials}),
+                "trials_per_hour": rate * 3600.0,
+                "window_s": window,
+                "command_wall_s": wall,
+                "train_samples_per_s": rate * samples_per_trial,
+            }
+        )
         print(f"[share] {n} workers: {rate * 3600:.0f} trials/h", file=sys.stderr, flush=True)
     for row in rows:
         row["speedup_vs_1"] = row["trials_per_hour"] / rows[0]["trials_per_hour"] if counts[0] == 1 else None
@@ -323,6 +373,7 @@ def measure_sharing(study_file: Path, device: str, plan: Plan, threshold: float,
 
 
 # ---------------------------------------------------------------- pruning observed
+
 
 def observe_pruning(study_file: Path, n_trials: int, epochs: int, root: Path) -> dict[str, Any]:
     """Run `n_trials` real trials (Objective, median pruner); fraction of fold-epochs actually trained."""
@@ -344,6 +395,12 @@ def observe_pruning(study_file: Path, n_trials: int, epochs: int, root: Path) ->
     trials = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
     ran = sum(len(t.intermediate_values) for t in trials)
     possible = len(trials) * config.folds.n_folds * epochs
-    return {"trials": len(trials), "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials),
-            "epochs": epochs, "patience": config.budget.patience, "epoch_steps_run": ran,
-            "epoch_steps_possible": possible, "factor": ran / possible if possible else 1.0}
+    return {
+        "trials": len(trials),
+        "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials),
+        "epochs": epochs,
+        "patience": config.budget.patience,
+        "epoch_steps_run": ran,
+        "epoch_steps_possible": possible,
+        "factor": ran / possible if possible else 1.0,
+    }

@@ -28,15 +28,24 @@ def markdown(result: dict[str, Any]) -> str:
                 f"| {dev['device']} ({dev['threads']} thr) | {r['network']} | {r['strategy']} | "
                 f"{r['compile']} | {r['train_samples_per_s']:.1f} | {r['ratio']:.3f} | "
                 f"{r['epoch_s']:.2f} | {r['first_run_overhead_s']:.1f} | {r['eval_samples_per_s']:.1f} | {mem} "
-                f"| {util} |")
+                f"| {util} |"
+            )
     if result["sharing"]:
-        lines += ["", f"`tune --workers N` on one {result['sharing_device']} device ({result['sharing_note']}):", "",
-                  "| workers | trials | processes that ran trials | trials/h | training samples/s | speed-up over 1 "
-                  "| steady window s | command wall s |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        lines += [f"| {r['workers']} | {r['trials']} | {r['distinct_workers']} | {r['trials_per_hour']:.0f} | "
-                  f"{r['train_samples_per_s']:.1f} | "
-                  f"{'n/a' if r['speedup_vs_1'] is None else format(r['speedup_vs_1'], '.2f')} | {r['window_s']:.1f} "
-                  f"| {r['command_wall_s']:.1f} |" for r in result["sharing"]]
+        lines += [
+            "",
+            f"`tune --workers N` on one {result['sharing_device']} device ({result['sharing_note']}):",
+            "",
+            "| workers | trials | processes that ran trials | trials/h | training samples/s | speed-up over 1 "
+            "| steady window s | command wall s |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['workers']} | {r['trials']} | {r['distinct_workers']} | {r['trials_per_hour']:.0f} | "
+            f"{r['train_samples_per_s']:.1f} | "
+            f"{'n/a' if r['speedup_vs_1'] is None else format(r['speedup_vs_1'], '.2f')} | {r['window_s']:.1f} "
+            f"| {r['command_wall_s']:.1f} |"
+            for r in result["sharing"]
+        ]
     else:
         lines += ["", f"Sharing one GPU between trials: {result['sharing_note']}"]
     pr = result["pruning"]
@@ -53,10 +62,15 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for pj in result["projections"]:
-        shared = "n/a" if pj["hours_with_vgg_sharing"] is None else (
-            f"{pj['hours_with_vgg_sharing']:.1f} (×{pj['vgg_sharing_speedup']:.2f} on VGG)")
-        lines.append(f"| {pj['device']} | {pj['compile']} | {pj['hours']:.1f} | "
-                     f"{pj['hours_per_fold']:.1f} | {shared} | {pj['paper_hours'][0]:.0f}–{pj['paper_hours'][1]:.0f} | "
-                     f"{pj['speedup_vs_paper'][0]:.1f}–{pj['speedup_vs_paper'][1]:.1f} | "
-                     f"{pj['speedup_needed_for_goal']:.1f} | {pj['train_samples_per_s_needed_for_goal']:.0f} |")
+        shared = (
+            "n/a"
+            if pj["hours_with_vgg_sharing"] is None
+            else (f"{pj['hours_with_vgg_sharing']:.1f} (×{pj['vgg_sharing_speedup']:.2f} on VGG)")
+        )
+        lines.append(
+            f"| {pj['device']} | {pj['compile']} | {pj['hours']:.1f} | "
+            f"{pj['hours_per_fold']:.1f} | {shared} | {pj['paper_hours'][0]:.0f}–{pj['paper_hours'][1]:.0f} | "
+            f"{pj['speedup_vs_paper'][0]:.1f}–{pj['speedup_vs_paper'][1]:.1f} | "
+            f"{pj['speedup_needed_for_goal']:.1f} | {pj['train_samples_per_s_needed_for_goal']:.0f} |"
+        )
     return "\n".join(lines) + "\n"

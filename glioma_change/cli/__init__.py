@@ -23,7 +23,16 @@ from glioma_change.errors import GliomaChangeError
 from glioma_change.logging_setup import configure
 
 COMMANDS: list[str] = [
-    "synth", "labels", "import-brats", "diffmaps", "tune", "train", "scarcity", "predict", "evaluate", "demo",
+    "synth",
+    "labels",
+    "import-brats",
+    "diffmaps",
+    "tune",
+    "train",
+    "scarcity",
+    "predict",
+    "evaluate",
+    "demo",
 ]
 
 _GLOBAL_FLAG = re.compile(r"^(-v+|-q|--verbose|--quiet)$")
@@ -70,7 +79,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     verbose: int = typer.Option(
-        0, "--verbose", "-v", count=True,
+        0,
+        "--verbose",
+        "-v",
+        count=True,
         help="Debug logging. A counter flag that takes no value (`-v`, `-vv`); also accepted after the command.",
     ),
     quiet: bool = typer.Option(

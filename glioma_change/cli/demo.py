@@ -15,8 +15,12 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         out: Path = typer.Option(Path("results"), "--out", "-o", help="Output directory (data, maps, study, report)."),
-        size: str = typer.Option("default", "--size", help="`default` (4 strategies, 2 repeats; under 15 min on 2 "
-                                 "cores), `full` (every strategy, 3 repeats) or `tiny` (smoke test)."),
+        size: str = typer.Option(
+            "default",
+            "--size",
+            help="`default` (4 strategies, 2 repeats; under 15 min on 2 "
+            "cores), `full` (every strategy, 3 repeats) or `tiny` (smoke test).",
+        ),
         jobs: int = typer.Option(0, "--jobs", help="Parallel workers for images (0: all cores)."),
         seed: int = SEED,
     ) -> None:

@@ -13,10 +13,13 @@ from glioma_change.errors import ConfigError
 def register(app: typer.Typer) -> None:
     @app.command("diffmaps")
     def diffmaps(
-        bids_dir: Path = typer.Argument(..., help="BIDS-like folder: sub-<id>/ses-<YYYYMMDD or day number>/anat/*_T2w.nii.gz."),
+        bids_dir: Path = typer.Argument(
+            ..., help="BIDS-like folder: sub-<id>/ses-<YYYYMMDD or day number>/anat/*_T2w.nii.gz."
+        ),
         out: Path = typer.Option(..., "--out", "-o", help="Output folder for maps, QC PNGs and manifest.csv."),
         pairs: Path | None = typer.Option(
-            None, "--pairs",
+            None,
+            "--pairs",
             help="Table whose rows name the pairs to process (comparative → exam): a label CSV, the BraTS-2015 "
             "label file (sub, ses_diff) or a plain list (patient_id, comparative_date|comparative_session, "
             "exam_date|exam_session).",
@@ -30,12 +33,15 @@ def register(app: typer.Typer) -> None:
             None, "--shape", help="Map shape D H W in voxels (default: a 160×192×160 mm field of view)."
         ),
         normalisation: str = typer.Option(
-            "quantile", "--normalisation",
+            "quantile",
+            "--normalisation",
             help="Intensity normalisation inside the brain: quantile (the earlier exam histogram-matched onto the "
             "later, then z-scored; survives a change of scanner), zscore or percentile.",
         ),
         shard: str | None = typer.Option(
-            None, "--shard", metavar="K/N",
+            None,
+            "--shard",
+            metavar="K/N",
             help="Build only job K of N (1 ≤ K ≤ N; e.g. a scheduler's array index) into the shared output folder.",
         ),
         seed: int = SEED,
@@ -46,7 +52,11 @@ def register(app: typer.Typer) -> None:
         N jobs build disjoint sets of pairs into one folder; each merges manifest.csv when it ends."""
         from glioma_change.errors import InputError
         from glioma_change.imaging.batch import (
-            consecutive_pairs, nothing_to_do, pairs_from_labels, parse_shard, run_batch,
+            consecutive_pairs,
+            nothing_to_do,
+            pairs_from_labels,
+            parse_shard,
+            run_batch,
         )
         from glioma_change.imaging.normalise import METHODS
         from glioma_change.imaging.pipeline import DiffmapOptions

@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
     def evaluate_command(
         run: Path | None = typer.Option(None, "--run", help="Run directory written by `tune` or `train`."),
         predictions: Path | None = typer.Option(
-            None, "--predictions",
+            None,
+            "--predictions",
             help="Instead of --run: predictions made anywhere (CSV: model, y_true, prob; optional patient_id, "
             "pair_id, fold), every model compared with every other on their common pairs.",
         ),
@@ -25,7 +26,8 @@ def register(app: typer.Typer) -> None:
             None, "--maps", help="External difference maps (e.g. BraTS-2015), scored with every fold's models."
         ),
         labels: Path | None = typer.Option(
-            None, "--labels",
+            None,
+            "--labels",
             help="Labels of the external maps: the BraTS-2015 file (sub, ses_diff, t2_label_numeric) or a label CSV.",
         ),
         label: str = typer.Option("t2", "--label", help="Which label of a label CSV to use: t2 or global."),

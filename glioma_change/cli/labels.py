@@ -28,20 +28,26 @@ class _DefaultToApply(TyperGroup):
 
 LANGUAGE = typer.Option("auto", "--language", help="Report language: auto (detected per report), en or fr.")
 COLUMN = typer.Option(
-    [], "--column",
+    [],
+    "--column",
     help="Map a canonical column to the file's name, e.g. report_text=Report (repeatable). Canonical: "
     "patient_id, comparative_date, exam_date, report_text, language, global_label, t2_label.",
 )
 ENCODING = typer.Option(
-    None, "--encoding",
+    None,
+    "--encoding",
     help="Encoding of the CSV (e.g. utf-8, cp1252); default: detected (byte-order mark, UTF-8, else "
     "Windows-1252/Latin-1) and logged.",
 )
 DATE_ORDER = typer.Option(
-    "DMY", "--date-order", help="Order of numeric date cells such as 13.12.2011 or 12/13/2011: DMY (default) or MDY.",
+    "DMY",
+    "--date-order",
+    help="Order of numeric date cells such as 13.12.2011 or 12/13/2011: DMY (default) or MDY.",
 )
 NLP_DIR = typer.Option(
-    None, "--nlp-dir", help="Directory with adapted lexicons (LANG/lexicon.json, LANG/patterns.jsonl, rules.json) "
+    None,
+    "--nlp-dir",
+    help="Directory with adapted lexicons (LANG/lexicon.json, LANG/patterns.jsonl, rules.json) "
     "to use instead of the shipped nlp/ resources.",
 )
 
@@ -57,12 +63,17 @@ labels_app = typer.Typer(
 
 @labels_app.command(APPLY)
 def apply(
-    reports: Path = typer.Argument(..., help="Report CSV: patient_id, comparative_date, exam_date, report_text[, language]."),
-    output: Path = typer.Option(..., "--out", "-o", help="Weak label CSV to write (plus .uncertain.csv and .errors.csv beside it)."),
+    reports: Path = typer.Argument(
+        ..., help="Report CSV: patient_id, comparative_date, exam_date, report_text[, language]."
+    ),
+    output: Path = typer.Option(
+        ..., "--out", "-o", help="Weak label CSV to write (plus .uncertain.csv and .errors.csv beside it)."
+    ),
     model: Path = typer.Option(None, "--model", help="Model directory from `labels train`; default: rules only."),
     language: str = LANGUAGE,
     threshold: float = typer.Option(
-        0.5, "--threshold",
+        0.5,
+        "--threshold",
         help="Confidence threshold t in [0.5, 1]: rows with P(unstable) neither >= t nor <= 1-t for the global or "
         "the T2 label go to OUT.uncertain.csv instead of OUT.",
     ),
@@ -78,8 +89,14 @@ def apply(
     from glioma_change.reports.reading import parse_column_map
 
     summary = label_reports(
-        reports, output, model_dir=model, language=language, threshold=threshold,
-        columns=parse_column_map(column), lexicon_dir=str(nlp_dir or ""), encoding=encoding,
+        reports,
+        output,
+        model_dir=model,
+        language=language,
+        threshold=threshold,
+        columns=parse_column_map(column),
+        lexicon_dir=str(nlp_dir or ""),
+        encoding=encoding,
         date_order=_order(date_order),
     )
     typer.echo(
@@ -90,7 +107,9 @@ def apply(
 
 @labels_app.command("train")
 def train(
-    labelled: Path = typer.Argument(..., help="Report CSV with gold global_label and t2_label columns (0/1 or stable/unstable)."),
+    labelled: Path = typer.Argument(
+        ..., help="Report CSV with gold global_label and t2_label columns (0/1 or stable/unstable)."
+    ),
     output: Path = typer.Option(..., "--out", "-o", help="Model directory to write."),
     seed: int = SEED,
     folds: int = typer.Option(5, "--folds", min=2, help="Outer cross-validation folds for the reported metrics."),
@@ -108,8 +127,14 @@ def train(
     from glioma_change.reports.training import format_table, train_model
 
     meta = train_model(
-        labelled, output, seed=seed, config=ClassifierConfig(cv_folds=folds), language=language,
-        columns=parse_column_map(column), lexicon_dir=str(nlp_dir or ""), encoding=encoding,
+        labelled,
+        output,
+        seed=seed,
+        config=ClassifierConfig(cv_folds=folds),
+        language=language,
+        columns=parse_column_map(column),
+        lexicon_dir=str(nlp_dir or ""),
+        encoding=encoding,
         date_order=_order(date_order),
     )
     typer.echo(f"{meta['cv']}, {meta['n_reports']} reports of {meta['n_patients']} patients")

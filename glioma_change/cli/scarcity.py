@@ -23,7 +23,9 @@ def register(app: typer.Typer) -> None:
         fractions: str = typer.Option(
             "1,0.5,0.25,0.1", "--fractions", help="Fractions of each fold's human-labelled training patients to keep."
         ),
-        seeds: int = typer.Option(3, "--seeds", min=1, help="Subsampling seeds per fraction (seed 0: the study's seed)."),
+        seeds: int = typer.Option(
+            3, "--seeds", min=1, help="Subsampling seeds per fraction (seed 0: the study's seed)."
+        ),
         network: str | None = typer.Option(None, "--network", help="Network to use (default: the best trial's)."),
         n_boot: int = typer.Option(2000, "--n-boot", min=1, help="Patient-level bootstrap resamples for the CIs."),
         out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default: RUN/scarcity)."),

@@ -17,10 +17,13 @@ def register(app: typer.Typer) -> None:
     def train_command(
         study_file: Path = typer.Argument(..., help="Study configuration (YAML): data, folds, budget."),
         params: str = typer.Option(
-            ..., "--params",
+            ...,
+            "--params",
             help="`best` (the best trial of the `tune` run in --tuned) or a JSON file of parameters.",
         ),
-        tuned: Path = typer.Option(Path("run"), "--tuned", help="Run directory of an earlier `tune` (for --params best)."),
+        tuned: Path = typer.Option(
+            Path("run"), "--tuned", help="Run directory of an earlier `tune` (for --params best)."
+        ),
         out: Path = typer.Option(Path("run-train"), "--out", "-o", help="Run directory for models and predictions."),
         seed: int | None = STUDY_SEED,
         overrides: list[str] = SET,

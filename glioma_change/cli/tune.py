@@ -26,21 +26,30 @@ def register(app: typer.Typer) -> None:
     def tune_command(
         study_file: Path = typer.Argument(..., help="Study configuration (YAML): data, folds, budget, search space."),
         storage: str | None = typer.Option(
-            None, "--storage",
+            None,
+            "--storage",
             help="Optuna storage shared by workers: an SQLAlchemy URL (default: sqlite RUN/study.db) "
             "or grpc://HOST:PORT of an Optuna storage proxy.",
         ),
         storage_wait: float = typer.Option(
-            120.0, "--storage-wait", min=0,
+            120.0,
+            "--storage-wait",
+            min=0,
             help="Seconds to keep retrying an unreachable database server before giving up (one log line per try).",
         ),
         n_trials: int | None = typer.Option(
             None, "--n-trials", min=1, help="Total finished trials the study should reach (all workers together)."
         ),
-        timeout: float | None = typer.Option(None, "--timeout", min=1, help="Stop starting new trials after this many seconds."),
-        out: Path = typer.Option(Path("run"), "--out", "-o", help="Run directory for the study, models and predictions."),
+        timeout: float | None = typer.Option(
+            None, "--timeout", min=1, help="Stop starting new trials after this many seconds."
+        ),
+        out: Path = typer.Option(
+            Path("run"), "--out", "-o", help="Run directory for the study, models and predictions."
+        ),
         workers: int = typer.Option(
-            1, "--workers", min=1,
+            1,
+            "--workers",
+            min=1,
             help="Trial workers this command runs on this machine's device (helper processes, each with its own "
             "copy of the maps); several small-model trials share one GPU this way. The refit waits for all.",
         ),

@@ -28,7 +28,14 @@ log = logging.getLogger(__name__)
 
 Table = pd.DataFrame | str | os.PathLike[str]
 JOIN_COLUMNS = [
-    "patient_id", "comparative_date", "exam_date", "pair_id", "diff_path", "absdiff_path", "label", "source",
+    "patient_id",
+    "comparative_date",
+    "exam_date",
+    "pair_id",
+    "diff_path",
+    "absdiff_path",
+    "label",
+    "source",
     "weak_prob",
 ]
 MANIFEST_COLUMNS = [*PAIR_KEY, "pair_id", "diff_path", "absdiff_path", "status"]
@@ -128,7 +135,14 @@ def join_maps_labels(
     log.info(
         "joined %d human and %d weak pairs; dropped %d failed maps, %d human rows without %s, "
         "%d human and %d weak labels without a map, %d weak labels below threshold %.2f",
-        int((df["source"] == "human").sum()), int((df["source"] == "weak").sum()), n_failed,
-        n_human_unlabelled, label_col, n_human_unmapped, n_weak_unmapped, n_unconfident, threshold,
+        int((df["source"] == "human").sum()),
+        int((df["source"] == "weak").sum()),
+        n_failed,
+        n_human_unlabelled,
+        label_col,
+        n_human_unmapped,
+        n_weak_unmapped,
+        n_unconfident,
+        threshold,
     )
     return df

@@ -56,8 +56,11 @@ def fit_to_shape(x: torch.Tensor, input_shape: Sequence[int]) -> torch.Tensor:
     if tuple(x.shape) == shape:
         return x
     shrink = all(t <= s for t, s in zip(shape, x.shape, strict=True))
-    resized = (F.interpolate(x[None, None], size=shape, mode="area") if shrink else
-               F.interpolate(x[None, None], size=shape, mode="trilinear", align_corners=False))
+    resized = (
+        F.interpolate(x[None, None], size=shape, mode="area")
+        if shrink
+        else F.interpolate(x[None, None], size=shape, mode="trilinear", align_corners=False)
+    )
     return resized[0, 0]
 
 

@@ -13,8 +13,18 @@ from glioma_change.predictions import paired_scores
 from glioma_change.stats import delong_test, has_both_classes, paired_bootstrap_difference
 
 COMPARISON_COLUMNS = [
-    "model", "reference", "n_pairs", "auc", "auc_reference", "difference", "delong_se", "delong_z",
-    "delong_p", "bootstrap_low", "bootstrap_high", "bootstrap_p",
+    "model",
+    "reference",
+    "n_pairs",
+    "auc",
+    "auc_reference",
+    "difference",
+    "delong_se",
+    "delong_z",
+    "delong_p",
+    "bootstrap_low",
+    "bootstrap_high",
+    "bootstrap_p",
 ]
 
 
@@ -41,8 +51,9 @@ def compare_to_baselines(predictions: pd.DataFrame, n_boot: int = 2000, seed: in
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
-def compare_models(predictions: pd.DataFrame, model: str, reference: str, n_boot: int = 2000,
-                   seed: int = 0) -> dict[str, object] | None:
+def compare_models(
+    predictions: pd.DataFrame, model: str, reference: str, n_boot: int = 2000, seed: int = 0
+) -> dict[str, object] | None:
     """`model` against `reference` on the test pairs both scored: DeLong's test and the paired patient
     bootstrap (`COMPARISON_COLUMNS`); None when those pairs lack a class."""
     pairs = paired_scores(predictions, model, reference)
@@ -52,8 +63,16 @@ def compare_models(predictions: pd.DataFrame, model: str, reference: str, n_boot
     dl = delong_test(y, pa, pb)
     boot, boot_p = paired_bootstrap_difference(y, pa, pb, pairs["patient_id"].to_numpy(), n_boot, seed)
     return {
-        "model": model, "reference": reference, "n_pairs": len(pairs),
-        "auc": dl.auc_a, "auc_reference": dl.auc_b, "difference": dl.difference,
-        "delong_se": dl.se, "delong_z": dl.z, "delong_p": dl.p_value,
-        "bootstrap_low": boot.low, "bootstrap_high": boot.high, "bootstrap_p": boot_p,
+        "model": model,
+        "reference": reference,
+        "n_pairs": len(pairs),
+        "auc": dl.auc_a,
+        "auc_reference": dl.auc_b,
+        "difference": dl.difference,
+        "delong_se": dl.se,
+        "delong_z": dl.z,
+        "delong_p": dl.p_value,
+        "bootstrap_low": boot.low,
+        "bootstrap_high": boot.high,
+        "bootstrap_p": boot_p,
     }

@@ -102,10 +102,18 @@ def predict_checkpoints(checkpoints: list[Checkpoint], pairs: pd.DataFrame, erro
             continue
         prob = predict(runtime.prepare(model), x, runtime)
         network, _, strategy = ckpt.model.partition("/")
-        rows.append(pd.DataFrame({
-            "model": ckpt.model, "network": meta.get("network", network), "strategy": meta.get("strategy", strategy),
-            "fold": ckpt.fold, "pair_id": ok, "prob": prob,
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "model": ckpt.model,
+                    "network": meta.get("network", network),
+                    "strategy": meta.get("strategy", strategy),
+                    "fold": ckpt.fold,
+                    "pair_id": ok,
+                    "prob": prob,
+                }
+            )
+        )
     if not loaded:
         raise InputError(f"no checkpoint could be loaded (first: {errors.rows[0]['reason']})")
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=FOLD_PREDICTION_COLUMNS)

@@ -19,7 +19,11 @@ import numpy as np
 import pandas as pd
 
 from glioma_change.evaluation.ensemble import (  # noqa: F401 - re-exported for callers of this module
-    FOLD_PREDICTION_COLUMNS, Checkpoint, average_folds, find_checkpoints, predict_checkpoints,
+    FOLD_PREDICTION_COLUMNS,
+    Checkpoint,
+    average_folds,
+    find_checkpoints,
+    predict_checkpoints,
 )
 from glioma_change.evaluation.labels import locate_maps, read_external_labels
 from glioma_change.evaluation.metrics import DEFAULT_THRESHOLD, fold_thresholds, score_summary
@@ -58,7 +62,10 @@ def validation_thresholds(run_dir: str | os.PathLike[str]) -> dict[str, float]:
     if not path.is_file():
         return {}
     pred = pd.read_csv(path)
-    return {str(m): float(np.mean(list(fold_thresholds(g).values()) or [DEFAULT_THRESHOLD])) for m, g in pred.groupby("model")}
+    return {
+        str(m): float(np.mean(list(fold_thresholds(g).values()) or [DEFAULT_THRESHOLD]))
+        for m, g in pred.groupby("model")
+    }
 
 
 def external_metrics(
@@ -69,17 +76,25 @@ def external_metrics(
     for name, g in averaged.groupby("model", sort=True):
         threshold = thresholds.get(str(name), DEFAULT_THRESHOLD)
         row = score_summary(g["y_true"], g["prob"], g["patient_id"].to_numpy(), threshold, n_boot, seed)
-        fold_aucs = np.array([
-            safe_auc(f["y_true"].to_numpy(), f["prob"].to_numpy())
-            for _, f in per_fold[per_fold["model"] == name].groupby("fold")
-        ])
+        fold_aucs = np.array(
+            [
+                safe_auc(f["y_true"].to_numpy(), f["prob"].to_numpy())
+                for _, f in per_fold[per_fold["model"] == name].groupby("fold")
+            ]
+        )
         finite = fold_aucs[np.isfinite(fold_aucs)]
-        rows.append({
-            "set": "external", "model": name, "network": g["network"].iloc[0], "strategy": g["strategy"].iloc[0], **row,
-            "n_folds": len(fold_aucs),
-            "fold_auc_mean": float(finite.mean()) if finite.size else float("nan"),
-            "fold_auc_sd": float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
-        })
+        rows.append(
+            {
+                "set": "external",
+                "model": name,
+                "network": g["network"].iloc[0],
+                "strategy": g["strategy"].iloc[0],
+                **row,
+                "n_folds": len(fold_aucs),
+                "fold_auc_mean": float(finite.mean()) if finite.size else float("nan"),
+                "fold_auc_sd": float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -110,8 +125,12 @@ def evaluate_external(
     failed = present[present["pair_id"].isin(unreadable)].assign(reason=lambda d: d["pair_id"].map(unreadable))
     missing = pd.concat([missing, failed[MISSING_COLUMNS]], ignore_index=True)
     if len(missing):
-        log.warning("%d of %d external pairs have no usable map (listed in %s)", len(missing), len(pairs),
-                    out_dir / "missing_maps.csv")
+        log.warning(
+            "%d of %d external pairs have no usable map (listed in %s)",
+            len(missing),
+            len(pairs),
+            out_dir / "missing_maps.csv",
+        )
     metrics = external_metrics(averaged, per_fold, validation_thresholds(run_dir), n_boot, seed)
     files = {
         "predictions": write_csv_atomic(averaged, out_dir / "external_predictions.csv"),

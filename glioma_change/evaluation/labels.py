@@ -34,11 +34,13 @@ def read_brats_labels(path: str | os.PathLike[str]) -> pd.DataFrame:
     bad = labels.isna() | ~labels.isin([0, 1])
     if bad.any():
         raise InputError("t2_label_numeric must be 0 or 1", path, int(bad.to_numpy().argmax()) + 1)
-    return pd.DataFrame({
-        "patient_id": df["sub"].str.strip(),
-        "pair_id": df["sub"].str.strip() + "_" + df["ses_diff"].str.strip(),
-        "y_true": labels.astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": df["sub"].str.strip(),
+            "pair_id": df["sub"].str.strip() + "_" + df["ses_diff"].str.strip(),
+            "y_true": labels.astype(int),
+        }
+    )
 
 
 def read_project_labels(path: str | os.PathLike[str], label: Literal["t2", "global"] = "t2") -> pd.DataFrame:
@@ -46,11 +48,15 @@ def read_project_labels(path: str | os.PathLike[str], label: Literal["t2", "glob
     df = read_label_csv(path)
     column = f"{label}_label"
     df = df[df[column].notna()]
-    return pd.DataFrame({
-        "patient_id": df["patient_id"].astype(str),
-        "pair_id": [pair_id(*key) for key in df[["patient_id", "comparative_date", "exam_date"]].itertuples(index=False)],
-        "y_true": df[column].astype(int),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "patient_id": df["patient_id"].astype(str),
+            "pair_id": [
+                pair_id(*key) for key in df[["patient_id", "comparative_date", "exam_date"]].itertuples(index=False)
+            ],
+            "y_true": df[column].astype(int),
+        }
+    ).reset_index(drop=True)
 
 
 def read_external_labels(path: str | os.PathLike[str], label: Literal["t2", "global"] = "t2") -> pd.DataFrame:
@@ -101,9 +107,14 @@ def list_maps(maps_dir: str | os.PathLike[str]) -> pd.DataFrame:
     manifest = maps_dir / "manifest.csv"
     found = _from_manifest(manifest) if manifest.is_file() else _from_files(maps_dir)
     rows = [
-        {"patient_id": patient_of(pid), "pair_id": pid, "diff_path": d,
-         "absdiff_path": a if a and Path(a).is_file() else ""}
-        for pid, (d, a, status) in sorted(found.items()) if status != "failed" and d and Path(d).is_file()
+        {
+            "patient_id": patient_of(pid),
+            "pair_id": pid,
+            "diff_path": d,
+            "absdiff_path": a if a and Path(a).is_file() else "",
+        }
+        for pid, (d, a, status) in sorted(found.items())
+        if status != "failed" and d and Path(d).is_file()
     ]
     return pd.DataFrame(rows, columns=["patient_id", "pair_id", "diff_path", "absdiff_path"])
 

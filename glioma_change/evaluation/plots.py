@@ -105,12 +105,13 @@ def fold_roc_band_plot(scores: Scores, title: str, path: str | os.PathLike[str])
             mean, sd = np.mean(curves, axis=0), np.std(curves, axis=0)
             sd_auc = np.std(aucs, ddof=1) if len(aucs) > 1 else float("nan")
             ax.plot(FPR_GRID, mean, c=colour, lw=2, label=f"fold AUC {np.mean(aucs):.2f} ± {sd_auc:.2f}")
-            ax.fill_between(FPR_GRID, np.clip(mean - sd, 0, 1), np.clip(mean + sd, 0, 1), color=colour, alpha=0.2,
-                            label="± 1 SD")
+            ax.fill_between(
+                FPR_GRID, np.clip(mean - sd, 0, 1), np.clip(mean + sd, 0, 1), color=colour, alpha=0.2, label="± 1 SD"
+            )
             ax.legend(loc="lower right", fontsize=7)
         _square_axes(ax, "false positive rate", "true positive rate")
         ax.set_title(f"{name} ({len(curves)} folds)", fontsize=9)
-    for ax in axes.flat[len(names):]:
+    for ax in axes.flat[len(names) :]:
         ax.axis("off")
     fig.suptitle(title)
     return _save(fig, path)
@@ -123,8 +124,15 @@ def reliability_plot(scores: Scores, brier: Mapping[str, float], title: str, pat
     for colour, (name, df) in zip(_colours(len(scores)), scores.items(), strict=True):
         curve = reliability(df["y_true"].to_numpy(), df["prob"].to_numpy())
         if len(curve):
-            ax.plot(curve["mean_predicted"], curve["fraction_positive"], marker="o", ms=3, c=colour, lw=1.2,
-                    label=f"{name}: Brier {brier.get(name, float('nan')):.3f}")
+            ax.plot(
+                curve["mean_predicted"],
+                curve["fraction_positive"],
+                marker="o",
+                ms=3,
+                c=colour,
+                lw=1.2,
+                label=f"{name}: Brier {brier.get(name, float('nan')):.3f}",
+            )
     _square_axes(ax, "mean predicted P(unstable)", "observed fraction unstable")
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize=7.5)
@@ -165,14 +173,26 @@ def strategy_summary_plot(summary: pd.DataFrame, ylabel: str, title: str, path: 
     strategies = list(dict.fromkeys(summary["strategy"]))
     width = 0.8 / max(1, len(strategies))
     fig, ax = plt.subplots(figsize=(2.2 + 0.5 * len(networks) * max(1, len(strategies)), 4.6))
-    best = set(summary.loc[summary.groupby("network")["auc"].idxmax().dropna(), ["network", "strategy"]].itertuples(
-        index=False, name=None))
+    best = set(
+        summary.loc[summary.groupby("network")["auc"].idxmax().dropna(), ["network", "strategy"]].itertuples(
+            index=False, name=None
+        )
+    )
     for i, (colour, strategy) in enumerate(zip(_colours(len(strategies)), strategies, strict=True)):
         sub = summary[summary["strategy"] == strategy].set_index("network").reindex(networks)
         x = np.arange(len(networks)) + (i - (len(strategies) - 1) / 2) * width
         edges = ["black" if (n, strategy) in best else colour for n in networks]
-        ax.bar(x, sub["auc"], width, color=colour, edgecolor=edges, linewidth=1.6, label=strategy,
-               yerr=np.where(np.isfinite(sub["sd"]), sub["sd"], 0.0), capsize=3)
+        ax.bar(
+            x,
+            sub["auc"],
+            width,
+            color=colour,
+            edgecolor=edges,
+            linewidth=1.6,
+            label=strategy,
+            yerr=np.where(np.isfinite(sub["sd"]), sub["sd"], 0.0),
+            capsize=3,
+        )
         for xi, v in zip(x, sub["auc"], strict=True):
             if np.isfinite(v):
                 ax.text(xi, 0.02, f"{v:.2f}", ha="center", va="bottom", fontsize=7, rotation=90, color="white")
@@ -194,8 +214,14 @@ def optimisation_history_plot(trials: pd.DataFrame, path: str | os.PathLike[str]
     ax.plot(done["number"], done["value"].cummax(), c="tab:red", lw=1.8, drawstyle="steps-post", label="best so far")
     pruned = trials[trials["state"].astype(str).str.upper().str.contains("PRUNED")]
     if len(pruned):
-        ax.scatter(pruned["number"], np.full(len(pruned), np.nanmin(done["value"]) if len(done) else 0.5),
-                   marker="x", c="grey", s=16, label=f"pruned ({len(pruned)})")
+        ax.scatter(
+            pruned["number"],
+            np.full(len(pruned), np.nanmin(done["value"]) if len(done) else 0.5),
+            marker="x",
+            c="grey",
+            s=16,
+            label=f"pruned ({len(pruned)})",
+        )
     ax.set_xlabel("trial number")
     ax.set_ylabel("objective value")
     ax.set_title(f"Optuna optimisation history ({len(done)} completed of {len(trials)} trials)")
@@ -255,7 +281,9 @@ def confident_montage(cases: pd.DataFrame, title: str, path: str | os.PathLike[s
     """
     import nibabel as nib
 
-    volumes = [np.asarray(nib.as_closest_canonical(nib.load(p)).get_fdata(dtype=np.float32)) for p in cases["diff_path"]]
+    volumes = [
+        np.asarray(nib.as_closest_canonical(nib.load(p)).get_fdata(dtype=np.float32)) for p in cases["diff_path"]
+    ]
     vmax = max(float(np.percentile(np.abs(v), 99.5)) for v in volumes) or 1.0
     fig, axes = plt.subplots(len(cases), 3, figsize=(8.5, 2.3 * len(cases) + 0.6), squeeze=False)
     fig.subplots_adjust(left=0.27, right=0.86, top=1 - 0.6 / (2.3 * len(cases) + 0.6), hspace=0.25, wspace=0.08)
@@ -267,9 +295,15 @@ def confident_montage(cases: pd.DataFrame, title: str, path: str | os.PathLike[s
             ax.set_yticks([])
             ax.set_title(name, fontsize=8)
         subject, _, sessions = str(case.pair_id).partition("_ses-")  # subject labels may hold "_"
-        row_axes[0].text(-0.12, 0.5, f"{case.kind}\n{subject}\nses-{sessions.replace('_vs_', ' → ')}\n"
-                         f"P(unstable) = {case.prob:.2f}", transform=row_axes[0].transAxes, ha="right", va="center",
-                         fontsize=8)
+        row_axes[0].text(
+            -0.12,
+            0.5,
+            f"{case.kind}\n{subject}\nses-{sessions.replace('_vs_', ' → ')}\nP(unstable) = {case.prob:.2f}",
+            transform=row_axes[0].transAxes,
+            ha="right",
+            va="center",
+            fontsize=8,
+        )
     if image is not None:
         fig.colorbar(image, cax=fig.add_axes((0.89, 0.25, 0.02, 0.5)), label="signed difference (later − earlier)")
     fig.suptitle(title)

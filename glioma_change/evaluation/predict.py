@@ -44,8 +44,9 @@ def predict_maps(
     errors = ErrorLog("predict")
     per_fold = predict_checkpoints(checkpoints, maps, errors)
     if per_fold.empty:
-        raise InputError(f"no map could be scored (first: {errors.rows[0]['reason'] if errors.rows else 'unknown'})",
-                         maps_dir)
+        raise InputError(
+            f"no map could be scored (first: {errors.rows[0]['reason'] if errors.rows else 'unknown'})", maps_dir
+        )
     per_fold = per_fold.merge(maps[["pair_id", "patient_id"]], on="pair_id", how="left")
     averaged = average_folds(per_fold, ["patient_id"])[PREDICTION_COLUMNS]
     averaged = averaged.sort_values(["model", "pair_id"], ignore_index=True)

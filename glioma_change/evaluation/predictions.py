@@ -50,7 +50,9 @@ def read_prediction_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     y, prob = pd.to_numeric(df["y_true"], errors="coerce"), pd.to_numeric(df["prob"], errors="coerce")
     bad = ~y.isin([0, 1]) | ~prob.between(0.0, 1.0) | df["model"].isna()
     if bad.any():
-        raise InputError("model must be given, y_true 0 or 1 and prob in [0, 1]", path, int(bad.to_numpy().argmax()) + 1)
+        raise InputError(
+            "model must be given, y_true 0 or 1 and prob in [0, 1]", path, int(bad.to_numpy().argmax()) + 1
+        )
     df = df.assign(y_true=y.astype(int), prob=prob.astype(float))
     if "pair_id" not in df:
         df["pair_id"] = [f"row-{k + 1}" for k in df.groupby("model").cumcount()]
@@ -77,12 +79,18 @@ def prediction_metrics(df: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame
         aucs = np.array([safe_auc(f["y_true"].to_numpy(), f["prob"].to_numpy()) for _, f in g.groupby("fold")])
         finite = aucs[np.isfinite(aucs)]
         network, strategy = model_name_parts(str(name))
-        rows.append({
-            "set": SET_NAME, "model": name, "network": network, "strategy": strategy or "–", **row,
-            "n_folds": len(aucs),
-            "fold_auc_mean": float(finite.mean()) if finite.size else float("nan"),
-            "fold_auc_sd": float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
-        })
+        rows.append(
+            {
+                "set": SET_NAME,
+                "model": name,
+                "network": network,
+                "strategy": strategy or "–",
+                **row,
+                "n_folds": len(aucs),
+                "fold_auc_mean": float(finite.mean()) if finite.size else float("nan"),
+                "fold_auc_sd": float(finite.std(ddof=1)) if finite.size > 1 else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -90,7 +98,8 @@ def compare_all(df: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
     """Every pair of models (in name order) on the pairs both scored: DeLong and paired bootstrap."""
     test = df.assign(split="test")
     rows = [
-        row for a, b in itertools.combinations(sorted(df["model"].unique()), 2)
+        row
+        for a, b in itertools.combinations(sorted(df["model"].unique()), 2)
         if (row := compare_models(test, b, a, n_boot, seed)) is not None
     ]
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS).assign(set=SET_NAME)
@@ -110,15 +119,23 @@ def evaluate_predictions(
     figures = curve_figures(model_scores(df), metrics, "predictions", "predictions", out_dir / "figures", has_folds)
     write_csv_atomic(metrics, out_dir / "metrics.csv")
     write_csv_atomic(comparisons, out_dir / "comparisons.csv")
-    clusters = "patients (all pairs of a patient together)" if (df["patient_id"] != df["pair_id"]).any() else \
-        "single pairs (the table gives no patient_id)"
+    clusters = (
+        "patients (all pairs of a patient together)"
+        if (df["patient_id"] != df["pair_id"]).any()
+        else "single pairs (the table gives no patient_id)"
+    )
     content = ReportContent(
-        title=f"glioma-change evaluation: {path.name}", run_dir=path.resolve(), seed=seed, n_boot=n_boot,
-        metrics=metrics, comparisons=comparisons,
-        figures={"Predictions": figures}, versions=versions(),
+        title=f"glioma-change evaluation: {path.name}",
+        run_dir=path.resolve(),
+        seed=seed,
+        n_boot=n_boot,
+        metrics=metrics,
+        comparisons=comparisons,
+        figures={"Predictions": figures},
+        versions=versions(),
         config_text=f"predictions table: {path.resolve()}\n{len(df)} rows, {df['model'].nunique()} model(s)",
         metrics_note=f"Each model's rows of {path.name}. 95 % CIs resample {clusters}. Operating points at "
-                     f"the threshold {DEFAULT_THRESHOLD}; fold AUC mean ± SD when the table gives folds.",
+        f"the threshold {DEFAULT_THRESHOLD}; fold AUC mean ± SD when the table gives folds.",
         comparison_heading="Models compared (paired, on the pairs both scored)",
     )
     return write_report(content, out_dir / "report.html")

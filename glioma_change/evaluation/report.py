@@ -37,7 +37,7 @@ pre{background:#f5f5f5;padding:.8em;overflow-x:auto;font-size:.85em}.note{color:
 
 
 RUN_METRICS_NOTE = (
-    "Cross-validation rows pool every outer fold's test pairs. 95 % CIs resample patients "
+    "Cross-validation rows pool every outer fold's test pairs (repeat 0: the folds tuning used). 95 % CIs resample patients "
     "(all pairs of a patient together). Sensitivity, specificity, PPV and NPV use each fold's Youden "
     "threshold chosen on its validation patients (external sets: the mean of the folds' thresholds). "
     "External rows score each pair with the fold models' averaged probability; fold AUC mean ± SD is "
@@ -73,7 +73,7 @@ class ReportContent:
     run_info: dict[str, object] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     metrics_note: str = ""  # replaces the run's metrics note (e.g. for predictions made elsewhere)
-    comparison_heading: str = "Strategies compared with their network's baseline"
+    comparison_heading: str = "Strategies compared with their network's baseline (pooled predictions)"
 
 
 def _fmt(value: object, digits: int = 3) -> str:
@@ -98,41 +98,47 @@ def _ci(est: float, low: float, high: float) -> str:
 
 def metrics_display(metrics: pd.DataFrame) -> pd.DataFrame:
     """The metrics table as shown: AUC with CI, fold mean ± SD, operating point at the validation threshold."""
-    return pd.DataFrame({
-        "model": metrics["model"],
-        "network / strategy": metrics["network"].astype(str) + " / " + metrics["strategy"].astype(str),
-        "pairs (patients)": [f"{int(n)} ({int(p)})" for n, p in zip(metrics["n_pairs"], metrics["n_patients"], strict=True)],
-        "unstable": metrics["n_unstable"].astype(int),
-        "ROC AUC [95 % CI]": [_ci(*r) for r in metrics[["auc", "auc_low", "auc_high"]].itertuples(index=False)],
-        "fold AUC mean ± SD": [
-            "–" if not np.isfinite(m) else (f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}")
-            for m, s in zip(metrics["fold_auc_mean"], metrics["fold_auc_sd"], strict=True)
-        ],
-        "avg precision": metrics["average_precision"],
-        "Brier": metrics["brier"],
-        "threshold (val)": metrics["threshold"],
-        "sensitivity": metrics["sensitivity"],
-        "specificity": metrics["specificity"],
-        "PPV": metrics["ppv"],
-        "NPV": metrics["npv"],
-    })
+    return pd.DataFrame(
+        {
+            "model": metrics["model"],
+            "network / strategy": metrics["network"].astype(str) + " / " + metrics["strategy"].astype(str),
+            "pairs (patients)": [
+                f"{int(n)} ({int(p)})" for n, p in zip(metrics["n_pairs"], metrics["n_patients"], strict=True)
+            ],
+            "unstable": metrics["n_unstable"].astype(int),
+            "ROC AUC [95 % CI]": [_ci(*r) for r in metrics[["auc", "auc_low", "auc_high"]].itertuples(index=False)],
+            "fold AUC mean ± SD": [
+                "–" if not np.isfinite(m) else (f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}")
+                for m, s in zip(metrics["fold_auc_mean"], metrics["fold_auc_sd"], strict=True)
+            ],
+            "avg precision": metrics["average_precision"],
+            "Brier": metrics["brier"],
+            "threshold (val)": metrics["threshold"],
+            "sensitivity": metrics["sensitivity"],
+            "specificity": metrics["specificity"],
+            "PPV": metrics["ppv"],
+            "NPV": metrics["npv"],
+        }
+    )
 
 
 def comparisons_display(comparisons: pd.DataFrame) -> pd.DataFrame:
     """Strategy-vs-baseline table as shown: AUCs, difference with bootstrap CI, DeLong and bootstrap p-values."""
-    return pd.DataFrame({
-        "set": comparisons["set"],
-        "model": comparisons["model"],
-        "vs": comparisons["reference"],
-        "pairs": comparisons["n_pairs"].astype(int),
-        "AUC": comparisons["auc"],
-        "AUC (reference)": comparisons["auc_reference"],
-        "ΔAUC [95 % CI, paired bootstrap]": [
-            _ci(*r) for r in comparisons[["difference", "bootstrap_low", "bootstrap_high"]].itertuples(index=False)
-        ],
-        "DeLong p": comparisons["delong_p"],
-        "bootstrap p": comparisons["bootstrap_p"],
-    })
+    return pd.DataFrame(
+        {
+            "set": comparisons["set"],
+            "model": comparisons["model"],
+            "vs": comparisons["reference"],
+            "pairs": comparisons["n_pairs"].astype(int),
+            "AUC": comparisons["auc"],
+            "AUC (reference)": comparisons["auc_reference"],
+            "ΔAUC [95 % CI, paired bootstrap]": [
+                _ci(*r) for r in comparisons[["difference", "bootstrap_low", "bootstrap_high"]].itertuples(index=False)
+            ],
+            "DeLong p": comparisons["delong_p"],
+            "bootstrap p": comparisons["bootstrap_p"],
+        }
+    )
 
 
 def compact_table(table: pd.DataFrame) -> str:
@@ -161,14 +167,20 @@ def compact_table(table: pd.DataFrame) -> str:
 
 
 def _pm_column(table: pd.DataFrame, mean: str, sd: str) -> list[str]:
-    return ["–" if not np.isfinite(m) else (f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}")
-            for m, s in zip(table[mean].astype(float), table[sd].astype(float), strict=True)]
+    return [
+        "–" if not np.isfinite(m) else (f"{m:.3f} ± {s:.3f}" if np.isfinite(s) else f"{m:.3f}")
+        for m, s in zip(table[mean].astype(float), table[sd].astype(float), strict=True)
+    ]
 
 
 def strategies_display(table: pd.DataFrame) -> pd.DataFrame:
     """The strategy table as shown: repeat mean ± SD and fold-averaged test AUC (when the table has them), the
     gain over baseline, the pooled AUC with CI, DeLong and Nadeau–Bengio p, and where each refit came from."""
-    shown = {"network": table["network"], "strategy": table["strategy"], "test pairs": table["n_test_pairs"].astype(int)}
+    shown = {
+        "network": table["network"],
+        "strategy": table["strategy"],
+        "test pairs": table["n_test_pairs"].astype(int),
+    }
     if "test_auc_mean" in table:
         shown["repeats"] = table["n_repeats"]
         shown["test AUC mean ± SD (repeats)"] = _pm_column(table, "test_auc_mean", "test_auc_sd")
@@ -179,7 +191,8 @@ def strategies_display(table: pd.DataFrame) -> pd.DataFrame:
         shown["repeats with a gain"] = table["gain_positive_share"]
         shown["Nadeau–Bengio p vs baseline"] = table["nb_p_vs_baseline"]
     shown["pooled test AUC [95 % CI]"] = [
-        _ci(*r) for r in table[["pooled_test_auc", "pooled_test_auc_low", "pooled_test_auc_high"]].itertuples(index=False)
+        _ci(*r)
+        for r in table[["pooled_test_auc", "pooled_test_auc_low", "pooled_test_auc_high"]].itertuples(index=False)
     ]
     shown["DeLong p vs baseline"] = table["delong_p_vs_baseline"]
     shown["DeLong p vs mixed"] = table["delong_p_vs_mixed"]
@@ -203,17 +216,6 @@ def _figure(fig: Figure) -> str:
     return f"<figure>{_img(fig.path)}<figcaption>{html.escape(fig.caption)}</figcaption></figure>"
 
 
-<<<<<<< HEAD
-def render(content: ReportContent) -> str:
-    """The report as one HTML string."""
-    parts = [
-        f"<h1>{html.escape(content.title)}</h1>",
-        f"<p class='note'>Run directory <code>{html.escape(str(content.run_dir))}</code>; evaluated "
-        f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}; evaluation seed {content.seed}; "
-        f"{content.n_boot} patient-level bootstrap resamples.</p>",
-        "<h2>Metrics</h2>",
-        f"<p class='note'>{html.escape(content.metrics_note or RUN_METRICS_NOTE)}</p>",
-=======
 def _answer(content: ReportContent) -> list[str]:
     """What the reader came for: the verdict, the strategy × network table and its chart."""
     parts = []
@@ -238,13 +240,7 @@ def _details(content: ReportContent) -> list[str]:
         ]
     parts += [
         "<h2>Metrics (pooled over folds)</h2>",
-        "<p class='note'>Cross-validation rows pool every outer fold's test pairs (repeat 0: the folds tuning "
-        "used). 95 % CIs resample patients "
-        "(all pairs of a patient together). Sensitivity, specificity, PPV and NPV use each fold's Youden "
-        "threshold chosen on its validation patients (external sets: the mean of the folds' thresholds). "
-        "External rows score each pair with the fold models' averaged probability; fold AUC mean ± SD is "
-        "over the single-fold models.</p>",
->>>>>>> study
+        f"<p class='note'>{html.escape(content.metrics_note or RUN_METRICS_NOTE)}</p>",
     ]
     for name, group in content.metrics.groupby("set", sort=False):
         parts += [f"<h3>{html.escape(str(name))}</h3>", _table(metrics_display(group))]
@@ -255,18 +251,7 @@ def _details(content: ReportContent) -> list[str]:
             "not in the external metrics.</p>",
             _table(content.missing),
         ]
-<<<<<<< HEAD
-    if content.strategies is not None and len(content.strategies):
-        parts += [
-            "<h2>Strategy table</h2>",
-            "<p class='note'>Pooled test pairs of every outer fold, per network and strategy; DeLong's test "
-            "against the same network's baseline and mixed models on the same test pairs.</p>",
-            _table(strategies_display(content.strategies)),
-        ]
     parts.append(f"<h2>{html.escape(content.comparison_heading)}</h2>")
-=======
-    parts.append("<h2>Strategies compared with their network's baseline (pooled predictions)</h2>")
->>>>>>> study
     if len(content.comparisons):
         parts += [
             "<p class='note'>Paired on the same pairs: DeLong's test for correlated ROC curves and a "
@@ -284,7 +269,8 @@ def render(content: ReportContent) -> str:
     parts.append(
         f"<p class='note'>Run directory <code>{html.escape(str(content.run_dir))}</code>; evaluated "
         f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}; evaluation seed {content.seed}; "
-        f"{content.n_boot} patient-level bootstrap resamples.</p>")
+        f"{content.n_boot} patient-level bootstrap resamples.</p>"
+    )
     for section, figures in content.figures.items():
         if figures:
             parts += [f"<h2>{html.escape(section)}</h2>", *(_figure(f) for f in figures)]
@@ -297,7 +283,9 @@ def render(content: ReportContent) -> str:
         "<h2>Provenance</h2>",
         f"<p>Training seed: {html.escape(str(content.run_info.get('seed', 'unknown')))}; evaluation seed: {content.seed}.</p>",
         "<h3>Package versions (training run)</h3>",
-        _table(pd.DataFrame(sorted(dict(content.run_info.get("versions", {})).items()), columns=["package", "version"])),
+        _table(
+            pd.DataFrame(sorted(dict(content.run_info.get("versions", {})).items()), columns=["package", "version"])
+        ),
         "<h3>Package versions (evaluation)</h3>",
         _table(pd.DataFrame(sorted(content.versions.items()), columns=["package", "version"])),
         "<h3>run_info.json</h3>",

@@ -52,7 +52,9 @@ def read_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
     df = df[PREDICTION_COLUMNS]
     bad = ~df["split"].isin(["val", "test"]) | ~df["y_true"].isin([0, 1]) | ~df["prob"].between(0.0, 1.0)
     if bad.any():
-        raise InputError("split must be val/test, y_true 0/1 and prob in [0, 1]", path, int(bad.to_numpy().argmax()) + 1)
+        raise InputError(
+            "split must be val/test, y_true 0/1 and prob in [0, 1]", path, int(bad.to_numpy().argmax()) + 1
+        )
     return df
 
 
@@ -63,9 +65,7 @@ def model_scores(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def _legend(metrics: pd.DataFrame) -> dict[str, str]:
-    return {
-        r.model: f"AUC {r.auc:.2f} [{r.auc_low:.2f}, {r.auc_high:.2f}]" for r in metrics.itertuples(index=False)
-    }
+    return {r.model: f"AUC {r.auc:.2f} [{r.auc_low:.2f}, {r.auc_high:.2f}]" for r in metrics.itertuples(index=False)}
 
 
 def _best_per_strategy(scores: dict[str, pd.DataFrame], network: str | None) -> dict[str, pd.DataFrame]:
@@ -80,11 +80,15 @@ def _lead_figures(strategies: pd.DataFrame, fig_dir: Path) -> tuple[list[Figure]
     lead = lead_auc(strategies)
     summary = strategies[["network", "strategy"]].assign(auc=lead.mean, sd=lead.sd)
     summary = summary.sort_values("strategy", key=lambda names: names.map(strategy_order), kind="stable")
-    legend = {f"{r.network}/{r.strategy}": f"AUC {r.auc:.2f}" + (f" ± {r.sd:.2f}" if pd.notna(r.sd) else "")
-              for r in summary.itertuples(index=False)}
-    fig = Figure(plots.strategy_summary_plot(summary, lead.label, "Strategies per network", fig_dir / "cv_strategies.png"),
-                 f"{lead.label[0].upper()}{lead.label[1:]} per network and strategy (whiskers: SD over repeats "
-                 "where there are several); dashed line: chance.")
+    legend = {
+        f"{r.network}/{r.strategy}": f"AUC {r.auc:.2f}" + (f" ± {r.sd:.2f}" if pd.notna(r.sd) else "")
+        for r in summary.itertuples(index=False)
+    }
+    fig = Figure(
+        plots.strategy_summary_plot(summary, lead.label, "Strategies per network", fig_dir / "cv_strategies.png"),
+        f"{lead.label[0].upper()}{lead.label[1:]} per network and strategy (whiskers: SD over repeats "
+        "where there are several); dashed line: chance.",
+    )
     return [fig], legend
 
 
@@ -94,8 +98,16 @@ def _repeat_fold(df: pd.DataFrame) -> pd.Series:
     return df["repeat"].astype(str) + "-" + folds if "repeat" in df else folds
 
 
-def curve_figures(scores: dict[str, pd.DataFrame], metrics: pd.DataFrame, set_name: str, tag: str, fig_dir: Path,
-                   per_fold: bool, network: str | None = None, legend: dict[str, str] | None = None) -> list[Figure]:
+def curve_figures(
+    scores: dict[str, pd.DataFrame],
+    metrics: pd.DataFrame,
+    set_name: str,
+    tag: str,
+    fig_dir: Path,
+    per_fold: bool,
+    network: str | None = None,
+    legend: dict[str, str] | None = None,
+) -> list[Figure]:
     """ROC, PR and calibration of `network`'s model per strategy (every model's when None); pooled strategy bars
     (95 % CI) for sets without repeats (`per_fold` False)."""
     legend = {**_legend(metrics), **(legend or {})}
@@ -103,27 +115,43 @@ def curve_figures(scores: dict[str, pd.DataFrame], metrics: pd.DataFrame, set_na
     chosen = _best_per_strategy(scores, network)
     which = f"{network}, one curve per strategy" if network else "every model"
     figs = [
-        Figure(plots.roc_plot(chosen, legend, f"ROC, {set_name} ({which})", fig_dir / f"{tag}_roc.png"),
-               f"ROC curve of the best network's model per strategy on the {set_name} pairs (all test folds "
-               "and repeats together); legend: the strategy table's AUC." if network else f"ROC curve of every model on the {set_name} pairs."),
+        Figure(
+            plots.roc_plot(chosen, legend, f"ROC, {set_name} ({which})", fig_dir / f"{tag}_roc.png"),
+            f"ROC curve of the best network's model per strategy on the {set_name} pairs (all test folds "
+            "and repeats together); legend: the strategy table's AUC."
+            if network
+            else f"ROC curve of every model on the {set_name} pairs.",
+        ),
     ]
     if per_fold:
         folds = {m: df.assign(fold=_repeat_fold(df)) for m, df in chosen.items()}
-        figs.append(Figure(
-            plots.fold_roc_band_plot(folds, f"Per-fold ROC curves, {set_name} ({which})", fig_dir / f"{tag}_roc_folds.png"),
-            "Each outer fold's test ROC curve of every repeat (thin) with the mean ± SD band across them.",
-        ))
+        figs.append(
+            Figure(
+                plots.fold_roc_band_plot(
+                    folds, f"Per-fold ROC curves, {set_name} ({which})", fig_dir / f"{tag}_roc_folds.png"
+                ),
+                "Each outer fold's test ROC curve of every repeat (thin) with the mean ± SD band across them.",
+            )
+        )
     figs += [
-        Figure(plots.pr_plot(chosen, f"Precision-recall, {set_name} ({which})", fig_dir / f"{tag}_pr.png"),
-               "Precision-recall curves; legend: average precision; dashed line: prevalence."),
-        Figure(plots.reliability_plot(chosen, brier, f"Calibration, {set_name} ({which})", fig_dir / f"{tag}_reliability.png"),
-               "Reliability curves (quantile bins); legend: Brier score (lower is better)."),
+        Figure(
+            plots.pr_plot(chosen, f"Precision-recall, {set_name} ({which})", fig_dir / f"{tag}_pr.png"),
+            "Precision-recall curves; legend: average precision; dashed line: prevalence.",
+        ),
+        Figure(
+            plots.reliability_plot(
+                chosen, brier, f"Calibration, {set_name} ({which})", fig_dir / f"{tag}_reliability.png"
+            ),
+            "Reliability curves (quantile bins); legend: Brier score (lower is better).",
+        ),
     ]
     if not per_fold and (metrics["model"] != "best").sum() > 1:
-        figs.append(Figure(
-            plots.strategy_bar_plot(metrics, f"Strategy comparison, {set_name}", fig_dir / f"{tag}_strategies.png"),
-            "ROC AUC per network and strategy with 95 % patient-bootstrap CIs; dashed line: chance.",
-        ))
+        figs.append(
+            Figure(
+                plots.strategy_bar_plot(metrics, f"Strategy comparison, {set_name}", fig_dir / f"{tag}_strategies.png"),
+                "ROC AUC per network and strategy with 95 % patient-bootstrap CIs; dashed line: chance.",
+            )
+        )
     return figs
 
 
@@ -131,12 +159,20 @@ def _tuning_figures(run_dir: Path, fig_dir: Path) -> list[Figure]:
     trials = load_trials(run_dir)
     if not has_enough(trials):
         return []
-    figs = [Figure(plots.optimisation_history_plot(trials, fig_dir / "optuna_history.png"),
-                   "Objective value of each Optuna trial and the best value so far.")]
+    figs = [
+        Figure(
+            plots.optimisation_history_plot(trials, fig_dir / "optuna_history.png"),
+            "Objective value of each Optuna trial and the best value so far.",
+        )
+    ]
     importances, method = param_importances(run_dir, trials)
     if importances:
-        figs.append(Figure(plots.importance_plot(importances, method, fig_dir / "optuna_importance.png"),
-                           f"Hyperparameter importances ({method})."))
+        figs.append(
+            Figure(
+                plots.importance_plot(importances, method, fig_dir / "optuna_importance.png"),
+                f"Hyperparameter importances ({method}).",
+            )
+        )
     return figs
 
 
@@ -162,17 +198,23 @@ def _montage(predictions: pd.DataFrame, manifest: pd.DataFrame | None, fig_dir: 
     test = test.merge(manifest[["pair_id", "diff_path"]], on="pair_id", how="inner")
     test = test[test["diff_path"].map(lambda p: bool(p) and Path(p).is_file())]
     top = test.sort_values("prob", ascending=False)
-    cases = pd.concat([
-        top[top["y_true"] == 1].head(MONTAGE_CASES).assign(kind="unstable (label)"),
-        top[top["y_true"] == 0].head(MONTAGE_CASES).assign(kind="stable (label)"),
-    ])
+    cases = pd.concat(
+        [
+            top[top["y_true"] == 1].head(MONTAGE_CASES).assign(kind="unstable (label)"),
+            top[top["y_true"] == 0].head(MONTAGE_CASES).assign(kind="stable (label)"),
+        ]
+    )
     if cases.empty:
         return []
     title = f"Highest-scored unstable and stable pairs ({model}, test folds)"
-    return [Figure(plots.confident_montage(cases, title, fig_dir / "confident_cases.png"),
-                   "Signed difference maps (red: brighter later) of the labelled-unstable (true positives) and "
-                   "labelled-stable (false positives when above the threshold) test pairs the model scored highest; "
-                   "planes through the strongest change.")]
+    return [
+        Figure(
+            plots.confident_montage(cases, title, fig_dir / "confident_cases.png"),
+            "Signed difference maps (red: brighter later) of the labelled-unstable (true positives) and "
+            "labelled-stable (false positives when above the threshold) test pairs the model scored highest; "
+            "planes through the strongest change.",
+        )
+    ]
 
 
 def _tuning_choices(run_dir: Path) -> Tuning | None:
@@ -189,8 +231,13 @@ def _scarcity_figures(run_dir: Path, fig_dir: Path) -> list[Figure]:
     if not (folder / "scarcity_summary.csv").is_file() or not (folder / "scarcity.csv").is_file():
         return []
     summary, per_seed = pd.read_csv(folder / "scarcity_summary.csv"), pd.read_csv(folder / "scarcity.csv")
-    return [Figure(plots.scarcity_plot(summary, per_seed, fig_dir / "scarcity.png"), "Pooled test AUC (mean over subsampling seeds, 95 % patient-bootstrap CI) against the "
-                         "number of human-labelled training patients per fold (`glioma-change scarcity`).")]
+    return [
+        Figure(
+            plots.scarcity_plot(summary, per_seed, fig_dir / "scarcity.png"),
+            "Pooled test AUC (mean over subsampling seeds, 95 % patient-bootstrap CI) against the "
+            "number of human-labelled training patients per fold (`glioma-change scarcity`).",
+        )
+    ]
 
 
 def _qc_figures(manifest: pd.DataFrame | None) -> list[Figure]:
@@ -199,8 +246,10 @@ def _qc_figures(manifest: pd.DataFrame | None) -> list[Figure]:
     rows = manifest[manifest["qc_path"].map(lambda p: bool(p) and Path(p).is_file())]
     if "status" in rows:
         rows = pd.concat([rows[rows["status"] == "flagged"], rows[rows["status"] != "flagged"]])
-    return [Figure(Path(r.qc_path), f"{r.pair_id} (status: {getattr(r, 'status', 'n/a')})")
-            for r in rows.head(MAX_QC).itertuples(index=False)]
+    return [
+        Figure(Path(r.qc_path), f"{r.pair_id} (status: {getattr(r, 'status', 'n/a')})")
+        for r in rows.head(MAX_QC).itertuples(index=False)
+    ]
 
 
 def evaluate_run(
@@ -232,9 +281,16 @@ def evaluate_run(
     network = verdict.best.split("/")[0] if verdict else None
     lead_figures, legend = _lead_figures(strategies, fig_dir)
     figures = {
-        "Cross-validation (outer test folds)": curve_figures(model_scores(test), metrics, "cross-validation", "cv",
-                                                               fig_dir, per_fold=True, network=network,
-                                                               legend=legend),
+        "Cross-validation (outer test folds)": curve_figures(
+            model_scores(test),
+            metrics,
+            "cross-validation",
+            "cv",
+            fig_dir,
+            per_fold=True,
+            network=network,
+            legend=legend,
+        ),
         "Most confident predictions": _montage(first, manifest, fig_dir),
         "Hyperparameter search": _tuning_figures(run_dir, fig_dir),
         "Label scarcity": _scarcity_figures(run_dir, fig_dir),
@@ -246,10 +302,12 @@ def evaluate_run(
         if len(result.metrics):
             metrics = pd.concat([metrics, result.metrics], ignore_index=True)
             ext = result.predictions.assign(split="test")
-            comparisons = pd.concat([comparisons, compare_to_baselines(ext, n_boot, seed).assign(set="external")],
-                                    ignore_index=True)
+            comparisons = pd.concat(
+                [comparisons, compare_to_baselines(ext, n_boot, seed).assign(set="external")], ignore_index=True
+            )
             figures["External set (fold-averaged probabilities)"] = curve_figures(
-                model_scores(ext), result.metrics, "external set", "external", fig_dir, per_fold=False, network=network)
+                model_scores(ext), result.metrics, "external set", "external", fig_dir, per_fold=False, network=network
+            )
         else:
             log.warning("no external pair could be scored")
     write_csv_atomic(metrics, out_dir / "metrics.csv")
@@ -261,9 +319,18 @@ def evaluate_run(
     run_info_path = layout.run_info
     content = ReportContent(
         title=f"glioma-change evaluation: {run_dir.resolve().name}",
-        run_dir=run_dir.resolve(), seed=seed, n_boot=n_boot, metrics=metrics, comparisons=comparisons,
-        strategies=strategies, verdict=verdict, lead_figures=lead_figures,
-        figures=figures, qc=_qc_figures(manifest), missing=missing, config_text=config_text,
+        run_dir=run_dir.resolve(),
+        seed=seed,
+        n_boot=n_boot,
+        metrics=metrics,
+        comparisons=comparisons,
+        strategies=strategies,
+        verdict=verdict,
+        lead_figures=lead_figures,
+        figures=figures,
+        qc=_qc_figures(manifest),
+        missing=missing,
+        config_text=config_text,
         run_info=json.loads(run_info_path.read_text(encoding="utf-8")) if run_info_path.is_file() else {},
         versions=versions(),
     )

@@ -22,9 +22,11 @@ ALPHA = 0.05
 """Two-sided level at which a gain is called distinguishable from no gain."""
 HOLD_SHARE = 0.8
 """A gain "holds" when the weak-label model beats its baseline in at least this share of repeats."""
-LEAD_COLUMNS = (("test_auc_mean", "test_auc_sd", "repeat-mean test AUC"),
-                ("fold_mean_auc", None, "fold-averaged test AUC"),
-                ("pooled_test_auc", None, "pooled test AUC"))
+LEAD_COLUMNS = (
+    ("test_auc_mean", "test_auc_sd", "repeat-mean test AUC"),
+    ("fold_mean_auc", None, "fold-averaged test AUC"),
+    ("pooled_test_auc", None, "pooled test AUC"),
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,10 @@ class Gain:
     def describe(self) -> str:
         """One sentence with the numbers."""
         tests = f"Nadeau–Bengio p {_p(self.nb_p)}, DeLong p {_p(self.delong_p)} on the pooled predictions of repeat 0"
-        text = (f"{self.network}/{self.strategy} vs {self.network}/baseline: {_pm(self.auc, math.nan)} vs "
-                f"{_pm(self.baseline_auc, math.nan)}, gain {_pm(self.mean, self.sd, signed=True)} AUC ({tests})")
+        text = (
+            f"{self.network}/{self.strategy} vs {self.network}/baseline: {_pm(self.auc, math.nan)} vs "
+            f"{_pm(self.baseline_auc, math.nan)}, gain {_pm(self.mean, self.sd, signed=True)} AUC ({tests})"
+        )
         if self.n_repeats >= 2 and math.isfinite(self.positive_share):
             won = int(round(self.positive_share * self.n_repeats))
             text += f"; weak labels ahead in {won} of {self.n_repeats} repeats"
@@ -143,10 +147,16 @@ def _gain(table: pd.DataFrame, lead: Lead, row_index: object) -> Gain | None:
     mean = _get(row, "gain_vs_baseline_mean")
     n_repeats = _get(row, "n_repeats")
     return Gain(
-        network=network, strategy=str(row["strategy"]), auc=auc, baseline_auc=baseline_auc,
-        mean=mean if math.isfinite(mean) else auc - baseline_auc, sd=_get(row, "gain_vs_baseline_sd"),
-        positive_share=_get(row, "gain_positive_share"), n_repeats=int(n_repeats) if math.isfinite(n_repeats) else 1,
-        nb_p=_get(row, "nb_p_vs_baseline"), delong_p=_get(row, "delong_p_vs_baseline"),
+        network=network,
+        strategy=str(row["strategy"]),
+        auc=auc,
+        baseline_auc=baseline_auc,
+        mean=mean if math.isfinite(mean) else auc - baseline_auc,
+        sd=_get(row, "gain_vs_baseline_sd"),
+        positive_share=_get(row, "gain_positive_share"),
+        n_repeats=int(n_repeats) if math.isfinite(n_repeats) else 1,
+        nb_p=_get(row, "nb_p_vs_baseline"),
+        delong_p=_get(row, "delong_p_vs_baseline"),
     )
 
 
@@ -161,15 +171,21 @@ def _headline(best: str, auc: str, gain: Gain | None) -> str:
     if not math.isfinite(gain.mean):
         return f"Best configuration: {best} ({auc}); the gain of weak labels over its baseline could not be measured."
     if gain.mean <= 0:
-        return (f"Weak labels did not help: {best} is best ({auc}); the best weak-label strategy of "
-                f"{gain.network}, {gain.strategy}, is {gain.mean:+.3f} AUC against its baseline.")
+        return (
+            f"Weak labels did not help: {best} is best ({auc}); the best weak-label strategy of "
+            f"{gain.network}, {gain.strategy}, is {gain.mean:+.3f} AUC against its baseline."
+        )
     if gain.holds and gain.significant:
-        return (f"Weak labels help: {best} is best ({auc}), {gain.mean:+.3f} AUC over {gain.network}/baseline, "
-                "a gain that holds across repeats and is distinguishable from noise.")
+        return (
+            f"Weak labels help: {best} is best ({auc}), {gain.mean:+.3f} AUC over {gain.network}/baseline, "
+            "a gain that holds across repeats and is distinguishable from noise."
+        )
     why = "it does not hold across repeats" if not gain.holds else "it is within the noise of this study"
     if gain.n_repeats < 2:
         why = "one repeat cannot show whether it holds" + ("" if gain.significant else ", and it is within the noise")
-    return f"Weak labels may help: {best} is best ({auc}), {gain.mean:+.3f} AUC over {gain.network}/baseline, but {why}."
+    return (
+        f"Weak labels may help: {best} is best ({auc}), {gain.mean:+.3f} AUC over {gain.network}/baseline, but {why}."
+    )
 
 
 def _defaults(table: pd.DataFrame) -> list[str]:
@@ -205,10 +221,21 @@ def make_verdict(table: pd.DataFrame) -> Verdict:
     defaults = _defaults(table)
     details = [g.describe() for g in per_network]
     if defaults:
-        details.append(f"Refit with default parameters (no own completed trial): {', '.join(defaults)}; "
-                       "their numbers compare untuned models.")
+        details.append(
+            f"Refit with default parameters (no own completed trial): {', '.join(defaults)}; "
+            "their numbers compare untuned models."
+        )
     elif "refit_source" in table and table["refit_source"].notna().all():
         details.append("Every combination was refit from its own best completed trial.")
     details.append(f"Ranked by {lead.label}; gains are against the same network's baseline on the same test pairs.")
-    return Verdict(headline=_headline(best, auc, gain), best=best, best_auc=best_auc, best_sd=best_sd,
-                   lead_label=lead.label, gain=gain, per_network=per_network, defaults=defaults, details=details)
+    return Verdict(
+        headline=_headline(best, auc, gain),
+        best=best,
+        best_auc=best_auc,
+        best_sd=best_sd,
+        lead_label=lead.label,
+        gain=gain,
+        per_network=per_network,
+        defaults=defaults,
+        details=details,
+    )

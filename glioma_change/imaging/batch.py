@@ -35,8 +35,16 @@ log = logging.getLogger(__name__)
 
 ROWS_DIR = ".manifest"
 MANIFEST_COLUMNS = [
-    "patient_id", "comparative_date", "exam_date", "pair_id", "diff_path", "absdiff_path", "qc_path",
-    "transform_path", "status", "error",
+    "patient_id",
+    "comparative_date",
+    "exam_date",
+    "pair_id",
+    "diff_path",
+    "absdiff_path",
+    "qc_path",
+    "transform_path",
+    "status",
+    "error",
 ]
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -175,8 +183,7 @@ def _remove_stale_temporaries(out_dir: Path, task: PairTask) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def run_patient(bids_dir: Path, out_dir: Path, tasks: list[PairTask], options: DiffmapOptions,
-                seed: int) -> int:
+def run_patient(bids_dir: Path, out_dir: Path, tasks: list[PairTask], options: DiffmapOptions, seed: int) -> int:
     """Process the pairs of one patient in turn, each session prepared once; return how many were run."""
     sessions = SessionCache(options, seed)
     for task in tasks:
@@ -184,14 +191,27 @@ def run_patient(bids_dir: Path, out_dir: Path, tasks: list[PairTask], options: D
     return len(tasks)
 
 
-def run_pair(bids_dir: Path, out_dir: Path, task: PairTask, options: DiffmapOptions, seed: int,
-             sessions: SessionCache | None = None) -> dict[str, object]:
+def run_pair(
+    bids_dir: Path,
+    out_dir: Path,
+    task: PairTask,
+    options: DiffmapOptions,
+    seed: int,
+    sessions: SessionCache | None = None,
+) -> dict[str, object]:
     """Process one pair and write its row file; errors become a `failed` row (never raised)."""
     outputs = _outputs(out_dir, task)
     row: dict[str, object] = {
-        "patient_id": task.patient_id, "comparative_date": task.comparative_date, "exam_date": task.exam_date,
-        "pair_id": task.pair_id, "diff_path": "", "absdiff_path": "", "qc_path": "", "transform_path": "",
-        "status": "failed", "error": "",
+        "patient_id": task.patient_id,
+        "comparative_date": task.comparative_date,
+        "exam_date": task.exam_date,
+        "pair_id": task.pair_id,
+        "diff_path": "",
+        "absdiff_path": "",
+        "qc_path": "",
+        "transform_path": "",
+        "status": "failed",
+        "error": "",
     }
     try:
         _remove_stale_temporaries(out_dir, task)
@@ -201,16 +221,18 @@ def run_pair(bids_dir: Path, out_dir: Path, task: PairTask, options: DiffmapOpti
             raise InputError(f"comparative session {task.comparative_date} is not before exam session {task.exam_date}")
         metrics = process_pair(a_path, b_path, outputs.diff.parent, task.pair_id, options, seed, sessions)
         row.update(metrics)
-        row.update({
-            "diff_path": outputs.diff.relative_to(out_dir).as_posix(),
-            "absdiff_path": outputs.absdiff.relative_to(out_dir).as_posix(),
-            "qc_path": outputs.qc_png.relative_to(out_dir).as_posix(),
-            "transform_path": outputs.transform.relative_to(out_dir).as_posix(),
-            "status": "flagged" if metrics["flags"] else "ok",
-        })
+        row.update(
+            {
+                "diff_path": outputs.diff.relative_to(out_dir).as_posix(),
+                "absdiff_path": outputs.absdiff.relative_to(out_dir).as_posix(),
+                "qc_path": outputs.qc_png.relative_to(out_dir).as_posix(),
+                "transform_path": outputs.transform.relative_to(out_dir).as_posix(),
+                "status": "flagged" if metrics["flags"] else "ok",
+            }
+        )
     except GliomaChangeError as exc:
         row["error"] = str(exc)
-    except Exception as exc:  # noqa: BLE001 - any failure of one pair (ITK raises RuntimeError) stays in its row
+    except Exception as exc:
         message = " ".join(str(exc).split())[-400:]
         row["error"] = f"{type(exc).__name__}: {message}"
     write_text_atomic(json.dumps(row, default=float), _row_path(out_dir, task))
@@ -274,9 +296,17 @@ def run_batch(
     if len(todo) < len(mine):
         log.info("skipping %d finished pair(s)", len(mine) - len(todo))
     jobs = max(1, min(jobs, len(todo) or 1))
-    write_run_info(out, seed, {"command": "diffmaps", "jobs": jobs, "threads_per_job": 1,
-                               "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
-                               "options": asdict(options)})
+    write_run_info(
+        out,
+        seed,
+        {
+            "command": "diffmaps",
+            "jobs": jobs,
+            "threads_per_job": 1,
+            "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
+            "options": asdict(options),
+        },
+    )
     by_patient: dict[str, list[PairTask]] = {}
     for task in todo:
         by_patient.setdefault(task.patient_id, []).append(task)

@@ -76,8 +76,7 @@ def labelled_sessions(labels: str | os.PathLike[str]) -> dict[str, set[str]]:
     pairs = formats.read_pair_list(labels)
     sessions: dict[str, set[str]] = {}
     for row in pairs.itertuples(index=False):
-        sessions.setdefault(formats.subject_label(row.patient_id), set()).update(
-            (row.comparative_date, row.exam_date))
+        sessions.setdefault(formats.subject_label(row.patient_id), set()).update((row.comparative_date, row.exam_date))
     return sessions
 
 
@@ -109,16 +108,23 @@ def import_brats(
     rows, errors, seen = [], ErrorLog("import-brats"), set()
     for volume in progress(volumes, desc="import-brats", unit="volume"):
         target = formats.t2w_path(out, volume.subject, volume.session)
-        row = {"patient_id": f"sub-{volume.subject}", "session": volume.session, "grade": volume.grade,
-               "source_path": str(volume.source), "t2w_path": target.relative_to(out).as_posix(),
-               "status": "ok", "error": ""}
+        row = {
+            "patient_id": f"sub-{volume.subject}",
+            "session": volume.session,
+            "grade": volume.grade,
+            "source_path": str(volume.source),
+            "t2w_path": target.relative_to(out).as_posix(),
+            "status": "ok",
+            "error": "",
+        }
         try:
             if (volume.subject, volume.session) in seen:
-                raise InputError(f"second T2 volume for {volume.subject} day {volume.day}; the first is kept",
-                                 volume.source)
+                raise InputError(
+                    f"second T2 volume for {volume.subject} day {volume.day}; the first is kept", volume.source
+                )
             _convert(volume, target)
             seen.add((volume.subject, volume.session))
-        except Exception as exc:  # noqa: BLE001 - one unreadable volume never stops the import
+        except Exception as exc:
             row.update(status="failed", t2w_path="", error=" ".join(str(exc).split())[:400])
             errors.add(row["error"], item=str(volume.source))
         rows.append(row)
@@ -126,8 +132,17 @@ def import_brats(
         for session in sorted(sessions - {s for sub, s in seen if sub == subject}, key=formats.session_key):
             if any(r["patient_id"] == f"sub-{subject}" and r["session"] == session for r in rows):
                 continue
-            rows.append({"patient_id": f"sub-{subject}", "session": session, "grade": "", "source_path": "",
-                         "t2w_path": "", "status": "missing", "error": "not in the download"})
+            rows.append(
+                {
+                    "patient_id": f"sub-{subject}",
+                    "session": session,
+                    "grade": "",
+                    "source_path": "",
+                    "t2w_path": "",
+                    "status": "missing",
+                    "error": "not in the download",
+                }
+            )
     table = pd.DataFrame(rows, columns=PROVENANCE_COLUMNS)
     out.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(table, out / PROVENANCE_FILE)

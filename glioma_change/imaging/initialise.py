@@ -21,12 +21,18 @@ def masked(image: sitk.Image, mask: sitk.Image | None) -> sitk.Image:
     return sitk.Mask(image, mask) if mask is not None else image
 
 
-def moments_start(fixed: sitk.Image, moving: sitk.Image, fixed_mask: sitk.Image | None,
-                  moving_mask: sitk.Image | None) -> sitk.Euler3DTransform:
+def moments_start(
+    fixed: sitk.Image, moving: sitk.Image, fixed_mask: sitk.Image | None, moving_mask: sitk.Image | None
+) -> sitk.Euler3DTransform:
     """Rigid transform aligning the centres of mass of the two masked images, no rotation."""
-    return sitk.Euler3DTransform(sitk.CenteredTransformInitializer(
-        masked(fixed, fixed_mask), masked(moving, moving_mask), sitk.Euler3DTransform(),
-        sitk.CenteredTransformInitializerFilter.MOMENTS))
+    return sitk.Euler3DTransform(
+        sitk.CenteredTransformInitializer(
+            masked(fixed, fixed_mask),
+            masked(moving, moving_mask),
+            sitk.Euler3DTransform(),
+            sitk.CenteredTransformInitializerFilter.MOMENTS,
+        )
+    )
 
 
 def rotation_distance_deg(a: sitk.Euler3DTransform, b: sitk.Euler3DTransform) -> float:
@@ -54,8 +60,10 @@ def rotation_starts(
     `spacing_mm` isotropic copies of the images; a start closer than `min_separation_deg` to a better
     one is dropped. Deterministic: full sampling, no random numbers."""
     start = moments_start(fixed, moving, fixed_mask, moving_mask)
-    small = [isotropic(image, spacing_mm) if image is not None else None
-             for image in (fixed, moving, fixed_mask, moving_mask)]
+    small = [
+        isotropic(image, spacing_mm) if image is not None else None
+        for image in (fixed, moving, fixed_mask, moving_mask)
+    ]
     method = sitk.ImageRegistrationMethod()
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=bins)
     method.SetMetricSamplingStrategy(method.NONE)
@@ -68,8 +76,9 @@ def rotation_starts(
     method.SetOptimizerScales([1.0] * 6)
     method.SetInitialTransform(start, inPlace=False)
     scored: list[tuple[float, tuple[float, ...]]] = []
-    method.AddCommand(sitk.sitkIterationEvent,
-                      lambda: scored.append((method.GetMetricValue(), tuple(method.GetOptimizerPosition()))))
+    method.AddCommand(
+        sitk.sitkIterationEvent, lambda: scored.append((method.GetMetricValue(), tuple(method.GetOptimizerPosition())))
+    )
     method.Execute(sitk.Cast(small[0], sitk.sitkFloat32), sitk.Cast(small[1], sitk.sitkFloat32))
     scored.sort(key=lambda item: (item[0], item[1]))  # ties broken by the parameters: a fixed order
     starts: list[sitk.Euler3DTransform] = []

@@ -27,7 +27,7 @@ def _check_values(path: Path) -> None:
         data = np.asanyarray(nib.load(path).dataobj)
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"corrupt gzip or truncated file ({exc})", path) from None
-    except Exception as exc:  # noqa: BLE001 - nibabel's header errors have no common base class
+    except Exception as exc:
         raise InputError(f"not a readable NIfTI file ({exc})", path) from None
     if np.issubdtype(data.dtype, np.floating) and not np.isfinite(data).all():
         raise InputError(f"{int((~np.isfinite(data)).sum())} voxel(s) are NaN or infinite", path)
@@ -65,9 +65,7 @@ def read_t2w(path: str | os.PathLike[str]) -> sitk.Image:
 def read_mask(path: str | os.PathLike[str], reference: sitk.Image) -> sitk.Image:
     """Read a binary mask (uint8, 0/1) and check it lies on the reference image's grid."""
     mask = read_volume(path, sitk.sitkUInt8)
-    if mask.GetSize() != reference.GetSize() or not np.allclose(
-        mask.GetSpacing(), reference.GetSpacing(), atol=1e-3
-    ):
+    if mask.GetSize() != reference.GetSize() or not np.allclose(mask.GetSpacing(), reference.GetSpacing(), atol=1e-3):
         raise InputError(
             f"mask grid {mask.GetSize()} / {mask.GetSpacing()} does not match its image "
             f"{reference.GetSize()} / {reference.GetSpacing()}",

@@ -23,9 +23,16 @@ class PairMaps:
     metrics: dict[str, float]
 
 
-def build_maps(a_image: sitk.Image, a_mask: sitk.Image, b_image: sitk.Image, b_mask: sitk.Image,
-               transform: sitk.Transform, grid: sitk.Image, normalisation: normalise.Method = "quantile",
-               match_resolution: bool = True) -> PairMaps:
+def build_maps(
+    a_image: sitk.Image,
+    a_mask: sitk.Image,
+    b_image: sitk.Image,
+    b_mask: sitk.Image,
+    transform: sitk.Transform,
+    grid: sitk.Image,
+    normalisation: normalise.Method = "quantile",
+    match_resolution: bool = True,
+) -> PairMaps:
     """Maps of B − A on `grid` (A through `transform`: points of B → points of A).
 
     With `match_resolution`, each exam is smoothed along each grid axis to the coarser resolution of the

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nilearn
 import numpy as np
-from scipy import ndimage
 import SimpleITK as sitk
+from scipy import ndimage
 
 from glioma_change.imaging.register import RegistrationSettings, register
 
@@ -52,8 +52,14 @@ def head_mask(image: sitk.Image, working_mm: float = 2.0) -> sitk.Image:
     fg = _largest_component(fg)
     radius = [max(1, int(round(2.0 / s))) for s in small.GetSpacing()]
     fg = _fill_holes(sitk.BinaryMorphologicalClosing(fg, radius))
-    soft = sitk.Resample(sitk.Cast(fg, sitk.sitkFloat32), image, sitk.Transform(3, sitk.sitkIdentity), sitk.sitkLinear,
-                         0.0, sitk.sitkFloat32)
+    soft = sitk.Resample(
+        sitk.Cast(fg, sitk.sitkFloat32),
+        image,
+        sitk.Transform(3, sitk.sitkIdentity),
+        sitk.sitkLinear,
+        0.0,
+        sitk.sitkFloat32,
+    )
     return sitk.Cast(soft >= 0.5, sitk.sitkUInt8)
 
 
@@ -81,8 +87,15 @@ def auto_brain_mask(image: sitk.Image, seed: int = 0, head: sitk.Image | None = 
     head = head_mask(image) if head is None else head
     t1, brain = template_brain()
     settings = RegistrationSettings(
-        working_spacing_mm=4.0, shrink_factors=(2, 1), smoothing_mm=(4.0, 0.0), iterations=100, samples=20000,
-        search_steps=1, search_step_deg=15.0, search_spacing_mm=8.0, refined_starts=1,
+        working_spacing_mm=4.0,
+        shrink_factors=(2, 1),
+        smoothing_mm=(4.0, 0.0),
+        iterations=100,
+        samples=20000,
+        search_steps=1,
+        search_step_deg=15.0,
+        search_spacing_mm=8.0,
+        refined_starts=1,
     )
     # Register the template onto the image; fixed = image (restricted to its head), moving = template.
     transform = register(image, t1, fixed_mask=head, moving_mask=brain, seed=seed, settings=settings)
@@ -106,9 +119,15 @@ def _zero_background(array: np.ndarray) -> np.ndarray:
     """Voxels of exactly zero (to float32 precision of the maximum) connected to the volume's border."""
     zero = np.abs(array) <= 1e-6 * float(np.abs(array).max(initial=0.0))
     labels, _ = ndimage.label(zero)
-    border = np.unique(np.concatenate([
-        labels[[0, -1]].ravel(), labels[:, [0, -1]].ravel(), labels[:, :, [0, -1]].ravel(),
-    ]))
+    border = np.unique(
+        np.concatenate(
+            [
+                labels[[0, -1]].ravel(),
+                labels[:, [0, -1]].ravel(),
+                labels[:, :, [0, -1]].ravel(),
+            ]
+        )
+    )
     return np.isin(labels, border[border > 0])
 
 
@@ -127,8 +146,13 @@ def data_mask(image: sitk.Image) -> sitk.Image:
     return _fill_holes(_largest_component(out))
 
 
-def brain_mask(image: sitk.Image, user_mask: sitk.Image | None = None, seed: int = 0,
-               head: sitk.Image | None = None, skull_stripped: bool | None = None) -> sitk.Image:
+def brain_mask(
+    image: sitk.Image,
+    user_mask: sitk.Image | None = None,
+    seed: int = 0,
+    head: sitk.Image | None = None,
+    skull_stripped: bool | None = None,
+) -> sitk.Image:
     """The user's mask when given (must be on the image grid); else the image's own `data_mask` when it is
     skull-stripped (`skull_stripped`; None: `is_skull_stripped` decides); else `auto_brain_mask`."""
     if user_mask is not None:

@@ -63,8 +63,9 @@ def match_quantiles(source: np.ndarray, reference: np.ndarray, inside: np.ndarra
     return np.interp(source, levels_source, levels_reference).astype(np.float32)
 
 
-def normalise_pair(a: sitk.Image, b: sitk.Image, mask: sitk.Image, method: Method = "quantile"
-                   ) -> tuple[sitk.Image, sitk.Image]:
+def normalise_pair(
+    a: sitk.Image, b: sitk.Image, mask: sitk.Image, method: Method = "quantile"
+) -> tuple[sitk.Image, sitk.Image]:
     """The earlier exam `a` and the later `b` (same grid) in common units, zero outside `mask`.
 
     `zscore` / `percentile`: each exam by its own statistics inside `mask`. `quantile`: `a` is histogram
@@ -77,5 +78,7 @@ def normalise_pair(a: sitk.Image, b: sitk.Image, mask: sitk.Image, method: Metho
     centre, scale = _centre_scale(y[inside], method)
     matched = match_quantiles(x, y, inside)
     scale = max(scale, 1e-6)
-    return (_image(np.where(inside, (matched - centre) / scale, 0.0), a),
-            _image(np.where(inside, (y - centre) / scale, 0.0), b))
+    return (
+        _image(np.where(inside, (matched - centre) / scale, 0.0), a),
+        _image(np.where(inside, (y - centre) / scale, 0.0), b),
+    )

@@ -88,8 +88,9 @@ def read_session(path: Path) -> tuple[sitk.Image, sitk.Image | None]:
     return image, (io.read_mask(user, image) if user.is_file() else None)
 
 
-def prepare_session(image: sitk.Image, user_mask: sitk.Image | None, options: DiffmapOptions, seed: int,
-                    timer: StepTimer) -> PreparedSession:
+def prepare_session(
+    image: sitk.Image, user_mask: sitk.Image | None, options: DiffmapOptions, seed: int, timer: StepTimer
+) -> PreparedSession:
     """Bias-correct and mask one session (the user's mask when given)."""
     rough = user_mask if user_mask is not None else mask.head_mask(image)
     corrected = bias.n4_correct(image, rough, shrink_mm=options.n4_shrink_mm)
@@ -116,13 +117,19 @@ class SessionCache:
         if path not in self._sessions:
             raw = read_session(path)
             timer.lap("read")
-            self._sessions[path] = prepare_session(*raw, self.options, derive_seed(self.seed, "session", path.name),
-                                                   timer)
+            self._sessions[path] = prepare_session(
+                *raw, self.options, derive_seed(self.seed, "session", path.name), timer
+            )
         return self._sessions[path]
 
 
 def process_pair(
-    a_path: Path, b_path: Path, out_dir: Path, pair_id: str, options: DiffmapOptions, seed: int,
+    a_path: Path,
+    b_path: Path,
+    out_dir: Path,
+    pair_id: str,
+    options: DiffmapOptions,
+    seed: int,
     sessions: SessionCache | None = None,
 ) -> dict[str, object]:
     """Run every step for one pair and write its maps, transform and QC PNG (each atomically).
@@ -135,21 +142,28 @@ def process_pair(
         return _process_pair(a_path, b_path, out_dir, pair_id, options, seed, sessions)
 
 
-def _process_pair(a_path: Path, b_path: Path, out_dir: Path, pair_id: str, options: DiffmapOptions, seed: int,
-                  sessions: SessionCache | None) -> dict[str, object]:
+def _process_pair(
+    a_path: Path,
+    b_path: Path,
+    out_dir: Path,
+    pair_id: str,
+    options: DiffmapOptions,
+    seed: int,
+    sessions: SessionCache | None,
+) -> dict[str, object]:
     timer = StepTimer()
     sessions = sessions or SessionCache(options, seed)
     a, b = sessions.get(Path(a_path), timer), sessions.get(Path(b_path), timer)
     seed = derive_seed(seed, "register", pair_id)
 
-    registration = register.register_checked(b.image, a.image, b.mask, a.mask, seed=seed,
-                                             settings=options.registration)
+    registration = register.register_checked(b.image, a.image, b.mask, a.mask, seed=seed, settings=options.registration)
     transform = registration.transform
     timer.lap("register")
 
     grid = resample.brain_grid(b.image, b.mask, options.spacing, options.grid_shape())
-    maps = build_maps(a.image, a.mask, b.image, b.mask, transform, grid, options.normalisation,
-                      options.match_resolution)
+    maps = build_maps(
+        a.image, a.mask, b.image, b.mask, transform, grid, options.normalisation, options.match_resolution
+    )
     timer.lap("maps")
 
     metrics: dict[str, object] = {

@@ -18,8 +18,13 @@ MAX_ROTATION_DEG = 45.0  # heads turn by up to 30° between clinical sessions
 MAX_CROPPED_FRACTION = 0.01
 MAX_NO_DATA_FRACTION = 0.15  # share of the later exam's brain outside the earlier exam's field of view
 # Flags that say the registration itself is suspect (the others: masks, field of view, grid).
-REGISTRATION_FLAGS = ("registration_failed", "low_similarity", "registration_worsened", "implausible_scaling",
-                      "large_rotation")
+REGISTRATION_FLAGS = (
+    "registration_failed",
+    "low_similarity",
+    "registration_worsened",
+    "implausible_scaling",
+    "large_rotation",
+)
 
 
 def dice(a: sitk.Image, b: sitk.Image) -> float:

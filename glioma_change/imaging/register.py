@@ -106,8 +106,13 @@ class _Level:
     moving_mask: sitk.Image | None
 
 
-def _pyramid(fixed: sitk.Image, moving: sitk.Image, fixed_mask: sitk.Image | None, moving_mask: sitk.Image | None,
-             settings: RegistrationSettings) -> list[_Level]:
+def _pyramid(
+    fixed: sitk.Image,
+    moving: sitk.Image,
+    fixed_mask: sitk.Image | None,
+    moving_mask: sitk.Image | None,
+    settings: RegistrationSettings,
+) -> list[_Level]:
     """The levels of `settings` (coarsest first), each smoothed then shrunk once for every stage."""
     images = [fixed, moving, fixed_mask, moving_mask]
     if settings.working_spacing_mm is not None:
@@ -138,8 +143,9 @@ def _as_affine(rigid: sitk.Euler3DTransform) -> sitk.AffineTransform:
     return affine
 
 
-def _finish(levels: list[_Level], rigid: sitk.Euler3DTransform, settings: RegistrationSettings, seed: int
-            ) -> sitk.AffineTransform:
+def _finish(
+    levels: list[_Level], rigid: sitk.Euler3DTransform, settings: RegistrationSettings, seed: int
+) -> sitk.AffineTransform:
     """The middle rigid levels from a coarse rigid result (the finest too without the affine stage), then
     the affine refinement at the finest level."""
     for index, level in enumerate(levels[1:-1] if settings.affine else levels[1:]):
@@ -155,9 +161,16 @@ def _ranked_coarse(levels: list[_Level], settings: RegistrationSettings, seed: i
     """The rotation starts refined at the coarsest level, best final metric first (then the other starts)."""
     work, coarse = levels[-1], levels[0]
     if settings.search_steps > 0:
-        starts = rotation_starts(work.fixed, work.moving, work.fixed_mask, work.moving_mask,
-                                 spacing_mm=settings.search_spacing_mm, step_deg=settings.search_step_deg,
-                                 steps=settings.search_steps, keep=max(settings.refined_starts, settings.max_attempts))
+        starts = rotation_starts(
+            work.fixed,
+            work.moving,
+            work.fixed_mask,
+            work.moving_mask,
+            spacing_mm=settings.search_spacing_mm,
+            step_deg=settings.search_step_deg,
+            steps=settings.search_steps,
+            keep=max(settings.refined_starts, settings.max_attempts),
+        )
     else:
         starts = [moments_start(work.fixed, work.moving, work.fixed_mask, work.moving_mask)]
     refined = []
@@ -167,11 +180,17 @@ def _ranked_coarse(levels: list[_Level], settings: RegistrationSettings, seed: i
         metric = final_metric(coarse.fixed, coarse.moving, rigid, coarse.fixed_mask, settings.bins)
         refined.append((metric, index, rigid))
     refined.sort(key=lambda item: (item[0], item[1]))
-    return [rigid for _, _, rigid in refined] + list(starts[max(1, settings.refined_starts):])
+    return [rigid for _, _, rigid in refined] + list(starts[max(1, settings.refined_starts) :])
 
 
-def similarity(fixed: sitk.Image, moving: sitk.Image, transform: sitk.Transform, fixed_mask: sitk.Image | None,
-               moving_mask: sitk.Image | None, spacing_mm: float = 4.0) -> float:
+def similarity(
+    fixed: sitk.Image,
+    moving: sitk.Image,
+    transform: sitk.Transform,
+    fixed_mask: sitk.Image | None,
+    moving_mask: sitk.Image | None,
+    spacing_mm: float = 4.0,
+) -> float:
     """Spearman rank correlation of `fixed` and `moving` (through `transform`) on a `spacing_mm` grid inside
     both brains: insensitive to a change of scanner (any monotone contrast curve), low when misaligned."""
     grid = isotropic(fixed, spacing_mm)
@@ -219,8 +238,11 @@ def register_checked(
                 break
         assert best is not None
         score, transform, start = best
-        failure = "" if score >= settings.min_similarity else (
-            f"similarity {score:.3f} < {settings.min_similarity:.2f} after {attempts} start(s)")
+        failure = (
+            ""
+            if score >= settings.min_similarity
+            else (f"similarity {score:.3f} < {settings.min_similarity:.2f} after {attempts} start(s)")
+        )
         return Registration(transform, score, before, attempts, rotation_distance_deg(start, origin), failure)
 
 
@@ -234,12 +256,18 @@ def register(
 ) -> sitk.AffineTransform:
     """Transform mapping points of `fixed` onto `moving` (SimpleITK resampling convention), from the best
     start, without the check's retries (`register_checked` with `max_attempts=1`)."""
-    return register_checked(fixed, moving, fixed_mask, moving_mask, seed,
-                            replace(settings, max_attempts=1, min_similarity=-1.0)).transform
+    return register_checked(
+        fixed, moving, fixed_mask, moving_mask, seed, replace(settings, max_attempts=1, min_similarity=-1.0)
+    ).transform
 
 
-def final_metric(fixed: sitk.Image, moving: sitk.Image, transform: sitk.Transform,
-                 fixed_mask: sitk.Image | None = None, bins: int = 32) -> float:
+def final_metric(
+    fixed: sitk.Image,
+    moving: sitk.Image,
+    transform: sitk.Transform,
+    fixed_mask: sitk.Image | None = None,
+    bins: int = 32,
+) -> float:
     """Mattes mutual information (negative: lower is better) of `moving` through `transform`, all voxels."""
     with one_itk_thread():
         method = sitk.ImageRegistrationMethod()

@@ -65,22 +65,34 @@ def isotropic(image: sitk.Image, spacing: float) -> sitk.Image:
     return resample_image(image, grid)
 
 
-def resample_image(image: sitk.Image, grid: sitk.Image, transform: sitk.Transform | None = None,
-                   resolution_mm: float | None = None, smooth: bool = True) -> sitk.Image:
+def resample_image(
+    image: sitk.Image,
+    grid: sitk.Image,
+    transform: sitk.Transform | None = None,
+    resolution_mm: float | None = None,
+    smooth: bool = True,
+) -> sitk.Image:
     """Resample an intensity image onto `grid` (linear), through `transform` if given, after smoothing it
     to `resolution_mm` (default: the grid spacing, i.e. anti-aliasing only; `smooth=False`: `image` is
     already smoothed)."""
     target = max(resolution_mm or 0.0, grid.GetSpacing()[0])
     source = sitk.Cast(image, sitk.sitkFloat32)
     source = smooth_to_resolution(source, target) if smooth else source
-    return sitk.Resample(source, grid, transform or sitk.Transform(3, sitk.sitkIdentity), sitk.sitkLinear, 0.0,
-                         sitk.sitkFloat32)
+    return sitk.Resample(
+        source, grid, transform or sitk.Transform(3, sitk.sitkIdentity), sitk.sitkLinear, 0.0, sitk.sitkFloat32
+    )
 
 
 def resample_mask(mask: sitk.Image, grid: sitk.Image, transform: sitk.Transform | None = None) -> sitk.Image:
     """Resample a binary mask onto `grid` (linear interpolation thresholded at 0.5)."""
-    soft = sitk.Resample(sitk.Cast(mask, sitk.sitkFloat32), grid, transform or sitk.Transform(3, sitk.sitkIdentity),
-                         sitk.sitkLinear, 0.0, sitk.sitkFloat32)
+    soft = sitk.Resample(
+        sitk.Cast(mask, sitk.sitkFloat32),
+        grid,
+        transform or sitk.Transform(3, sitk.sitkIdentity),
+        sitk.sitkLinear,
+        0.0,
+        sitk.sitkFloat32,
+    )
     return sitk.Cast(soft >= 0.5, sitk.sitkUInt8)
 
 
@@ -111,16 +123,18 @@ def smooth_on_grid(image: sitk.Image, current: np.ndarray, target: np.ndarray) -
     return sitk.SmoothingRecursiveGaussian(image, [float(max(s, 1e-3)) for s in sigmas])
 
 
-def support(image: sitk.Image, grid: sitk.Image, transform: sitk.Transform | None = None,
-            margin_mm: float = 0.0) -> sitk.Image:
+def support(
+    image: sitk.Image, grid: sitk.Image, transform: sitk.Transform | None = None, margin_mm: float = 0.0
+) -> sitk.Image:
     """Voxels of `grid` inside `image`'s field of view (through `transform`), at least `margin_mm` from its edge."""
     inner = np.zeros(sitk.GetArrayViewFromImage(image).shape, np.uint8)
     edge = [int(np.ceil(margin_mm / s)) for s in image.GetSpacing()[::-1]]  # (z, y, x)
     inner[tuple(slice(e, n - e) for e, n in zip(edge, inner.shape))] = 1
     field = sitk.GetImageFromArray(inner)
     field.CopyInformation(image)
-    return sitk.Resample(field, grid, transform or sitk.Transform(3, sitk.sitkIdentity), sitk.sitkNearestNeighbor,
-                         0, sitk.sitkUInt8)
+    return sitk.Resample(
+        field, grid, transform or sitk.Transform(3, sitk.sitkIdentity), sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8
+    )
 
 
 def cropped_fraction(mask: sitk.Image, grid: sitk.Image) -> float:

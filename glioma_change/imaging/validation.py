@@ -30,8 +30,10 @@ def _homogeneous(transform: sitk.Transform) -> np.ndarray:
 
 def session_transform(sessions: pd.DataFrame, patient_id: str, date: str) -> sitk.Euler3DTransform:
     """`T_s` of one session from `sessions.csv`."""
-    rows = sessions[(sessions["patient_id"].astype(str) == str(patient_id))
-                    & (sessions["session_date"].map(lambda d: formats.iso(formats.parse_date(d))) == date)]
+    rows = sessions[
+        (sessions["patient_id"].astype(str) == str(patient_id))
+        & (sessions["session_date"].map(lambda d: formats.iso(formats.parse_date(d))) == date)
+    ]
     if len(rows) != 1:
         raise KeyError(f"session {patient_id} {date}: {len(rows)} rows in sessions.csv")
     r = rows.iloc[0]
@@ -44,7 +46,9 @@ def session_transform(sessions: pd.DataFrame, patient_id: str, date: str) -> sit
 
 def true_pair_transform(sessions: pd.DataFrame, patient_id: str, date_a: str, date_b: str) -> sitk.AffineTransform:
     """`T_A^-1 ∘ T_B` of a pair of sessions listed in `sessions.csv`."""
-    return pair_transform(session_transform(sessions, patient_id, date_a), session_transform(sessions, patient_id, date_b))
+    return pair_transform(
+        session_transform(sessions, patient_id, date_a), session_transform(sessions, patient_id, date_b)
+    )
 
 
 def pair_transform(t_a: sitk.Transform, t_b: sitk.Transform) -> sitk.AffineTransform:

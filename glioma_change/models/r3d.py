@@ -16,9 +16,7 @@ def build_r3d_18(spec: ModelSpec) -> ChangeClassifier:
 
     net = r3d_18(weights=None)
     old = net.stem[0]
-    net.stem[0] = nn.Conv3d(
-        spec.in_channels, old.out_channels, old.kernel_size, old.stride, old.padding, bias=False
-    )
+    net.stem[0] = nn.Conv3d(spec.in_channels, old.out_channels, old.kernel_size, old.stride, old.padding, bias=False)
     feature_dim = net.fc.in_features
     net.fc = nn.Identity()
     return ChangeClassifier(net, dense_head(feature_dim, (), spec.dropout), feature_dim)

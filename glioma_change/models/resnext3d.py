@@ -26,8 +26,15 @@ SE_REDUCTION = 16
 
 def _conv(cin: int, cout: int, kernel: int, stride: int = 1, groups: int = 1, act: bool = True) -> Convolution:
     return Convolution(
-        spatial_dims=3, in_channels=cin, out_channels=cout, strides=stride, kernel_size=kernel, groups=groups,
-        act=Act.RELU if act else None, norm=Norm.BATCH, bias=False,
+        spatial_dims=3,
+        in_channels=cin,
+        out_channels=cout,
+        strides=stride,
+        kernel_size=kernel,
+        groups=groups,
+        act=Act.RELU if act else None,
+        norm=Norm.BATCH,
+        bias=False,
     )
 
 
@@ -42,9 +49,7 @@ class Bottleneck(nn.Module):
             _conv(inner, cout, 1, act=False),
         )
         self.se = ChannelSELayer(3, cout, r=min(SE_REDUCTION, cout)) if se else nn.Identity()
-        self.project = (
-            _conv(cin, cout, 1, stride=stride, act=False) if stride != 1 or cin != cout else nn.Identity()
-        )
+        self.project = _conv(cin, cout, 1, stride=stride, act=False) if stride != 1 or cin != cout else nn.Identity()
         self.act = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

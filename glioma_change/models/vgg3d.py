@@ -20,8 +20,11 @@ POOLED = 2  # adaptive pool size per axis before the dense layers
 def _block(cin: int, cout: int, n_convs: int) -> list[nn.Module]:
     layers: list[nn.Module] = []
     for i in range(n_convs):
-        layers += [nn.Conv3d(cin if i == 0 else cout, cout, 3, padding=1, bias=False), nn.BatchNorm3d(cout),
-                   nn.ReLU(inplace=True)]
+        layers += [
+            nn.Conv3d(cin if i == 0 else cout, cout, 3, padding=1, bias=False),
+            nn.BatchNorm3d(cout),
+            nn.ReLU(inplace=True),
+        ]
     return [*layers, nn.MaxPool3d(2, ceil_mode=True)]
 
 

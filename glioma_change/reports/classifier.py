@@ -91,16 +91,25 @@ class PatientVocabulary(BaseEstimator, TransformerMixin):
 
 def build_estimator(config: ClassifierConfig, seed: int) -> CalibratedClassifierCV:
     """Rule features + patient-filtered word and character n-grams → logistic regression, calibrated."""
-    words = TfidfVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False,
-                            ngram_range=(1, config.ngram_max), sublinear_tf=True, min_df=2)
+    words = TfidfVectorizer(
+        tokenizer=str.split,
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=(1, config.ngram_max),
+        sublinear_tf=True,
+        min_df=2,
+    )
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=config.char_ngrams, sublinear_tf=True, min_df=2)
-    text = Pipeline([
-        ("vocabulary", PatientVocabulary(config.min_patients)),
-        ("ngrams", _Union(words, chars)),
-    ])
+    text = Pipeline(
+        [
+            ("vocabulary", PatientVocabulary(config.min_patients)),
+            ("ngrams", _Union(words, chars)),
+        ]
+    )
     features = ColumnTransformer([("text", text, ["tokens", "patient_id"]), ("rules", StandardScaler(), FEATURE_NAMES)])
-    model = Pipeline([("features", features),
-                      ("logreg", LogisticRegression(C=config.C, max_iter=5000, class_weight="balanced"))])
+    model = Pipeline(
+        [("features", features), ("logreg", LogisticRegression(C=config.C, max_iter=5000, class_weight="balanced"))]
+    )
     folds = StratifiedKFold(config.calibration_folds, shuffle=True, random_state=derive_seed(seed, "calibration"))
     return CalibratedClassifierCV(model, method=config.calibration, cv=folds)
 

@@ -53,7 +53,12 @@ class DateExtractor:
         self.forms = [
             ("iso", re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")),
             ("numeric", re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)")),
-            ("dmy", re.compile(rf"(?<!\w)(\d{{1,2}}){suffix}(?:\s+of)?[\s\-/.]*({months})\.?[\s\-/.,]+(\d{{4}})(?!\d)", re.I)),
+            (
+                "dmy",
+                re.compile(
+                    rf"(?<!\w)(\d{{1,2}}){suffix}(?:\s+of)?[\s\-/.]*({months})\.?[\s\-/.,]+(\d{{4}})(?!\d)", re.I
+                ),
+            ),
             ("mdy", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{1,2}}){suffix},?\s+(\d{{4}})(?!\d)", re.I)),
             ("compact", re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")),
         ]

@@ -101,5 +101,18 @@ def label_reports(
     write_csv_atomic(table[confident], out)
     write_csv_atomic(table[~confident], sibling(out, "uncertain"))
     errors.write(sibling(out, "errors"))
-    log.info("labelled %d pairs (%d uncertain at %.2f), %d errors", len(table), int((~confident).sum()), threshold, len(errors))
-    return LabelSummary(int(confident.sum()), int((~confident).sum()), len(errors), out, sibling(out, "uncertain"), sibling(out, "errors"))
+    log.info(
+        "labelled %d pairs (%d uncertain at %.2f), %d errors",
+        len(table),
+        int((~confident).sum()),
+        threshold,
+        len(errors),
+    )
+    return LabelSummary(
+        int(confident.sum()),
+        int((~confident).sum()),
+        len(errors),
+        out,
+        sibling(out, "uncertain"),
+        sibling(out, "errors"),
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,7 @@ def _read_patterns(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_lexicon(language: str, root: str | None = None) -> Lexicon:
     """Load `nlp/<language>/` (or `<root>/<language>/`) and `nlp/rules.json`."""
     base = Path(root) if root else nlp_dir()

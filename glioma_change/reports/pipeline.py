@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import spacy
 from spacy.language import Language
@@ -19,7 +19,7 @@ from glioma_change.reports.scoring import RuleScores, score
 BATCH_SIZE = 256
 
 
-@lru_cache(maxsize=None)
+@cache
 def build_nlp(language: str, lexicon_dir: str = "") -> Language:
     """A blank `language` pipeline with the admin, section, sentence, term, measurement and context components."""
     load_lexicon(language, lexicon_dir or None)  # fail early with a clear message

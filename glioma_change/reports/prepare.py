@@ -34,7 +34,9 @@ def prepare_rows(
                 extractors[row.language] = DateExtractor(load_lexicon(row.language, lexicon_dir or None))
             row.comparative_date = extractors[row.language].find(row.text, row.exam_date)
             if row.comparative_date is None:
-                errors.add("no comparative date in the CSV and none found in the text", row=row.row, item=row.patient_id)
+                errors.add(
+                    "no comparative date in the CSV and none found in the text", row=row.row, item=row.patient_id
+                )
                 continue
         if row.comparative_date >= row.exam_date:
             errors.add("comparative date is not before the exam date", row=row.row, item=row.patient_id)

@@ -158,7 +158,12 @@ def _patient(record: list[str], where: dict[str, int], per_cell: bool) -> str:
 
 
 def _parse(
-    number: int, record: list[str], width: int, where: dict[str, int], errors: ErrorLog, per_cell: bool,
+    number: int,
+    record: list[str],
+    width: int,
+    where: dict[str, int],
+    errors: ErrorLog,
+    per_cell: bool,
     date_order: str,
 ) -> ReportRow | None:
     if not any(cell.strip() for cell in record):

@@ -67,7 +67,9 @@ def _combined(evidence: list[float], classes: tuple[str, ...], combine: dict[str
     return total, True
 
 
-def _t2_section(evidence: list[float], section: str, other_change: bool, combine: dict[str, float]) -> tuple[float, bool, bool]:
+def _t2_section(
+    evidence: list[float], section: str, other_change: bool, combine: dict[str, float]
+) -> tuple[float, bool, bool]:
     """T2 value of one section: T2/FLAIR evidence (+ a fraction of generic), else damped generic evidence."""
     factor = combine["stable_factor"]
     specific, has_specific = _net(evidence, section, ("T2",), factor)

@@ -48,16 +48,53 @@ log = logging.getLogger(__name__)
 
 METHODS = ("model", "rules", "tfidf_rf_2021")
 LABEL_WORDS = {
-    **dict.fromkeys(("0", "0.0", "stable", "stabilité", "stability", "no change", "unchanged", "inchangé", "false",
-                     "non", "no", "negative", "regression", "régression", "response", "réponse"), 0),
-    **dict.fromkeys(("1", "1.0", "unstable", "instable", "instabilité", "progression", "progressive", "change",
-                     "changed", "évolution", "évolutif", "true", "oui", "yes", "positive", "récidive", "recurrence"), 1),
+    **dict.fromkeys(
+        (
+            "0",
+            "0.0",
+            "stable",
+            "stabilité",
+            "stability",
+            "no change",
+            "unchanged",
+            "inchangé",
+            "false",
+            "non",
+            "no",
+            "negative",
+            "regression",
+            "régression",
+            "response",
+            "réponse",
+        ),
+        0,
+    ),
+    **dict.fromkeys(
+        (
+            "1",
+            "1.0",
+            "unstable",
+            "instable",
+            "instabilité",
+            "progression",
+            "progressive",
+            "change",
+            "changed",
+            "évolution",
+            "évolutif",
+            "true",
+            "oui",
+            "yes",
+            "positive",
+            "récidive",
+            "recurrence",
+        ),
+        1,
+    ),
 }
 
 
-def gold_labels(
-    rows: list[ReportRow], errors: ErrorLog
-) -> tuple[list[ReportRow], dict[str, np.ndarray], Counter[str]]:
+def gold_labels(rows: list[ReportRow], errors: ErrorLog) -> tuple[list[ReportRow], dict[str, np.ndarray], Counter[str]]:
     """Rows whose two gold labels read as 0/1 (digits or `LABEL_WORDS`), their labels, and the values that
     could not be read (`t2_label='maybe'` → count); those rows are logged with the values found."""
     kept, values = [], {k: [] for k in LABELS}
@@ -121,7 +158,9 @@ def cross_validate(
         model, anchor = np.zeros(len(y)), np.zeros(len(y))
         text_array = np.array(texts, dtype=object)
         for train, test in progress(list(folds.split(frame, y, groups)), desc=f"cv ({key})", unit="fold"):
-            model[test] = build_estimator(config, seed).fit(frame.iloc[train], y[train]).predict_proba(frame.iloc[test])[:, 1]
+            model[test] = (
+                build_estimator(config, seed).fit(frame.iloc[train], y[train]).predict_proba(frame.iloc[test])[:, 1]
+            )
             anchor[test] = anchor_estimator(seed).fit(text_array[train], y[train]).predict_proba(text_array[test])[:, 1]
         out[key] = {"model": model, "tfidf_rf_2021": anchor}
     return out
@@ -153,8 +192,9 @@ def train_model(
     seed_everything(seed)
     directory = Path(model_dir)
     errors = ErrorLog(source=str(labelled))
-    rows = read_reports(labelled, errors, columns, REQUIRED + ("global_label", "t2_label"),
-                        encoding=encoding, date_order=date_order)
+    rows = read_reports(
+        labelled, errors, columns, REQUIRED + ("global_label", "t2_label"), encoding=encoding, date_order=date_order
+    )
     rows, gold, unread = gold_labels(prepare_rows(rows, errors, language, lexicon_dir), errors)
     errors.write(directory / "train.errors.csv")
     patients = [r.patient_id for r in rows]
@@ -169,15 +209,24 @@ def train_model(
                 hint += f"; label values not understood: {values} (use 0/1 or stable/unstable)"
             raise InputError(
                 f"{key}_label needs at least {config.cv_folds} reports of each class from 2+ patients "
-                f"(found {counts.tolist()} of classes 0/1){hint}", labelled)
+                f"(found {counts.tolist()} of classes 0/1){hint}",
+                labelled,
+            )
     results = rule_results(rows, lexicon_dir, keep_tokens=True)
     frame = feature_frame(results, patients)
-    rule_prob = {"global": np.array([r.scores.global_prob for r in results]),
-                 "t2": np.array([r.scores.t2_prob for r in results])}
+    rule_prob = {
+        "global": np.array([r.scores.global_prob for r in results]),
+        "t2": np.array([r.scores.t2_prob for r in results]),
+    }
     cv_prob = cross_validate(frame, [r.text for r in rows], gold, config, seed)
-    metrics = {key: {"model": _metrics(gold[key], cv_prob[key]["model"]),
-                     "rules": _metrics(gold[key], rule_prob[key]),
-                     "tfidf_rf_2021": _metrics(gold[key], cv_prob[key]["tfidf_rf_2021"])} for key in LABELS}
+    metrics = {
+        key: {
+            "model": _metrics(gold[key], cv_prob[key]["model"]),
+            "rules": _metrics(gold[key], rule_prob[key]),
+            "tfidf_rf_2021": _metrics(gold[key], cv_prob[key]["tfidf_rf_2021"]),
+        }
+        for key in LABELS
+    }
     estimators = {key: build_estimator(config, seed).fit(frame, gold[key]) for key in LABELS}
     meta = {
         "kind": "glioma-change report classifier",
@@ -196,15 +245,17 @@ def train_model(
     ReportModel(estimators, meta).save(directory)
     model_prob = {k: cv_prob[k]["model"] for k in LABELS}
     reliability_plot(gold, model_prob, directory / "reliability.png", bins=min(10, max(3, len(rows) // 15)))
-    predictions = pd.DataFrame({
-        "patient_id": patients,
-        "comparative_date": [iso(r.comparative_date) for r in rows],
-        "exam_date": [iso(r.exam_date) for r in rows],
-        **{f"{k}_label": gold[k] for k in LABELS},
-        **{f"{k}_prob_cv": np.round(cv_prob[k]["model"], 6) for k in LABELS},
-        **{f"{k}_prob_rules": np.round(rule_prob[k], 6) for k in LABELS},
-        **{f"{k}_prob_tfidf_rf_2021": np.round(cv_prob[k]["tfidf_rf_2021"], 6) for k in LABELS},
-    })
+    predictions = pd.DataFrame(
+        {
+            "patient_id": patients,
+            "comparative_date": [iso(r.comparative_date) for r in rows],
+            "exam_date": [iso(r.exam_date) for r in rows],
+            **{f"{k}_label": gold[k] for k in LABELS},
+            **{f"{k}_prob_cv": np.round(cv_prob[k]["model"], 6) for k in LABELS},
+            **{f"{k}_prob_rules": np.round(rule_prob[k], 6) for k in LABELS},
+            **{f"{k}_prob_tfidf_rf_2021": np.round(cv_prob[k]["tfidf_rf_2021"], 6) for k in LABELS},
+        }
+    )
     write_csv_atomic(predictions, directory / "cv_predictions.csv")
     write_run_info(directory, seed, {"command": "labels train", "n_reports": len(rows), "errors": len(errors)})
     log.info("trained report classifier on %d reports of %d patients", len(rows), len(set(patients)))

@@ -5,5 +5,11 @@ from glioma_change.synth.dataset import SynthResult, generate_dataset
 from glioma_change.synth.tables import SynthTables, generate_tables
 
 __all__ = [
-    "SITE_PROFILES", "SiteProfile", "SynthConfig", "SynthResult", "SynthTables", "generate_dataset", "generate_tables",
+    "SITE_PROFILES",
+    "SiteProfile",
+    "SynthConfig",
+    "SynthResult",
+    "SynthTables",
+    "generate_dataset",
+    "generate_tables",
 ]

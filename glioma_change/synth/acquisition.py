@@ -83,7 +83,9 @@ def acquire(
     return image
 
 
-def resample_labels(labels: sitk.Image, acq: Acquisition, motion: Motion, centre: tuple[float, float, float]) -> sitk.Image:
+def resample_labels(
+    labels: sitk.Image, acq: Acquisition, motion: Motion, centre: tuple[float, float, float]
+) -> sitk.Image:
     """A label map of head space seen on the session grid (nearest neighbour)."""
     grid = session_grid(acq, centre)
     return sitk.Resample(labels, grid, motion_transform(motion, centre), sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8)

@@ -74,8 +74,16 @@ def tissues() -> Tissues:
     scalp = (_ramp(dist, skull_out - 0.5, skull_out + 0.5) - _ramp(dist, scalp_out - 0.7, scalp_out + 0.7)) * outside
     csf = csf + (1.0 - _ramp(dist, rim - 0.5, rim + 0.5)) * outside * (dist > 0)
     f32 = np.float32
-    return Tissues(t1, csf.astype(f32), gm.astype(f32), wm.astype(f32), (skull - marrow).astype(f32),
-                   marrow.astype(f32), scalp.astype(f32), brain)
+    return Tissues(
+        t1,
+        csf.astype(f32),
+        gm.astype(f32),
+        wm.astype(f32),
+        (skull - marrow).astype(f32),
+        marrow.astype(f32),
+        scalp.astype(f32),
+        brain,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -83,8 +91,14 @@ def t2_head(contrast: tuple[tuple[str, float], ...]) -> np.ndarray:
     """Noise-free T2 signal (z, y, x) of the head for one tissue contrast (`SiteProfile.tissue_t2` items)."""
     t = tissues()
     c = dict(contrast)
-    return (c["csf"] * t.csf + c["gm"] * t.gm + c["wm"] * t.wm + c["skull"] * t.skull
-            + c["marrow"] * t.marrow + c["scalp"] * t.scalp).astype(np.float32)
+    return (
+        c["csf"] * t.csf
+        + c["gm"] * t.gm
+        + c["wm"] * t.wm
+        + c["skull"] * t.skull
+        + c["marrow"] * t.marrow
+        + c["scalp"] * t.scalp
+    ).astype(np.float32)
 
 
 @lru_cache(maxsize=1)

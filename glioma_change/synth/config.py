@@ -36,8 +36,16 @@ SITE_PROFILES: dict[str, SiteProfile] = {
         fov_slab_mm=(150.0, 175.0),
         noise_fraction=(0.025, 0.045),
         bias_strength=0.35,
-        tissue_t2={"csf": 1.0, "gm": 0.50, "wm": 0.36, "lesion": 0.78, "necrosis": 0.88,
-                   "skull": 0.04, "marrow": 0.22, "scalp": 0.62},
+        tissue_t2={
+            "csf": 1.0,
+            "gm": 0.50,
+            "wm": 0.36,
+            "lesion": 0.78,
+            "necrosis": 0.88,
+            "skull": 0.04,
+            "marrow": 0.22,
+            "scalp": 0.62,
+        },
         signal_scale=400.0,
     ),
     "external": SiteProfile(
@@ -48,8 +56,16 @@ SITE_PROFILES: dict[str, SiteProfile] = {
         fov_slab_mm=(140.0, 165.0),
         noise_fraction=(0.05, 0.07),
         bias_strength=0.6,
-        tissue_t2={"csf": 0.92, "gm": 0.55, "wm": 0.44, "lesion": 0.74, "necrosis": 0.84,
-                   "skull": 0.06, "marrow": 0.30, "scalp": 0.80},
+        tissue_t2={
+            "csf": 0.92,
+            "gm": 0.55,
+            "wm": 0.44,
+            "lesion": 0.74,
+            "necrosis": 0.84,
+            "skull": 0.06,
+            "marrow": 0.30,
+            "scalp": 0.80,
+        },
         signal_scale=1200.0,
     ),
 }
@@ -95,21 +111,26 @@ class SynthConfig(StrictModel):
     )
     site: Literal["default", "external"] = "default"
     acquisition: Literal["standard", "clinical"] = Field(
-        "standard", description="standard: the site's protocol; clinical: adds `ClinicalVariation` (motion up to "
-        "15 deg / 15 mm, any slice direction, scanner change, strong bias, cut vertex, subtler changes)")
+        "standard",
+        description="standard: the site's protocol; clinical: adds `ClinicalVariation` (motion up to "
+        "15 deg / 15 mm, any slice direction, scanner change, strong bias, cut vertex, subtler changes)",
+    )
     inplane_mm: tuple[float, float] | None = Field(None, description="in-plane spacing range (site default)")
     slice_mm: tuple[float, float] | None = Field(None, description="slice spacing range (site default)")
     images: bool = Field(True, description="write the NIfTI images and lesion masks")
     masks: bool = Field(False, description="write the brain mask beside each image")
     report_fidelity: float = Field(
-        0.85, ge=0.5, le=1.0,
+        0.85,
+        ge=0.5,
+        le=1.0,
         description="share of pairs whose report describes the T2 truth (the others: missed, over-called or "
         "misattributed change, worded with their own confidence)",
     )
     rater_noise: float = Field(0.0, ge=0.0, le=0.5, description="share of human T2 labels flipped (rater error)")
     export_style: Literal["structured", "flat"] = Field(
-        "structured", description="reports.csv as written (structured) or as a PDF/EHR export leaves it (flat: one "
-        "line a report, invented identifying header and footer, headings without colons); see synth/export.py"
+        "structured",
+        description="reports.csv as written (structured) or as a PDF/EHR export leaves it (flat: one "
+        "line a report, invented identifying header and footer, headings without colons); see synth/export.py",
     )
     export_encoding: Literal["utf-8", "cp1252"] = Field("utf-8", description="encoding of reports.csv")
     export_sep: Literal[",", ";", "\t"] = Field(",", description="field separator of reports.csv")

@@ -27,10 +27,40 @@ from glioma_change.seeding import rng
 ExportStyle = Literal["structured", "flat"]
 EXPORT_STYLES: tuple[str, ...] = ("structured", "flat")
 
-SURNAMES = ("Vardelle", "Quessaint", "Brochemont", "Larivaud", "Tisserot", "Pommeraye", "Haldecott", "Wrenfield",
-            "Ostrander", "Marbury", "Cazenoble", "Duvillard", "Fenwright", "Gallowmere", "Ruzaval")
-FIRST_NAMES = ("Odile", "Anselme", "Maëlle", "Théodric", "Ysolde", "Bertrand", "Corentine", "Alaric", "Mirabel",
-               "Tobias", "Rosalind", "Cuthbert", "Lysandre", "Gwenola", "Evander")
+SURNAMES = (
+    "Vardelle",
+    "Quessaint",
+    "Brochemont",
+    "Larivaud",
+    "Tisserot",
+    "Pommeraye",
+    "Haldecott",
+    "Wrenfield",
+    "Ostrander",
+    "Marbury",
+    "Cazenoble",
+    "Duvillard",
+    "Fenwright",
+    "Gallowmere",
+    "Ruzaval",
+)
+FIRST_NAMES = (
+    "Odile",
+    "Anselme",
+    "Maëlle",
+    "Théodric",
+    "Ysolde",
+    "Bertrand",
+    "Corentine",
+    "Alaric",
+    "Mirabel",
+    "Tobias",
+    "Rosalind",
+    "Cuthbert",
+    "Lysandre",
+    "Gwenola",
+    "Evander",
+)
 PLACES = {
     "fr": ("Centre Hospitalier Universitaire de Valmorin", "Hôpital Saint-Aubrac", "CHU de Montclair-sur-Oise"),
     "en": ("Riverside General Hospital", "St Aldric University Hospital", "Northmoor Medical Centre"),
@@ -60,8 +90,12 @@ def invent_identity(g: np.random.Generator, language: str) -> Identity:
     day, month, year = int(g.integers(1, 29)), int(g.integers(1, 13)), int(g.integers(1940, 2000))
     places = PLACES["fr" if language == "fr" else "en"]
     return Identity(
-        name=person().upper(), birth=f"{day:02d}/{month:02d}/{year}", record=str(int(g.integers(10**7, 10**8))),
-        accession=f"A{int(g.integers(10**8, 10**9))}", referrer=person(), signer=person(),
+        name=person().upper(),
+        birth=f"{day:02d}/{month:02d}/{year}",
+        record=str(int(g.integers(10**7, 10**8))),
+        accession=f"A{int(g.integers(10**8, 10**9))}",
+        referrer=person(),
+        signer=person(),
         place=places[int(g.integers(len(places)))],
     )
 
@@ -70,12 +104,16 @@ def header_footer(identity: Identity, language: str) -> tuple[str, str]:
     """The administrative header and footer of one exported report."""
     i = identity
     if language == "fr":
-        header = (f"{i.place}   Service de Neuroradiologie   Patient : {i.name}   Né(e) le {i.birth}   "
-                  f"IPP {i.record}   N° d'examen {i.accession}   Médecin demandeur : Dr {i.referrer}   IRM cérébrale")
+        header = (
+            f"{i.place}   Service de Neuroradiologie   Patient : {i.name}   Né(e) le {i.birth}   "
+            f"IPP {i.record}   N° d'examen {i.accession}   Médecin demandeur : Dr {i.referrer}   IRM cérébrale"
+        )
         footer = f"Dr {i.signer}   Compte rendu signé électroniquement   Page 1/1"
     else:
-        header = (f"{i.place}   Department of Neuroradiology   Patient name: {i.name}   DOB: {i.birth}   "
-                  f"MRN {i.record}   Accession {i.accession}   Referring physician: Dr {i.referrer}   MRI brain")
+        header = (
+            f"{i.place}   Department of Neuroradiology   Patient name: {i.name}   DOB: {i.birth}   "
+            f"MRN {i.record}   Accession {i.accession}   Referring physician: Dr {i.referrer}   MRI brain"
+        )
         footer = f"Electronically signed by Dr {i.signer}   Page 1 of 1"
     return header, footer
 

@@ -83,7 +83,9 @@ def assign_readings(config: SynthConfig, plans: Sequence[PatientPlan]) -> dict[t
         readings[(plan.patient_id, k)] = Reading(kind, tier, _direction(kind, plan, pair, g))
     n_unsure = sum(r.tier != "firm" for r in readings.values())
     taken = set(chosen)
-    candidates = [i for i, (plan, k) in enumerate(pairs) if i not in taken and plan.pairs[k].change_kind != "enhancement"]
+    candidates = [
+        i for i, (plan, k) in enumerate(pairs) if i not in taken and plan.pairs[k].change_kind != "enhancement"
+    ]
     unsure = g.choice(len(candidates), size=min(n_unsure, len(candidates)), replace=False)
     weights_unsure = np.array(TIER_WEIGHTS[1:]) / sum(TIER_WEIGHTS[1:])
     for j in sorted(int(j) for j in unsure):

@@ -39,7 +39,7 @@ class LesionField:
         total = self.core_voxels + t2_voxels
         if total > self.order.size:
             raise ValueError(f"lesion of {total} voxels does not fit in its region ({self.order.size})")
-        out[self.order[self.core_voxels:total]] = 1
+        out[self.order[self.core_voxels : total]] = 1
         out[self.order[: self.core_voxels]] = 2
         return out.reshape(self.field.shape)
 
@@ -59,7 +59,7 @@ def _centre_index(tissues: Tissues, centre_ras: tuple[float, float, float]) -> n
     zyx = np.array(idx[::-1])
     r = 6
     lo = np.maximum(zyx - r, 0)
-    patch = tissues.wm[lo[0]:zyx[0] + r + 1, lo[1]:zyx[1] + r + 1, lo[2]:zyx[2] + r + 1]
+    patch = tissues.wm[lo[0] : zyx[0] + r + 1, lo[1] : zyx[1] + r + 1, lo[2] : zyx[2] + r + 1]
     return lo + np.array(np.unravel_index(int(np.argmax(patch)), patch.shape))
 
 

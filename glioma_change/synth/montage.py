@@ -18,8 +18,7 @@ def _planes(t2: np.ndarray, lesion: np.ndarray, spacing: tuple[float, float, flo
     Arrays are (z, y, x) in LPS: axial shown with anterior up and patient right on the left
     (radiological), coronal and sagittal with superior up.
     """
-    z, y, x = (np.argwhere(lesion > 0).mean(axis=0).round().astype(int) if lesion.any()
-               else np.array(t2.shape) // 2)
+    z, y, x = np.argwhere(lesion > 0).mean(axis=0).round().astype(int) if lesion.any() else np.array(t2.shape) // 2
     sx, sy, sz = spacing
     return [
         (t2[z], lesion[z], sy / sx),
@@ -42,8 +41,7 @@ def session_montage(dataset_dir: str | os.PathLike[str], patient_id: str, out_pn
     sessions = sorted(p.name[4:] for p in (root / f"sub-{patient_id}").glob("ses-*"))
     if not sessions:
         raise FileNotFoundError(f"no session of {patient_id} under {root}")
-    fig, axes = plt.subplots(len(sessions), 3, figsize=(9, 3.1 * len(sessions)), squeeze=False,
-                             facecolor="black")
+    fig, axes = plt.subplots(len(sessions), 3, figsize=(9, 3.1 * len(sessions)), squeeze=False, facecolor="black")
     for row, ses in enumerate(sessions):
         image = sitk.ReadImage(str(t2w_path(root, patient_id, ses)))
         t2 = sitk.GetArrayFromImage(image).astype(np.float32)
@@ -58,8 +56,9 @@ def session_montage(dataset_dir: str | os.PathLike[str], patient_id: str, out_pn
                     ax.contour(outline == 2, levels=[0.5], colors="#40c0ff", linewidths=0.6)
             ax.set_axis_off()
         ml = (lesion == 1).sum() * float(np.prod(image.GetSpacing())) / 1000.0
-        axes[row, 0].set_title(f"{patient_id} ses-{session_label(ses)}  lesion ≈ {ml:.1f} ml",
-                               color="white", fontsize=9, loc="left")
+        axes[row, 0].set_title(
+            f"{patient_id} ses-{session_label(ses)}  lesion ≈ {ml:.1f} ml", color="white", fontsize=9, loc="left"
+        )
     for col, name in enumerate(["axial (R on left)", "coronal", "sagittal"]):
         axes[-1, col].text(0.5, -0.06, name, color="white", fontsize=8, ha="center", transform=axes[-1, col].transAxes)
     fig.tight_layout()

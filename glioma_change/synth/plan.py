@@ -130,13 +130,22 @@ def _choose_kind(g: np.random.Generator, volume: float) -> str:
     return str(g.choice(CHANGE_KINDS, p=weights / weights.sum()))
 
 
-def _next_volumes(g: np.random.Generator, kind: str, t2: float, enh: float, thr: float,
-                  clinical: ClinicalVariation | None = None) -> tuple[float, float]:
+def _next_volumes(
+    g: np.random.Generator, kind: str, t2: float, enh: float, thr: float, clinical: ClinicalVariation | None = None
+) -> tuple[float, float]:
     if clinical is not None and kind in ("stable", "progression", "response"):
-        factor = {"stable": (1 - clinical.stable, 1 + clinical.stable), "progression": clinical.progression,
-                  "response": clinical.response}[kind]
-        enh_b = enh * (g.uniform(0.92, 1.08) if kind == "stable" else g.uniform(1.0, 2.5) if kind == "progression"
-                       else g.uniform(0.1, 1.0))
+        factor = {
+            "stable": (1 - clinical.stable, 1 + clinical.stable),
+            "progression": clinical.progression,
+            "response": clinical.response,
+        }[kind]
+        enh_b = enh * (
+            g.uniform(0.92, 1.08)
+            if kind == "stable"
+            else g.uniform(1.0, 2.5)
+            if kind == "progression"
+            else g.uniform(0.1, 1.0)
+        )
         return round(t2 * g.uniform(*factor), 3), round(enh_b, 3)
     if kind == "stable":
         t2_b = t2 * (1 + g.uniform(-0.5 * thr, 0.5 * thr))
@@ -274,7 +283,8 @@ def plan_patient(config: SynthConfig, index: int) -> PatientPlan:
         volumes.append((t2_b, enh_b))
         t2, enh = t2_b, enh_b
     sessions = tuple(
-        SessionPlan(date, v[0], v[1], _motion(g, config.clinical), _acquisition(g, config)) for date, v in zip(dates, volumes)
+        SessionPlan(date, v[0], v[1], _motion(g, config.clinical), _acquisition(g, config))
+        for date, v in zip(dates, volumes)
     )
     english = bool(rng(config.seed, "synth-language", pid).random() < config.english_fraction)
     return PatientPlan(pid, english, history, lesion, sessions, tuple(pairs))

@@ -23,11 +23,29 @@ from glioma_change.synth.plan import (
     diameters_mm,
 )
 
-FEATURES = ("sections", "measurements", "negation", "hedge", "enhancement_only", "postop", "treatment",
-            "unrelated", "scanner", "date_in_text", "date_only_in_text", "discordant", "missed_change", "noise_change",
-            "enhancement_as_t2")
-READING_FEATURES = {"missed": ("discordant", "missed_change"), "noise": ("discordant", "noise_change"),
-                    "enhancement_as_t2": ("discordant", "enhancement_as_t2"), "faithful": ()}
+FEATURES = (
+    "sections",
+    "measurements",
+    "negation",
+    "hedge",
+    "enhancement_only",
+    "postop",
+    "treatment",
+    "unrelated",
+    "scanner",
+    "date_in_text",
+    "date_only_in_text",
+    "discordant",
+    "missed_change",
+    "noise_change",
+    "enhancement_as_t2",
+)
+READING_FEATURES = {
+    "missed": ("discordant", "missed_change"),
+    "noise": ("discordant", "noise_change"),
+    "enhancement_as_t2": ("discordant", "enhancement_as_t2"),
+    "faithful": (),
+}
 
 
 @dataclass(frozen=True)
@@ -65,8 +83,9 @@ def _sizes(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading | Non
     now = diameters_mm(plan.sessions[pair.b].t2_vol_ml + core, plan.lesion.axes_ratio)
     prev = diameters_mm(plan.sessions[pair.a].t2_vol_ml + core, plan.lesion.axes_ratio)
     if reading is not None and reading.kind != "faithful":
-        scale = 1.0 + (w.g.uniform(-0.02, 0.02) if reading.direction == 0
-                       else reading.direction * w.g.uniform(0.065, 0.085))
+        scale = 1.0 + (
+            w.g.uniform(-0.02, 0.02) if reading.direction == 0 else reading.direction * w.g.uniform(0.065, 0.085)
+        )
         now = (round(prev[0] * scale), round(prev[1] * scale))
     return f"{now[0]} x {now[1]} mm", f"{prev[0]} x {prev[1]} mm"
 
@@ -109,15 +128,16 @@ def _reading_t2(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading,
     return w.pick(key, measure=_measure(w, plan, pair, reading), **fields)
 
 
-def _reading_conclusion(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading,
-                        fields: dict[str, str]) -> str:
+def _reading_conclusion(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: Reading, fields: dict[str, str]) -> str:
     """The conclusion of a reading, in the words of its tier."""
     if reading.direction == 0 and reading.tier == "hedged":  # the doubt leans the way the lesion changed
         return w.pick_in("c_stable_hedged", -1 if pair.change_kind == "response" else 1, **fields)
     if reading.direction == 0:
         return w.pick("c_stable" if reading.tier == "firm" else "c_stable_probable", **fields)
     if reading.kind == "enhancement_as_t2":
-        enh = w.bank["enh_short"][_enhancement_change(plan.sessions[pair.a].enh_vol_ml, plan.sessions[pair.b].enh_vol_ml)]
+        enh = w.bank["enh_short"][
+            _enhancement_change(plan.sessions[pair.a].enh_vol_ml, plan.sessions[pair.b].enh_vol_ml)
+        ]
         key = "c_lumped" if reading.tier == "firm" else f"c_lumped_{reading.tier}"
         return w.pick_in(key, reading.direction, enh=enh, **fields)
     if reading.tier == "firm":
@@ -125,8 +145,9 @@ def _reading_conclusion(w: _Writer, plan: PatientPlan, pair: PairPlan, reading: 
     return w.pick_in("c_slight" if reading.tier == "probable" else "c_possible", reading.direction, **fields)
 
 
-def _findings(w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, str],
-              reading: Reading | None = None) -> list[str]:
+def _findings(
+    w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, str], reading: Reading | None = None
+) -> list[str]:
     out: list[str] = []
     lesion = plan.lesion
     if plan.history.surgery != "biopsy" and w.chance(0.85):
@@ -161,8 +182,9 @@ def _findings(w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, s
     return out
 
 
-def _conclusion(w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, str],
-                reading: Reading | None = None) -> str:
+def _conclusion(
+    w: _Writer, plan: PatientPlan, pair: PairPlan, fields: dict[str, str], reading: Reading | None = None
+) -> str:
     if reading is not None:
         return _reading_conclusion(w, plan, pair, reading, fields)
     hedged = pair.global_label == 1 and w.chance(0.3)
@@ -191,8 +213,9 @@ def _cap(sentence: str) -> str:
     return sentence[:1].upper() + sentence[1:]
 
 
-def write_report(plan: PatientPlan, pair: PairPlan, g: np.random.Generator, date_only_in_text: bool,
-                 reading: Reading | None = None) -> Report:
+def write_report(
+    plan: PatientPlan, pair: PairPlan, g: np.random.Generator, date_only_in_text: bool, reading: Reading | None = None
+) -> Report:
     """Compose the report of the later exam of `pair`, compared with the earlier one (as `reading` has it)."""
     w = _Writer(plan.english, g)
     if reading is not None:
@@ -208,9 +231,13 @@ def write_report(plan: PatientPlan, pair: PairPlan, g: np.random.Generator, date
     diagnosis = w.bank["diagnosis"][plan.history.diagnosis]
     side, lobe = w.bank["sides"][plan.lesion.hemisphere], w.bank["lobes"][plan.lesion.lobe]
     fields = {
-        "lesion": lesion_word, "Lesion": lesion_word[0].upper() + lesion_word[1:],
-        "diagnosis": diagnosis, "Diagnosis": diagnosis[0].upper() + diagnosis[1:],
-        "side": side, "lobe": lobe, "loc": w.pick("location", side=side, lobe=lobe),
+        "lesion": lesion_word,
+        "Lesion": lesion_word[0].upper() + lesion_word[1:],
+        "diagnosis": diagnosis,
+        "Diagnosis": diagnosis[0].upper() + diagnosis[1:],
+        "side": side,
+        "lobe": lobe,
+        "loc": w.pick("location", side=side, lobe=lobe),
     }
     fields["ref"] = w.pick("ref", date=date_text) if show_date else w.bank["ref"][0]
     indication = _cap(w.pick("indication", history=_history(w, plan, pair), **fields))
@@ -223,12 +250,16 @@ def write_report(plan: PatientPlan, pair: PairPlan, g: np.random.Generator, date
     if w.chance(0.6):
         w.features.add("sections")
         comparison = w.pick("comparison_date", date=date_text) if show_date else w.pick("comparison_nodate")
-        blocks = [("h_indication", indication), ("h_technique", technique), ("h_comparison", comparison),
-                  ("h_findings", " ".join(findings)), ("h_conclusion", conclusion)]
+        blocks = [
+            ("h_indication", indication),
+            ("h_technique", technique),
+            ("h_comparison", comparison),
+            ("h_findings", " ".join(findings)),
+            ("h_conclusion", conclusion),
+        ]
         style = int(g.integers(len(w.bank["h_indication"])))
         text = "\n".join(f"{w.bank[key][style]} {body}" for key, body in blocks)
     else:
-        comparison = (w.pick("inline_comparison", date=date_text) if show_date
-                      else w.pick("inline_comparison_nodate"))
+        comparison = w.pick("inline_comparison", date=date_text) if show_date else w.pick("inline_comparison_nodate")
         text = " ".join([indication, comparison, *findings, conclusion])
     return Report(text=text, features=tuple(f for f in FEATURES if f in w.features))

@@ -16,11 +16,43 @@ from glioma_change.synth.plan import PatientPlan, enhancement_changed, plan_pati
 from glioma_change.synth.reports import write_report
 
 REPORT_COLUMNS = ["patient_id", "comparative_date", "exam_date", "report_text", "language"]
-TRUTH_COLUMNS = ["patient_id", "comparative_date", "exam_date", "t2_vol_a_ml", "t2_vol_b_ml", "t2_rel_change",
-                 "enh_vol_a_ml", "enh_vol_b_ml", "t2_label", "global_label", "change_kind", "report_features"]
-SESSION_COLUMNS = ["patient_id", "session_date", "rot_x_deg", "rot_y_deg", "rot_z_deg", "tx_mm", "ty_mm", "tz_mm",
-                   "center_x", "center_y", "center_z", "spacing_x", "spacing_y", "spacing_z",
-                   "size_x", "size_y", "size_z", "slice_axis", "gamma", "intensity_scale", "vertex_cut_mm"]
+TRUTH_COLUMNS = [
+    "patient_id",
+    "comparative_date",
+    "exam_date",
+    "t2_vol_a_ml",
+    "t2_vol_b_ml",
+    "t2_rel_change",
+    "enh_vol_a_ml",
+    "enh_vol_b_ml",
+    "t2_label",
+    "global_label",
+    "change_kind",
+    "report_features",
+]
+SESSION_COLUMNS = [
+    "patient_id",
+    "session_date",
+    "rot_x_deg",
+    "rot_y_deg",
+    "rot_z_deg",
+    "tx_mm",
+    "ty_mm",
+    "tz_mm",
+    "center_x",
+    "center_y",
+    "center_z",
+    "spacing_x",
+    "spacing_y",
+    "spacing_z",
+    "size_x",
+    "size_y",
+    "size_z",
+    "slice_axis",
+    "gamma",
+    "intensity_scale",
+    "vertex_cut_mm",
+]
 
 
 @dataclass(frozen=True)
@@ -56,30 +88,59 @@ def _patient_rows(
         a, b = plan.sessions[pair.a], plan.sessions[pair.b]
         date_only_in_text = bool(g.random() < config.missing_date_fraction)
         report = write_report(plan, pair, g, date_only_in_text, readings.get((plan.patient_id, k)))
-        reports.append({
-            "patient_id": plan.patient_id, "comparative_date": "" if date_only_in_text else iso(a.date),
-            "exam_date": iso(b.date), "report_text": report.text, "language": "en" if plan.english else "fr",
-        })
-        truth.append({
-            "patient_id": plan.patient_id, "comparative_date": iso(a.date), "exam_date": iso(b.date),
-            "t2_vol_a_ml": a.t2_vol_ml, "t2_vol_b_ml": b.t2_vol_ml, "t2_rel_change": pair.t2_rel_change,
-            "enh_vol_a_ml": a.enh_vol_ml, "enh_vol_b_ml": b.enh_vol_ml, "t2_label": pair.t2_label,
-            "global_label": pair.global_label, "change_kind": pair.change_kind,
-            "report_features": ";".join(report.features),
-        })
+        reports.append(
+            {
+                "patient_id": plan.patient_id,
+                "comparative_date": "" if date_only_in_text else iso(a.date),
+                "exam_date": iso(b.date),
+                "report_text": report.text,
+                "language": "en" if plan.english else "fr",
+            }
+        )
+        truth.append(
+            {
+                "patient_id": plan.patient_id,
+                "comparative_date": iso(a.date),
+                "exam_date": iso(b.date),
+                "t2_vol_a_ml": a.t2_vol_ml,
+                "t2_vol_b_ml": b.t2_vol_ml,
+                "t2_rel_change": pair.t2_rel_change,
+                "enh_vol_a_ml": a.enh_vol_ml,
+                "enh_vol_b_ml": b.enh_vol_ml,
+                "t2_label": pair.t2_label,
+                "global_label": pair.global_label,
+                "change_kind": pair.change_kind,
+                "report_features": ";".join(report.features),
+            }
+        )
     centre = motion_centre_lps()
     for s in plan.sessions:
         acq = s.acquisition
-        sessions.append({
-            "patient_id": plan.patient_id, "session_date": iso(s.date),
-            "rot_x_deg": s.motion.rot_deg[0], "rot_y_deg": s.motion.rot_deg[1], "rot_z_deg": s.motion.rot_deg[2],
-            "tx_mm": s.motion.trans_mm[0], "ty_mm": s.motion.trans_mm[1], "tz_mm": s.motion.trans_mm[2],
-            "center_x": centre[0], "center_y": centre[1], "center_z": centre[2],
-            "spacing_x": acq.spacing[0], "spacing_y": acq.spacing[1], "spacing_z": acq.spacing[2],
-            "size_x": acq.size[0], "size_y": acq.size[1], "size_z": acq.size[2],
-            "slice_axis": "xyz"[acq.slice_axis], "gamma": acq.gamma, "intensity_scale": acq.intensity_scale,
-            "vertex_cut_mm": acq.vertex_cut_mm,
-        })
+        sessions.append(
+            {
+                "patient_id": plan.patient_id,
+                "session_date": iso(s.date),
+                "rot_x_deg": s.motion.rot_deg[0],
+                "rot_y_deg": s.motion.rot_deg[1],
+                "rot_z_deg": s.motion.rot_deg[2],
+                "tx_mm": s.motion.trans_mm[0],
+                "ty_mm": s.motion.trans_mm[1],
+                "tz_mm": s.motion.trans_mm[2],
+                "center_x": centre[0],
+                "center_y": centre[1],
+                "center_z": centre[2],
+                "spacing_x": acq.spacing[0],
+                "spacing_y": acq.spacing[1],
+                "spacing_z": acq.spacing[2],
+                "size_x": acq.size[0],
+                "size_y": acq.size[1],
+                "size_z": acq.size[2],
+                "slice_axis": "xyz"[acq.slice_axis],
+                "gamma": acq.gamma,
+                "intensity_scale": acq.intensity_scale,
+                "vertex_cut_mm": acq.vertex_cut_mm,
+            }
+        )
     return reports, truth, sessions
 
 
@@ -93,11 +154,19 @@ def _human_labels(config: SynthConfig, truth: pd.DataFrame) -> pd.DataFrame:
         enh = [enhancement_changed(a, b) for a, b in zip(rows["enh_vol_a_ml"], rows["enh_vol_b_ml"])]
         t2 += rated
         glob += [int(r or e) for r, e in zip(rated, enh)]
-    return pd.DataFrame({
-        "patient_id": humans["patient_id"], "comparative_date": humans["comparative_date"],
-        "exam_date": humans["exam_date"], "global_label": glob, "global_prob": [float(v) for v in glob],
-        "t2_label": t2, "t2_prob": [float(v) for v in t2], "source": "human",
-    }, columns=LABEL_COLUMNS)
+    return pd.DataFrame(
+        {
+            "patient_id": humans["patient_id"],
+            "comparative_date": humans["comparative_date"],
+            "exam_date": humans["exam_date"],
+            "global_label": glob,
+            "global_prob": [float(v) for v in glob],
+            "t2_label": t2,
+            "t2_prob": [float(v) for v in t2],
+            "source": "human",
+        },
+        columns=LABEL_COLUMNS,
+    )
 
 
 def build_tables(config: SynthConfig, plans: Sequence[PatientPlan]) -> SynthTables:

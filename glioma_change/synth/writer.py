@@ -20,7 +20,9 @@ from glioma_change.synth.plan import PatientPlan, SessionPlan
 def lesion_path(out_dir: str | Path, patient_id: str, date: object) -> Path:
     """`derivatives/lesions/sub-<id>/ses-<date>/sub-<id>_ses-<date>_lesion.nii.gz` under `out_dir`."""
     sub, ses = subject_label(patient_id), session_label(date)  # type: ignore[arg-type]
-    return Path(out_dir) / "derivatives" / "lesions" / f"sub-{sub}" / f"ses-{ses}" / f"sub-{sub}_ses-{ses}_lesion.nii.gz"
+    return (
+        Path(out_dir) / "derivatives" / "lesions" / f"sub-{sub}" / f"ses-{ses}" / f"sub-{sub}_ses-{ses}_lesion.nii.gz"
+    )
 
 
 def _write(image: sitk.Image, path: Path) -> None:
@@ -62,8 +64,9 @@ def render_session(config: SynthConfig, plan: PatientPlan, lesion: LesionField, 
     wm_signal = profile.tissue_t2["wm"] ** acq.gamma
     g = rng(config.seed, "synth-noise", plan.patient_id, session.date.isoformat())
     bias = profile.bias_strength if acq.bias_strength is None else acq.bias_strength
-    image = acquire(head, acq, session.motion, centre, bias_strength=bias, noise_sigma=acq.noise_fraction * wm_signal,
-                    g=g)
+    image = acquire(
+        head, acq, session.motion, centre, bias_strength=bias, noise_sigma=acq.noise_fraction * wm_signal, g=g
+    )
     scaled = sitk.GetArrayViewFromImage(image) * (profile.signal_scale * acq.intensity_scale / wm_signal)
     t2w = _as_image(np.clip(np.rint(scaled), 0, 32767).astype(np.int16), image)
     out = {"t2w": t2w, "lesion": resample_labels(labels, session.acquisition, session.motion, centre)}

@@ -15,9 +15,18 @@ import numpy as np
 import pytest
 from matplotlib import image as mpimg
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--virtual-time-budget=10000"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--virtual-time-budget=10000",
+]
 
 # Appended to a copy of the page: once loaded, every <img> records whether it decoded, and its width;
 # the body records the page's full height.
@@ -41,8 +50,9 @@ def chromium_or_skip() -> str:
 
 
 def _run(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", *args],
-                          capture_output=True, text=True, timeout=180, check=True)
+    return subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=180, check=True
+    )
 
 
 def screenshot(chromium: str, page: Path, png: Path, size: tuple[int, int], profile: Path) -> np.ndarray:

@@ -48,19 +48,42 @@ def make_study(
             write_map(root / sub / f"{stem}_T2wdiff.nii.gz", data)
             write_map(root / sub / f"{stem}_T2wabsdiff.nii.gz", np.abs(data))
             maps.append(
-                {"patient_id": pid, "comparative_date": a.isoformat(), "exam_date": b.isoformat(),
-                 "pair_id": stem, "diff_path": f"{sub}/{stem}_T2wdiff.nii.gz",
-                 "absdiff_path": f"{sub}/{stem}_T2wabsdiff.nii.gz", "qc_path": "", "status": "ok", "error": ""}
+                {
+                    "patient_id": pid,
+                    "comparative_date": a.isoformat(),
+                    "exam_date": b.isoformat(),
+                    "pair_id": stem,
+                    "diff_path": f"{sub}/{stem}_T2wdiff.nii.gz",
+                    "absdiff_path": f"{sub}/{stem}_T2wabsdiff.nii.gz",
+                    "qc_path": "",
+                    "status": "ok",
+                    "error": "",
+                }
             )
             prob = float(np.clip(y * 0.9 + 0.05 + rng.normal(0, 0.1), 0, 1))
             if rng.random() < 0.2:
                 prob = 0.5
-            row = {"patient_id": pid, "comparative_date": a.isoformat(), "exam_date": b.isoformat(),
-                   "global_label": y, "global_prob": float(y), "t2_label": y, "t2_prob": float(y)}
+            row = {
+                "patient_id": pid,
+                "comparative_date": a.isoformat(),
+                "exam_date": b.isoformat(),
+                "global_label": y,
+                "global_prob": float(y),
+                "t2_label": y,
+                "t2_prob": float(y),
+            }
             if p < n_human and (k < pairs_per_patient - 1 or pairs_per_patient == 1):
                 human.append({**row, "source": "human"})
-            weak.append({**row, "global_label": int(prob >= 0.5), "global_prob": prob,
-                         "t2_label": int(prob >= 0.5), "t2_prob": prob, "source": "rules"})
+            weak.append(
+                {
+                    **row,
+                    "global_label": int(prob >= 0.5),
+                    "global_prob": prob,
+                    "t2_label": int(prob >= 0.5),
+                    "t2_prob": prob,
+                    "source": "rules",
+                }
+            )
     maps[-1] = {**maps[-1], "status": "failed", "error": "registration diverged"}
     root.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(maps).to_csv(root / "manifest.csv", index=False)

@@ -68,7 +68,11 @@ def euler(spec: SessionSpec, centre: np.ndarray) -> sitk.Euler3DTransform:
 
 
 def make_session(
-    head: sitk.Image, centre: np.ndarray, spec: SessionSpec, spacing: tuple[float, float, float], seed: int,
+    head: sitk.Image,
+    centre: np.ndarray,
+    spec: SessionSpec,
+    spacing: tuple[float, float, float],
+    seed: int,
     noise_sd: float = 6.0,
 ) -> tuple[sitk.Image, sitk.Image]:
     """The session's T2w image and lesion mask on an anisotropic grid covering the head."""
@@ -94,8 +98,12 @@ def make_session(
 
 
 def make_dataset(
-    root: Path, patients: dict[str, list[SessionSpec]], spacing: tuple[float, float, float] = (2.0, 2.0, 3.0),
-    seed: int = 0, noise_sd: float = 6.0, masks: bool = False,
+    root: Path,
+    patients: dict[str, list[SessionSpec]],
+    spacing: tuple[float, float, float] = (2.0, 2.0, 3.0),
+    seed: int = 0,
+    noise_sd: float = 6.0,
+    masks: bool = False,
 ) -> Path:
     """Write BIDS images, lesion masks and `sessions.csv` (synth's columns) under `root`; with
     `masks`, also each session's true brain mask beside its image."""
@@ -114,14 +122,27 @@ def make_dataset(
             les = root / "derivatives" / "lesions" / f"sub-{patient}" / f"ses-{spec.date}"
             les.mkdir(parents=True, exist_ok=True)
             sitk.WriteImage(lesion, str(les / f"sub-{patient}_ses-{spec.date}_lesion.nii.gz"), useCompression=True)
-            rows.append({
-                "patient_id": patient, "session_date": f"{spec.date[:4]}-{spec.date[4:6]}-{spec.date[6:]}",
-                "rot_x_deg": spec.rotation_deg[0], "rot_y_deg": spec.rotation_deg[1], "rot_z_deg": spec.rotation_deg[2],
-                "tx_mm": spec.translation_mm[0], "ty_mm": spec.translation_mm[1], "tz_mm": spec.translation_mm[2],
-                "center_x": centre[0], "center_y": centre[1], "center_z": centre[2],
-                "spacing_x": spacing[0], "spacing_y": spacing[1], "spacing_z": spacing[2],
-                "size_x": image.GetSize()[0], "size_y": image.GetSize()[1], "size_z": image.GetSize()[2],
-            })
+            rows.append(
+                {
+                    "patient_id": patient,
+                    "session_date": f"{spec.date[:4]}-{spec.date[4:6]}-{spec.date[6:]}",
+                    "rot_x_deg": spec.rotation_deg[0],
+                    "rot_y_deg": spec.rotation_deg[1],
+                    "rot_z_deg": spec.rotation_deg[2],
+                    "tx_mm": spec.translation_mm[0],
+                    "ty_mm": spec.translation_mm[1],
+                    "tz_mm": spec.translation_mm[2],
+                    "center_x": centre[0],
+                    "center_y": centre[1],
+                    "center_z": centre[2],
+                    "spacing_x": spacing[0],
+                    "spacing_y": spacing[1],
+                    "spacing_z": spacing[2],
+                    "size_x": image.GetSize()[0],
+                    "size_y": image.GetSize()[1],
+                    "size_z": image.GetSize()[2],
+                }
+            )
     with open(root / "sessions.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()

@@ -59,28 +59,66 @@ def make_fake_study(
             affine = np.diag([1.5, 1.5, 1.5, 1.0])
             nib.save(nib.Nifti1Image(img, affine), maps / rel)
             nib.save(nib.Nifti1Image(np.abs(img), affine), maps / rel_abs)
-            manifest.append({
-                "patient_id": pid, "comparative_date": a, "exam_date": b, "pair_id": stem,
-                "diff_path": str(rel), "absdiff_path": str(rel_abs), "qc_path": "", "status": "ok", "error": "",
-            })
+            manifest.append(
+                {
+                    "patient_id": pid,
+                    "comparative_date": a,
+                    "exam_date": b,
+                    "pair_id": stem,
+                    "diff_path": str(rel),
+                    "absdiff_path": str(rel_abs),
+                    "qc_path": "",
+                    "status": "ok",
+                    "error": "",
+                }
+            )
             label = int(unstable)
             if p < n_human and j < pairs_per_patient - 1:
-                human.append({"patient_id": pid, "comparative_date": a, "exam_date": b, "global_label": label,
-                              "global_prob": float(label), "t2_label": label, "t2_prob": float(label), "source": "human"})
+                human.append(
+                    {
+                        "patient_id": pid,
+                        "comparative_date": a,
+                        "exam_date": b,
+                        "global_label": label,
+                        "global_prob": float(label),
+                        "t2_label": label,
+                        "t2_prob": float(label),
+                        "source": "human",
+                    }
+                )
             else:
                 prob = float(np.clip(0.9 * label + 0.05 + gen.normal(0, 0.08), 0.0, 1.0))
-                weak.append({"patient_id": pid, "comparative_date": a, "exam_date": b, "global_label": int(prob >= 0.5),
-                             "global_prob": prob, "t2_label": int(prob >= 0.5), "t2_prob": prob, "source": "rules"})
+                weak.append(
+                    {
+                        "patient_id": pid,
+                        "comparative_date": a,
+                        "exam_date": b,
+                        "global_label": int(prob >= 0.5),
+                        "global_prob": prob,
+                        "t2_label": int(prob >= 0.5),
+                        "t2_prob": prob,
+                        "source": "rules",
+                    }
+                )
     pd.DataFrame(manifest).to_csv(maps / "manifest.csv", index=False)
     pd.DataFrame(human, columns=LABEL_COLUMNS).to_csv(root / "human_labels.csv", index=False)
     pd.DataFrame(weak, columns=LABEL_COLUMNS).to_csv(root / "weak_labels.csv", index=False)
     study = {
-        "data": {"manifest": "maps/manifest.csv", "human_labels": "human_labels.csv",
-                 "weak_labels": "weak_labels.csv", "input_shape": [size] * 3},
+        "data": {
+            "manifest": "maps/manifest.csv",
+            "human_labels": "human_labels.csv",
+            "weak_labels": "weak_labels.csv",
+            "input_shape": [size] * 3,
+        },
         "folds": {"n_folds": 2, "val_fraction": 0.3},
         "budget": {"epochs": 2, "patience": 2, "pretrain_epochs": 1, "n_trials": 3, "eval_batch_size": 8},
-        "search": {"networks": ["vgg"], "strategies": ["baseline", "finetune"], "width": {"vgg": [0.25]},
-                   "batch_size": [8], "enqueue_each_combination": False},
+        "search": {
+            "networks": ["vgg"],
+            "strategies": ["baseline", "finetune"],
+            "width": {"vgg": [0.25]},
+            "batch_size": [8],
+            "enqueue_each_combination": False,
+        },
         "study": {"heartbeat_interval_s": 1, "grace_period_s": 2, "n_startup_trials": 2},
         "seed": seed,
         "device": "cpu",
@@ -107,6 +145,9 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess
 def cli_popen(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
     """Start `python -m glioma_change -q ARGS` in the background."""
     return subprocess.Popen(
-        [sys.executable, "-m", "glioma_change", "-q", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, cwd=cwd,
+        [sys.executable, "-m", "glioma_change", "-q", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
     )

@@ -77,7 +77,10 @@ def pos_weight(y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def predict(
-    model: nn.Module, x: torch.Tensor | Samples, runtime: Runtime, batch_size: int = 16,
+    model: nn.Module,
+    x: torch.Tensor | Samples,
+    runtime: Runtime,
+    batch_size: int = 16,
     forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> np.ndarray:
     """P(unstable) for every input, in order (model in eval mode; `forward` defaults to the model)."""
@@ -123,7 +126,9 @@ def _train_epoch(
         idx = order[start:end]
         x = runtime.to_input(train.batch(idx))
         if settings.aug_strength > 0:
-            x = augment(x, settings.aug_strength, aug_gen, settings.signed_channels).contiguous(memory_format=runtime.memory_format)
+            x = augment(x, settings.aug_strength, aug_gen, settings.signed_channels).contiguous(
+                memory_format=runtime.memory_format
+            )
         y, w = train.y[idx], train.w[idx]
         optimizer.zero_grad(set_to_none=True)
         with runtime.autocast():

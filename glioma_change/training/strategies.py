@@ -62,8 +62,15 @@ class StrategyContext:
         p = self.params
         b = self.budget
         return LoopSettings(
-            b.epochs, b.patience, p.lr, p.weight_decay, p.batch_size, p.aug_strength, b.eval_batch_size,
-            b.max_batches_per_epoch, self.data.bank.signed_channels,
+            b.epochs,
+            b.patience,
+            p.lr,
+            p.weight_decay,
+            p.batch_size,
+            p.aug_strength,
+            b.eval_batch_size,
+            b.max_batches_per_epoch,
+            self.data.bank.signed_channels,
         )
 
     def new_model(self, purpose: str) -> nn.Module:
@@ -97,9 +104,7 @@ class Strategy:
 STRATEGIES: dict[str, Strategy] = {}
 
 
-def register_strategy(
-    name: str, uses_weak: bool, tunes: tuple[str, ...] = ()
-) -> Callable[[StrategyFn], StrategyFn]:
+def register_strategy(name: str, uses_weak: bool, tunes: tuple[str, ...] = ()) -> Callable[[StrategyFn], StrategyFn]:
     """Decorator adding a strategy function to `STRATEGIES` under `name`.
 
     `tunes` names the `TrainParams` fields beyond the common ones that the strategy uses (searched only
@@ -125,8 +130,14 @@ def get_strategy(name: str) -> Strategy:
 
 def _fit_human(ctx: StrategyContext, model: nn.Module, train: Samples) -> Trained:
     result = fit(
-        model, train, ctx.data.val, ctx.settings(), ctx.runtime, derive_seed(ctx.seed, "fit", ctx.data.fold),
-        ctx.callback, desc=f"fold {ctx.data.fold} {ctx.params.model_name}",
+        model,
+        train,
+        ctx.data.val,
+        ctx.settings(),
+        ctx.runtime,
+        derive_seed(ctx.seed, "fit", ctx.data.fold),
+        ctx.callback,
+        desc=f"fold {ctx.data.fold} {ctx.params.model_name}",
     )
     return Trained(model, result)
 
@@ -137,8 +148,14 @@ def self_supervised_features(ctx: StrategyContext) -> dict[str, torch.Tensor]:
     Cached per fold, spec, seed and pretext settings; no label and no weak-label threshold is involved.
     """
     b = ctx.budget
-    settings = PretextSettings(PRETEXT, b.pretrain_epochs, b.pretrain_lr, b.pretrain_batch_size,
-                               b.pretrain_aug_strength, b.max_batches_per_epoch)
+    settings = PretextSettings(
+        PRETEXT,
+        b.pretrain_epochs,
+        b.pretrain_lr,
+        b.pretrain_batch_size,
+        b.pretrain_aug_strength,
+        b.max_batches_per_epoch,
+    )
 
     def train() -> dict[str, torch.Tensor]:
         seed = derive_seed(ctx.seed, "pretext", ctx.data.fold)
@@ -148,8 +165,13 @@ def self_supervised_features(ctx: StrategyContext) -> dict[str, torch.Tensor]:
 
     if ctx.cache is None:
         return train()
-    fields = {"source_task": "self_supervised", "spec": ctx.spec.model_dump(mode="json"), "seed": ctx.seed,
-              "settings": settings.__dict__, "data": ctx.data.pretext_fingerprint}
+    fields = {
+        "source_task": "self_supervised",
+        "spec": ctx.spec.model_dump(mode="json"),
+        "seed": ctx.seed,
+        "settings": settings.__dict__,
+        "data": ctx.data.pretext_fingerprint,
+    }
     return ctx.cache.get_or_create(ctx.data.fold, fields, train)
 
 
@@ -168,15 +190,29 @@ def pretrained_model(ctx: StrategyContext) -> nn.Module:
         raise ValueError(f"fold {ctx.data.fold}: no weak-labelled maps to pre-train on")
     b = ctx.budget
     settings = LoopSettings(
-        b.pretrain_epochs, b.patience, b.pretrain_lr, 0.0, b.pretrain_batch_size, b.pretrain_aug_strength,
-        b.eval_batch_size, b.max_batches_per_epoch, ctx.data.bank.signed_channels,
+        b.pretrain_epochs,
+        b.patience,
+        b.pretrain_lr,
+        0.0,
+        b.pretrain_batch_size,
+        b.pretrain_aug_strength,
+        b.eval_batch_size,
+        b.max_batches_per_epoch,
+        ctx.data.bank.signed_channels,
     )
 
     def train() -> dict[str, torch.Tensor]:
         model = copy.deepcopy(start)
         weak = ctx.data.weak_train
-        fit(model, weak.relabelled(weak.y, torch.ones_like(weak.y)), ctx.data.val, settings, ctx.runtime,
-            derive_seed(ctx.seed, "pretrain", ctx.data.fold), desc=f"fold {ctx.data.fold} pre-train")
+        fit(
+            model,
+            weak.relabelled(weak.y, torch.ones_like(weak.y)),
+            ctx.data.val,
+            settings,
+            ctx.runtime,
+            derive_seed(ctx.seed, "pretrain", ctx.data.fold),
+            desc=f"fold {ctx.data.fold} pre-train",
+        )
         return model.state_dict()
 
     fields = {
@@ -253,14 +289,29 @@ def teacher_student(ctx: StrategyContext) -> Trained:
     def train(samples: Samples, r: int) -> nn.Module:
         model = ctx.new_model(f"noisy-student-{r}")
         callback = ctx.callback if r == ctx.params.rounds else None  # the pruner watches the last student
-        fits.append(fit(model, samples, ctx.data.val, settings, ctx.runtime,
-                        derive_seed(ctx.seed, "fit", ctx.data.fold, r), callback,
-                        desc=f"fold {ctx.data.fold} {ctx.params.model_name} round {r}"))
+        fits.append(
+            fit(
+                model,
+                samples,
+                ctx.data.val,
+                settings,
+                ctx.runtime,
+                derive_seed(ctx.seed, "fit", ctx.data.fold, r),
+                callback,
+                desc=f"fold {ctx.data.fold} {ctx.params.model_name} round {r}",
+            )
+        )
         return model
 
     result = noisy_student_rounds(
-        train, ctx.data.human_train, ctx.data.weak_train, list(weak["pair_id"]), allowed, ctx.params.rounds,
-        report_prob=report, fuse_weight=ctx.params.fuse_weight,
+        train,
+        ctx.data.human_train,
+        ctx.data.weak_train,
+        list(weak["pair_id"]),
+        allowed,
+        ctx.params.rounds,
+        report_prob=report,
+        fuse_weight=ctx.params.fuse_weight,
     )
     return Trained(result.model, fits[-1])
 

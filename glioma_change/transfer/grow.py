@@ -36,11 +36,13 @@ def grown_spec(spec: ModelSpec, ratio: float) -> ModelSpec:
     if not ratio > 0.0:
         raise ValueError(f"growth ratio must be positive, got {ratio}")
     if spec.network == "vgg":
-        return spec.model_copy(update={
-            "width": 1.0,
-            "channels": tuple(_grow(scaled(c, spec.width), ratio) for c in spec.channels),
-            "dense": tuple(_grow(scaled(d, spec.width), ratio) for d in spec.dense),
-        })
+        return spec.model_copy(
+            update={
+                "width": 1.0,
+                "channels": tuple(_grow(scaled(c, spec.width), ratio) for c in spec.channels),
+                "dense": tuple(_grow(scaled(d, spec.width), ratio) for d in spec.dense),
+            }
+        )
     if spec.network == "resnext":
         return spec.model_copy(update={"cardinality": _grow(spec.cardinality, ratio)})
     raise ConfigError(f"network {spec.network!r} cannot be grown (vgg and resnext can)")
@@ -85,7 +87,7 @@ def _embed(old_state: dict[str, torch.Tensor], grown: nn.Module) -> None:
         elif new.dim() >= 2 and new.shape[0] > n_old:
             _rescale_new_rows(new, n_old)
         if new.dim() >= 2:
-            new[:n_old, old.shape[1]:] = 0.0
+            new[:n_old, old.shape[1] :] = 0.0
         new[tuple(slice(0, s) for s in old.shape)] = old
 
 

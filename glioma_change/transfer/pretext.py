@@ -50,9 +50,7 @@ class PretextSettings:
     max_batches: int | None = None
 
 
-def _transform_loss(
-    features: nn.Module, head: nn.Module, x: torch.Tensor, gen: torch.Generator
-) -> torch.Tensor:
+def _transform_loss(features: nn.Module, head: nn.Module, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     target = torch.randint(0, 4, (len(x),), generator=gen, device=x.device)
     sign = torch.where(target % 2 == 1, -1.0, 1.0).view(-1, 1, 1, 1, 1)
     flip = (target >= 2).view(-1, 1, 1, 1, 1)
@@ -60,9 +58,7 @@ def _transform_loss(
     return F.cross_entropy(head(features(x)), target)
 
 
-def _masked_loss(
-    features: nn.Module, head: nn.Module, x: torch.Tensor, gen: torch.Generator
-) -> torch.Tensor:
+def _masked_loss(features: nn.Module, head: nn.Module, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     b, c = x.shape[:2]
     cells = torch.rand(b, 1, GRID, GRID, GRID, generator=gen, device=x.device) < 0.5
     keep = F.interpolate((~cells).float(), size=x.shape[2:], mode="nearest")
@@ -89,9 +85,7 @@ def _head(pretext: PretextName, feature_dim: int, channels: int) -> nn.Module:
         return nn.Linear(feature_dim, 4)
     if pretext == "masked":
         return nn.Linear(feature_dim, channels * GRID**3)
-    return nn.Sequential(
-        nn.Linear(feature_dim, PROJECTION), nn.ReLU(inplace=True), nn.Linear(PROJECTION, PROJECTION)
-    )
+    return nn.Sequential(nn.Linear(feature_dim, PROJECTION), nn.ReLU(inplace=True), nn.Linear(PROJECTION, PROJECTION))
 
 
 def pretext_pair_ids(rows: pd.DataFrame, train_patients: Collection[str]) -> list[str]:

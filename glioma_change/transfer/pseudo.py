@@ -52,8 +52,10 @@ def pseudo_labels(
     device = next(teacher.parameters()).device
     was_training = teacher.training
     teacher.eval()
-    out = [torch.sigmoid(teacher(maps.batch(slice(i, i + batch_size)).to(device).float()).float()).cpu()
-           for i in range(0, len(maps), batch_size)]
+    out = [
+        torch.sigmoid(teacher(maps.batch(slice(i, i + batch_size)).to(device).float()).float()).cpu()
+        for i in range(0, len(maps), batch_size)
+    ]
     teacher.train(was_training)
     return torch.cat(out) if out else torch.zeros(0)
 

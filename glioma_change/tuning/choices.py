@@ -20,6 +20,7 @@ from glioma_change.tuning.search_space import params_of
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class ChosenConfig:
     """A configuration chosen for refitting: its trial (None when substituted), value, parameters, and
@@ -36,8 +37,12 @@ class ChosenConfig:
         return f"trial {self.trial}" if self.trial is not None else f"defaults: {self.reason or 'not tuned'}"
 
     def to_json(self) -> dict[str, object]:
-        return {"trial": self.trial, "value": self.value, "refit_source": self.refit_source,
-                "params": self.params.model_dump(mode="json")}
+        return {
+            "trial": self.trial,
+            "value": self.value,
+            "refit_source": self.refit_source,
+            "params": self.params.model_dump(mode="json"),
+        }
 
 
 def best_choices(study: optuna.Study, config: StudyConfig) -> tuple[ChosenConfig, dict[str, ChosenConfig]]:
@@ -70,7 +75,8 @@ def best_choices(study: optuna.Study, config: StudyConfig) -> tuple[ChosenConfig
 def _no_trial_reason(study: optuna.Study, network: str, strategy: str, best_trial: int) -> str:
     """Why a combination has no complete trial (its trials by state) and what is refitted instead."""
     states = Counter(
-        t.state.name.lower() for t in study.get_trials(deepcopy=False)
+        t.state.name.lower()
+        for t in study.get_trials(deepcopy=False)
         if t.params.get("network") == network and t.params.get("strategy") == strategy
     )
     tried = ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none tried"

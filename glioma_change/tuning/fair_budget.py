@@ -51,8 +51,11 @@ def owed(study: optuna.Study, config: StudyConfig) -> list[Combination]:
     """Combinations with fewer than k completed trials (and fewer than `MAX_FAILED` failed ones)."""
     k = min_trials(config)
     trials = study.get_trials(deepcopy=False)
-    return [c for c in _combinations(config)
-            if _by_state(trials, c, (TrialState.COMPLETE,)) < k and _by_state(trials, c, (TrialState.FAIL,)) < MAX_FAILED]
+    return [
+        c
+        for c in _combinations(config)
+        if _by_state(trials, c, (TrialState.COMPLETE,)) < k and _by_state(trials, c, (TrialState.FAIL,)) < MAX_FAILED
+    ]
 
 
 def top_up(study: optuna.Study, config: StudyConfig) -> list[Combination]:

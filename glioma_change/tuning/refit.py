@@ -77,8 +77,12 @@ def refit(
     A fold model the chosen trial saved (`trial_models`, repeat 0) is used as is: it is the same training.
     """
     layout = RunLayout(run_dir)
-    jobs = [(repeat, fold, name, choice) for repeat in range(config.folds.repeats)
-            for fold in range(config.folds.n_folds) for name, choice in combos.items()]
+    jobs = [
+        (repeat, fold, name, choice)
+        for repeat in range(config.folds.repeats)
+        for fold in range(config.folds.n_folds)
+        for name, choice in combos.items()
+    ]
     frames = []
     for repeat, fold, name, choice in progress(jobs, desc="refit", unit="model"):
         p = choice.params

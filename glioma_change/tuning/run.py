@@ -45,8 +45,9 @@ def tune(
     study = retrying(lambda: open_study(config, storage), "opening the study")
     session = StudyRun.open(config, run_dir, {"command": "tune", "storage": url.split("@")[-1], "workers": workers})
     target, timeout = n_trials or config.budget.n_trials, timeout_s or config.budget.timeout_s
-    job = WorkerJob(config, run_dir, url, target, timeout, logging.getLogger().getEffectiveLevel(),
-                    optuna.logging.get_verbosity())
+    job = WorkerJob(
+        config, run_dir, url, target, timeout, logging.getLogger().getEffectiveLevel(), optuna.logging.get_verbosity()
+    )
     helpers = HelperWorkers(job, workers - 1)
     models = run_caches(run_dir)[1]
     try:

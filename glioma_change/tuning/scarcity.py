@@ -67,9 +67,15 @@ def scarcity_configurations(run_dir: Path, network: str | None = None) -> dict[s
     if not combos:
         raise ConfigError(f"network {network!r} is not in {path}")
     picked = [n for n, c in combos.items() if c["params"]["strategy"] in ("baseline", "mixed")]
-    new = [(c["value"], n) for n, c in combos.items() if c["params"]["strategy"] in NEW_STRATEGIES and c["value"] is not None]
+    new = [
+        (c["value"], n)
+        for n, c in combos.items()
+        if c["params"]["strategy"] in NEW_STRATEGIES and c["value"] is not None
+    ]
     if not new:  # every trial of the new strategies was pruned: rank their refits by validation AUC instead
-        new = _refit_validation_aucs(run_dir, [n for n, c in combos.items() if c["params"]["strategy"] in NEW_STRATEGIES])
+        new = _refit_validation_aucs(
+            run_dir, [n for n, c in combos.items() if c["params"]["strategy"] in NEW_STRATEGIES]
+        )
     if new:
         picked.append(max(new)[1])
     return {n: params_from_dict(combos[n]["params"], str(path)) for n in picked}
@@ -90,8 +96,11 @@ def _cell(config: StudyConfig, data: StudyData, params: TrainParams, session: St
     for fold in range(config.folds.n_folds):
         run = run_fold(config, data, params, fold, session.runtime, session.cache)
         human = run.data.frames["human_train"]
-        frames.append(fold_predictions(run, config, session.runtime, params.model_name).assign(
-            fold=fold, n_human_patients=human["patient_id"].nunique(), n_human_pairs=len(human)))
+        frames.append(
+            fold_predictions(run, config, session.runtime, params.model_name).assign(
+                fold=fold, n_human_patients=human["patient_id"].nunique(), n_human_pairs=len(human)
+            )
+        )
     return pd.concat(frames, ignore_index=True).assign(network=params.network, strategy=params.strategy)
 
 
@@ -100,8 +109,11 @@ def _mean_auc_ci(y: np.ndarray, probs: np.ndarray, groups: np.ndarray, n_boot: i
     if not has_both_classes(y):
         return Interval(float("nan"), float("nan"), float("nan"))
     estimate = float(np.mean([rank_auc(y, p) for p in probs.T]))
-    stats = [np.mean([rank_auc(y[i], p[i]) for p in probs.T])
-             for i in cluster_bootstrap_samples(groups, n_boot, seed, "scarcity") if has_both_classes(y[i])]
+    stats = [
+        np.mean([rank_auc(y[i], p[i]) for p in probs.T])
+        for i in cluster_bootstrap_samples(groups, n_boot, seed, "scarcity")
+        if has_both_classes(y[i])
+    ]
     low, high = np.quantile(stats, [0.025, 0.975]) if stats else (float("nan"), float("nan"))
     return Interval(estimate, float(low), float(high))
 
@@ -119,13 +131,31 @@ def summarise(cells: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> tuple[p
         y, groups = pairs["y_true"].to_numpy(dtype=int), pairs["patient_id"].to_numpy()
         for s in wide.columns:
             ci = _mean_auc_ci(y, wide[[s]].to_numpy(), groups, n_boot, seed)
-            per_seed.append({**dict(zip(keys, key, strict=True)), "seed": s, **size, "n_test_pairs": len(y),
-                             "auc": ci.estimate, "auc_low": ci.low, "auc_high": ci.high})
+            per_seed.append(
+                {
+                    **dict(zip(keys, key, strict=True)),
+                    "seed": s,
+                    **size,
+                    "n_test_pairs": len(y),
+                    "auc": ci.estimate,
+                    "auc_low": ci.low,
+                    "auc_high": ci.high,
+                }
+            )
         ci = _mean_auc_ci(y, wide.to_numpy(), groups, n_boot, seed)
         seed_aucs = [rank_auc(y, wide[s].to_numpy()) for s in wide.columns]
-        summary.append({**dict(zip(keys, key, strict=True)), "n_seeds": wide.shape[1], **size, "n_test_pairs": len(y),
-                        "auc": ci.estimate, "auc_low": ci.low, "auc_high": ci.high,
-                        "auc_sd_seeds": float(np.std(seed_aucs, ddof=1)) if len(seed_aucs) > 1 else float("nan")})
+        summary.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "n_seeds": wide.shape[1],
+                **size,
+                "n_test_pairs": len(y),
+                "auc": ci.estimate,
+                "auc_low": ci.low,
+                "auc_high": ci.high,
+                "auc_sd_seeds": float(np.std(seed_aucs, ddof=1)) if len(seed_aucs) > 1 else float("nan"),
+            }
+        )
     return pd.DataFrame(per_seed), pd.DataFrame(summary)
 
 
@@ -153,8 +183,10 @@ def run_scarcity(
     session = replace(session, cache=PretrainCache(layout.pretrain_cache))  # shared with the study
     fractions = sorted(set(fractions), reverse=True)
     jobs = [(s, f, params) for s in range(n_seeds) for f in fractions for params in configurations.values()]
-    subsets = {s: human_subsets(session.data, fractions, derive_seed(config.seed, "scarcity-subsets", s))
-               for s in range(n_seeds)}
+    subsets = {
+        s: human_subsets(session.data, fractions, derive_seed(config.seed, "scarcity-subsets", s))
+        for s in range(n_seeds)
+    }
     cells: list[pd.DataFrame] = []
     current: tuple[int, float] | None = None
     data = session.data

@@ -23,10 +23,20 @@ from glioma_change.study_config import StudyConfig
 
 log = logging.getLogger(__name__)
 
-IGNORED = frozenset({
-    "budget.n_trials", "budget.timeout_s", "folds.repeats", "device", "compile", "num_threads", "study.name",
-    "study.heartbeat_interval_s", "study.grace_period_s", "study.max_retry",
-})
+IGNORED = frozenset(
+    {
+        "budget.n_trials",
+        "budget.timeout_s",
+        "folds.repeats",
+        "device",
+        "compile",
+        "num_threads",
+        "study.name",
+        "study.heartbeat_interval_s",
+        "study.grace_period_s",
+        "study.max_retry",
+    }
+)
 DATA_FILES = ("data.manifest", "data.human_labels", "data.weak_labels")
 MAX_LISTED = 4
 

@@ -79,7 +79,9 @@ def brief(exc: BaseException) -> str:
 
 
 def retrying(
-    call: Callable[[], T], what: str, backoff: Backoff = BACKOFF,
+    call: Callable[[], T],
+    what: str,
+    backoff: Backoff = BACKOFF,
     retry_on: Callable[[BaseException], bool] = is_connection_error,
 ) -> T:
     """`call()`, retried after each wait of `backoff` while it fails with an error `retry_on` accepts."""
@@ -128,8 +130,12 @@ def make_storage(url: str, config: StudyConfig) -> optuna.storages.BaseStorage:
             heartbeat_stale_trial_callback=retry_callback(config),
         )
 
-    return retrying(connect, "opening the storage", Backoff(first_s=0.5),
-                    lambda exc: isinstance(exc, sqlalchemy.exc.DBAPIError) or is_connection_error(exc))
+    return retrying(
+        connect,
+        "opening the storage",
+        Backoff(first_s=0.5),
+        lambda exc: isinstance(exc, sqlalchemy.exc.DBAPIError) or is_connection_error(exc),
+    )
 
 
 def _grpc_proxy(url: str) -> optuna.storages.BaseStorage:
@@ -138,7 +144,9 @@ def _grpc_proxy(url: str) -> optuna.storages.BaseStorage:
     try:
         proxy = optuna.storages.GrpcStorageProxy(host=parts.hostname or "localhost", port=parts.port or 13000)
     except ImportError:
-        raise ConfigError("--storage grpc://…: the gRPC proxy client needs the `grpc` extra (`pip install glioma-change[grpc]`)") from None
+        raise ConfigError(
+            "--storage grpc://…: the gRPC proxy client needs the `grpc` extra (`pip install glioma-change[grpc]`)"
+        ) from None
     proxy.wait_server_ready(timeout=60)
     return proxy
 

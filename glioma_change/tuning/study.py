@@ -87,8 +87,11 @@ def open_study(config: StudyConfig, storage: optuna.storages.BaseStorage) -> opt
     pruner = CombinationPruner(median, min_trials(config))
     try:
         study = optuna.create_study(
-            storage=storage, study_name=config.study.name, direction="maximize",
-            sampler=_sampler(config, 0), pruner=pruner,
+            storage=storage,
+            study_name=config.study.name,
+            direction="maximize",
+            sampler=_sampler(config, 0),
+            pruner=pruner,
         )
     except optuna.exceptions.DuplicatedStudyError:
         study = optuna.load_study(
@@ -159,8 +162,13 @@ class TrialFailed(Exception):
 
 
 def _next_trial(
-    study: optuna.Study, objective: Objective, config: StudyConfig, n_trials: int, deadline: float | None,
-    callbacks: list[Callable[[optuna.Study, FrozenTrial], None]] | None, mine: WorkerState,
+    study: optuna.Study,
+    objective: Objective,
+    config: StudyConfig,
+    n_trials: int,
+    deadline: float | None,
+    callbacks: list[Callable[[optuna.Study, FrozenTrial], None]] | None,
+    mine: WorkerState,
 ) -> bool:
     """Run one trial, or wait while others' running trials could reach the target; False when done."""
     optuna.storages.fail_stale_trials(study)
@@ -177,8 +185,9 @@ def _next_trial(
         return True
     started = [t for t in study.get_trials(deepcopy=False) if t.state != TrialState.WAITING]
     study.sampler = _sampler(config, len(started))
-    study.optimize(_guarded(objective, n_trials, mine), n_trials=1, catch=(SurplusTrial, TrialFailed),
-                   callbacks=callbacks)
+    study.optimize(
+        _guarded(objective, n_trials, mine), n_trials=1, catch=(SurplusTrial, TrialFailed), callbacks=callbacks
+    )
     return True
 
 
@@ -217,7 +226,8 @@ def _guarded(objective: Objective, n_trials: int, mine: WorkerState) -> Callable
     def run(trial: optuna.Trial) -> float:
         mine.number = trial.number
         earlier = [
-            t for t in trial.study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.RUNNING))
+            t
+            for t in trial.study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.RUNNING))
             if t.number < trial.number
         ]
         if len(earlier) >= n_trials and QUEUED not in trial.user_attrs:

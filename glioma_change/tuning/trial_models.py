@@ -40,8 +40,16 @@ class TrialModels:
         fit = run.trained.fit
         state = {k: v.detach().cpu() for k, v in run.trained.model.state_dict().items()}
         with atomic_path(self.path(trial, run.data.fold)) as tmp:
-            torch.save({"state": state, "spec": run.spec.model_dump(mode="json"), "best_score": fit.best_score,
-                        "best_epoch": fit.best_epoch, "history": fit.history}, tmp)
+            torch.save(
+                {
+                    "state": state,
+                    "spec": run.spec.model_dump(mode="json"),
+                    "best_score": fit.best_score,
+                    "best_epoch": fit.best_epoch,
+                    "history": fit.history,
+                },
+                tmp,
+            )
 
     def load(self, trial: int, fold: int, params: TrainParams, config: StudyConfig, data: StudyData) -> FoldRun | None:
         """The saved model of `trial` on `fold` as a `FoldRun`, or None when it is not here."""
@@ -59,7 +67,8 @@ class TrialModels:
         """Optuna callback: delete the models of trials that are not the best of their network/strategy."""
         combo = (trial.params.get("network"), trial.params.get("strategy"))
         same = [
-            t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            t
+            for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             if (t.params.get("network"), t.params.get("strategy")) == combo
         ]
         best = max(same, key=lambda t: t.value).number if same else None

@@ -62,8 +62,14 @@ def worker_runtime(config: StudyConfig) -> Runtime:
 
 
 def run_trials(
-    study: optuna.Study, config: StudyConfig, data: StudyData, runtime: Runtime, cache: PretrainCache,
-    models: TrialModels, n_trials: int, timeout_s: float | None,
+    study: optuna.Study,
+    config: StudyConfig,
+    data: StudyData,
+    runtime: Runtime,
+    cache: PretrainCache,
+    models: TrialModels,
+    n_trials: int,
+    timeout_s: float | None,
 ) -> None:
     """This process's trials of the study until it holds `n_trials` finished ones (`tuning.study.run_worker`)."""
     objective = Objective(config, data, runtime, cache, models)
@@ -95,8 +101,9 @@ class HelperWorkers:
 
     def __init__(self, job: WorkerJob, count: int) -> None:
         context = multiprocessing.get_context("spawn")
-        self.procs = [context.Process(target=run_helper, args=(job, i + 1), name=f"tune-helper-{i + 1}")
-                      for i in range(count)]
+        self.procs = [
+            context.Process(target=run_helper, args=(job, i + 1), name=f"tune-helper-{i + 1}") for i in range(count)
+        ]
         for proc in self.procs:
             proc.start()
 
@@ -107,8 +114,11 @@ class HelperWorkers:
             proc.join()
             codes.append(proc.exitcode if proc.exitcode is not None else -1)
             if proc.exitcode:
-                log.error("%s ended with exit code %s; its trials were kept, its running one re-queued",
-                          proc.name, proc.exitcode)
+                log.error(
+                    "%s ended with exit code %s; its trials were kept, its running one re-queued",
+                    proc.name,
+                    proc.exitcode,
+                )
         return codes
 
     def terminate(self) -> None:

@@ -32,8 +32,13 @@ def _module():
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     out = tmp_path_factory.mktemp("scale")
     sharing = ["--share", "1", "2", "--share-device", "cpu", "--share-trials", "5", "--share-epochs", "12"]
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--smoke", *sharing, "--out", str(out)], capture_output=True,
-                          text=True, timeout=600, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--smoke", *sharing, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads((out / "study_scale.json").read_text()), (out / "study_scale.md").read_text()
 
@@ -71,7 +76,7 @@ def test_smoke_shares_one_device_between_tune_workers(smoke: tuple[dict, str]) -
 class _Trial:
     def __init__(self, worker: str, start: float, end: float) -> None:
         self.user_attrs = {"worker": worker}
-        self.datetime_start, self.datetime_complete = (dt.datetime.fromtimestamp(t, dt.timezone.utc) for t in (start, end))
+        self.datetime_start, self.datetime_complete = (dt.datetime.fromtimestamp(t, dt.UTC) for t in (start, end))
 
 
 def test_steady_trial_rate_counts_only_the_time_all_workers_ran_past_their_first_trial() -> None:
@@ -116,9 +121,7 @@ def test_paper_sized_design_has_the_requested_maps_patients_and_folds() -> None:
     assert sizes["test"] == pytest.approx(len(human) / 5, rel=0.35)
 
 
-def test_reprojection_scales_with_trials_and_shares_cached_pretraining(
-    smoke: tuple[dict, str], tmp_path: Path
-) -> None:
+def test_reprojection_scales_with_trials_and_shares_cached_pretraining(smoke: tuple[dict, str], tmp_path: Path) -> None:
     scale = _module()
     measured = tmp_path / "measured.json"
     measured.write_text(json.dumps(smoke[0]))

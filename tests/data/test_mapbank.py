@@ -88,8 +88,10 @@ def test_shrinking_averages_instead_of_aliasing_thin_structures(tmp_path: Path) 
     checker = np.where((x + y + z) % 2 == 0, 1.0, -1.0).astype(np.float32)
     blob = np.zeros(SHAPE, dtype=np.float32)
     blob[2:8, 2:8, 1:5] = 1.0
-    rows = [{"pair_id": name, "diff_path": str(write_map(tmp_path / f"{name}.nii.gz", data)), "absdiff_path": None}
-            for name, data in (("checker", checker), ("blob", blob))]
+    rows = [
+        {"pair_id": name, "diff_path": str(write_map(tmp_path / f"{name}.nii.gz", data)), "absdiff_path": None}
+        for name, data in (("checker", checker), ("blob", blob))
+    ]
     shape = (3, 5, 4)  # shrink by 2.4–2.7, as 80×96×80 maps to a 32³ input
     bank = MapBank(pd.DataFrame(rows), shape)
     small = bank.stack(["checker", "blob"]).float()

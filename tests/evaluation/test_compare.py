@@ -70,8 +70,13 @@ def test_paired_bootstrap_detects_a_clearly_better_model() -> None:
 def test_comparisons_pair_rows_by_pair_id_not_by_order() -> None:
     gen = np.random.default_rng(2)
     n = 40
-    pairs = pd.DataFrame({"pair_id": [f"x{i}" for i in range(n)], "patient_id": [f"P{i // 2}" for i in range(n)],
-                          "y_true": gen.integers(0, 2, n)})
+    pairs = pd.DataFrame(
+        {
+            "pair_id": [f"x{i}" for i in range(n)],
+            "patient_id": [f"P{i // 2}" for i in range(n)],
+            "y_true": gen.integers(0, 2, n),
+        }
+    )
     base = pairs.assign(model="vgg/baseline", prob=gen.uniform(size=n), split="test")
     mixed = pairs.assign(model="vgg/mixed", prob=pairs["y_true"] * 0.5 + gen.uniform(size=n), split="test")
     ordered = compare_to_baselines(pd.concat([base, mixed]), n_boot=50, seed=0)

@@ -62,8 +62,15 @@ def brats_case(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     (maps / labels["sub"][2] / f"{corrupt}_T2wdiff.nii.gz").write_bytes(b"not a nifti file")
     out = root / "out"
     result = evaluate_external(run, maps, BRATS, out, n_boot=100, seed=0)
-    return {"run": run, "maps": maps, "out": out, "result": result, "absent": absent, "elsewhere": elsewhere,
-            "corrupt": corrupt}
+    return {
+        "run": run,
+        "maps": maps,
+        "out": out,
+        "result": result,
+        "absent": absent,
+        "elsewhere": elsewhere,
+        "corrupt": corrupt,
+    }
 
 
 def test_external_evaluation_lists_missing_and_unreadable_maps(brats_case: dict[str, object]) -> None:
@@ -115,21 +122,34 @@ def test_project_label_csv_and_manifest(tmp_path: Path) -> None:
         pid, a, b = f"P{i}", "2021-01-01", "2021-06-01"
         stem = pair_id(pid, a, b)
         y = i % 2
-        labels.append({"patient_id": pid, "comparative_date": a, "exam_date": b, "global_label": y, "global_prob": y,
-                       "t2_label": y, "t2_prob": float(y), "source": "human"})
+        labels.append(
+            {
+                "patient_id": pid,
+                "comparative_date": a,
+                "exam_date": b,
+                "global_label": y,
+                "global_prob": y,
+                "t2_label": y,
+                "t2_prob": float(y),
+                "source": "human",
+            }
+        )
         if i == 7:
             continue  # labelled, never mapped
         rel = Path(f"sub-{pid}") / f"{stem}_T2wdiff.nii.gz"
         _write(maps / rel, blob_map(gen, (12, 12, 12), bool(y)))
-        manifest.append({"pair_id": stem, "diff_path": str(rel), "absdiff_path": "",
-                         "status": "failed" if i == 6 else "ok"})
+        manifest.append(
+            {"pair_id": stem, "diff_path": str(rel), "absdiff_path": "", "status": "failed" if i == 6 else "ok"}
+        )
     pd.DataFrame(labels, columns=LABEL_COLUMNS).to_csv(tmp_path / "labels.csv", index=False)
     pd.DataFrame(manifest).to_csv(maps / "manifest.csv", index=False)
     pairs = locate_maps(read_external_labels(tmp_path / "labels.csv"), maps)
     assert list(pairs["missing_reason"] != "") == [False] * 6 + [True, True]
     result = evaluate_external(run, maps, tmp_path / "labels.csv", tmp_path / "out", n_boot=50)
-    assert set(result.missing["pair_id"]) == {pair_id("P6", "2021-01-01", "2021-06-01"),
-                                              pair_id("P7", "2021-01-01", "2021-06-01")}
+    assert set(result.missing["pair_id"]) == {
+        pair_id("P6", "2021-01-01", "2021-06-01"),
+        pair_id("P7", "2021-01-01", "2021-06-01"),
+    }
     assert result.predictions.groupby("model").size().eq(6).all()
 
 
@@ -143,13 +163,21 @@ def test_two_channel_models_derive_the_absolute_map_when_it_is_absent(tmp_path: 
 
     spec = ModelSpec(network="vgg", channels=(2, 4), dense=(8,), in_channels=2)
     torch.manual_seed(0)
-    meta = {"input_shape": INPUT_SHAPE, "input_spacing": [1.0] * 3, "channels": ["diff", "absdiff"], "fold": 0,
-            "strategy": "baseline", "seed": 0}
+    meta = {
+        "input_shape": INPUT_SHAPE,
+        "input_spacing": [1.0] * 3,
+        "channels": ["diff", "absdiff"],
+        "fold": 0,
+        "strategy": "baseline",
+        "seed": 0,
+    }
     save_checkpoint(tmp_path / "run" / "models" / "fold-0" / "vgg-baseline.pt", build_model(spec), spec, meta)
     rows = pd.read_csv(BRATS).head(4)
     gen = np.random.default_rng(3)
     for row in rows.itertuples(index=False):
-        _write(tmp_path / "maps" / row.sub / f"{row.sub}_{row.ses_diff}_T2wdiff.nii.gz", blob_map(gen, (12, 12, 12), True))
+        _write(
+            tmp_path / "maps" / row.sub / f"{row.sub}_{row.ses_diff}_T2wdiff.nii.gz", blob_map(gen, (12, 12, 12), True)
+        )
     rows.to_csv(tmp_path / "labels.csv", index=False)
     result = evaluate_external(tmp_path / "run", tmp_path / "maps", tmp_path / "labels.csv", tmp_path / "out", n_boot=0)
     first = result.fold_predictions.iloc[0]

@@ -81,19 +81,28 @@ def test_youden_threshold_and_operating_point() -> None:
 
 
 def _rows(fold: int, split: str, y: list[int], p: list[float], first_patient: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "patient_id": [f"P{first_patient + i}" for i in range(len(y))], "pair_id": [f"{split}{fold}-{i}" for i in range(len(y))],
-        "fold": fold, "split": split, "y_true": y, "prob": p, "model": "m",
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": [f"P{first_patient + i}" for i in range(len(y))],
+            "pair_id": [f"{split}{fold}-{i}" for i in range(len(y))],
+            "fold": fold,
+            "split": split,
+            "y_true": y,
+            "prob": p,
+            "model": "m",
+        }
+    )
 
 
 def test_cv_metrics_choose_the_threshold_on_validation_rows_only() -> None:
-    pred = pd.concat([
-        _rows(0, "val", [0, 0, 1, 1], [0.1, 0.2, 0.6, 0.7], 0),  # Youden threshold 0.6
-        _rows(0, "test", [1, 1, 0, 0], [0.55, 0.9, 0.3, 0.58], 10),  # 0.55 is below 0.6 -> FN
-        _rows(1, "val", [0, 0, 1, 1], [0.1, 0.3, 0.4, 0.8], 20),  # Youden threshold 0.4
-        _rows(1, "test", [1, 0, 0, 1], [0.45, 0.2, 0.42, 0.1], 30),  # 0.42 -> FP, 0.1 -> FN
-    ])
+    pred = pd.concat(
+        [
+            _rows(0, "val", [0, 0, 1, 1], [0.1, 0.2, 0.6, 0.7], 0),  # Youden threshold 0.6
+            _rows(0, "test", [1, 1, 0, 0], [0.55, 0.9, 0.3, 0.58], 10),  # 0.55 is below 0.6 -> FN
+            _rows(1, "val", [0, 0, 1, 1], [0.1, 0.3, 0.4, 0.8], 20),  # Youden threshold 0.4
+            _rows(1, "test", [1, 0, 0, 1], [0.45, 0.2, 0.42, 0.1], 30),  # 0.42 -> FP, 0.1 -> FN
+        ]
+    )
     pooled, folds = cv_model_metrics(pred, n_boot=50, seed=0)
     assert (pooled["tp"], pooled["fn"], pooled["fp"], pooled["tn"]) == (2, 2, 1, 3)
     assert pooled["sensitivity"] == pytest.approx(0.5) and pooled["specificity"] == pytest.approx(0.75)

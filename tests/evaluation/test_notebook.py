@@ -24,6 +24,10 @@ def test_quickstart_executes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     nb = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     assert (tmp_path / "evaluation" / "report.html").is_file()
-    outputs = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for c in nb.cells
-                      if c.cell_type == "code" for o in c.outputs)
+    outputs = "".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
     assert "report.html" in outputs and "auc" in outputs

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from glioma_change.testing.evaluation import make_fake_run
 from glioma_change.cli import app
 from glioma_change.errors import InputError
 from glioma_change.evaluation.predict import predict_maps
+from glioma_change.testing.evaluation import make_fake_run
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +29,23 @@ def test_predict_writes_fold_averages_and_lists_unreadable_maps(fake: Path, tmp_
         target = maps / row.diff_path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(b"not a map" if row.pair_id == broken else (fake / "maps" / row.diff_path).read_bytes())
-    result = CliRunner().invoke(app, ["predict", "--run", str(fake / "run"), "--maps", str(maps), "-o",
-                                      str(tmp_path / "pred.csv"), "--model", "vgg/mixed", "--model", "best"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        app,
+        [
+            "predict",
+            "--run",
+            str(fake / "run"),
+            "--maps",
+            str(maps),
+            "-o",
+            str(tmp_path / "pred.csv"),
+            "--model",
+            "vgg/mixed",
+            "--model",
+            "best",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     pred = pd.read_csv(tmp_path / "pred.csv")
     assert set(pred["model"]) == {"vgg/mixed", "best"}

@@ -19,22 +19,27 @@ from glioma_change.evaluation.predictions import read_prediction_table
 # DeLong (1988) by hand: A's placement values are all 1 (no variance); B's are V10 = (1, 1/3, 1) over the
 # positives (variance 4/27) and V01 = (2/3, 1, 2/3) over the negatives (variance 1/27), so
 # Var(AUC_B − AUC_A) = (4/27)/3 + (1/27)/3 = 5/81 and z = (7/9 − 1) / (√5/9) = −2/√5.
-TABLE = pd.DataFrame({
-    "pair_id": ["p1", "p2", "p3", "p4", "p5", "p6"] * 2 + ["p1", "p2", "p3", "p4"],
-    "patient_id": ["P1", "P1", "P2", "P2", "P3", "P3"] * 2 + ["P1", "P1", "P2", "P2"],
-    "fold": [0, 0, 1, 1, 2, 2] * 2 + [0, 0, 1, 1],
-    "model": ["A"] * 6 + ["B"] * 6 + ["C"] * 4,
-    "y_true": [1, 0, 1, 0, 1, 0] * 2 + [1, 0, 1, 0],
-    "prob": [0.9, 0.3, 0.8, 0.2, 0.4, 0.1, 0.6, 0.5, 0.3, 0.2, 0.7, 0.4, 0.2, 0.6, 0.7, 0.1],
-})
+TABLE = pd.DataFrame(
+    {
+        "pair_id": ["p1", "p2", "p3", "p4", "p5", "p6"] * 2 + ["p1", "p2", "p3", "p4"],
+        "patient_id": ["P1", "P1", "P2", "P2", "P3", "P3"] * 2 + ["P1", "P1", "P2", "P2"],
+        "fold": [0, 0, 1, 1, 2, 2] * 2 + [0, 0, 1, 1],
+        "model": ["A"] * 6 + ["B"] * 6 + ["C"] * 4,
+        "y_true": [1, 0, 1, 0, 1, 0] * 2 + [1, 0, 1, 0],
+        "prob": [0.9, 0.3, 0.8, 0.2, 0.4, 0.1, 0.6, 0.5, 0.3, 0.2, 0.7, 0.4, 0.2, 0.6, 0.7, 0.1],
+    }
+)
 
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pred")
     TABLE.to_csv(root / "pred.csv", index=False)
-    result = CliRunner().invoke(app, ["evaluate", "--predictions", str(root / "pred.csv"), "-o", str(root / "out"),
-                                      "--n-boot", "200"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        app,
+        ["evaluate", "--predictions", str(root / "pred.csv"), "-o", str(root / "out"), "--n-boot", "200"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return root / "out"
 
@@ -77,8 +82,11 @@ def test_without_patients_or_pair_ids_rows_pair_by_position(tmp_path: Path) -> N
     table.to_csv(tmp_path / "plain.csv", index=False)
     df = read_prediction_table(tmp_path / "plain.csv")
     assert list(df.loc[df["model"] == "B", "pair_id"]) == [f"row-{k}" for k in range(1, 7)]
-    result = CliRunner().invoke(app, ["evaluate", "--predictions", str(tmp_path / "plain.csv"), "-o",
-                                      str(tmp_path / "out"), "--n-boot", "50"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        app,
+        ["evaluate", "--predictions", str(tmp_path / "plain.csv"), "-o", str(tmp_path / "out"), "--n-boot", "50"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     comparisons = pd.read_csv(tmp_path / "out" / "comparisons.csv")
     assert comparisons["delong_z"].iloc[0] == pytest.approx(-2 / np.sqrt(5))

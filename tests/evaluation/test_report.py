@@ -28,11 +28,25 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         nib.save(nib.Nifti1Image(blob_map(gen, (16, 16, 16), bool(row["t2_label_numeric"])), np.eye(4)), path)
     out = root / "out"
-    result = CliRunner().invoke(app, [
-        "-q", "evaluate", "--run", str(run), "--maps", str(root / "brats"),
-        "--labels", str(bundled_data("brats2015_longitudinal_t2_labels.csv")), "-o", str(out),
-        "--n-boot", "200", "--seed", "3",
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "-q",
+            "evaluate",
+            "--run",
+            str(run),
+            "--maps",
+            str(root / "brats"),
+            "--labels",
+            str(bundled_data("brats2015_longitudinal_t2_labels.csv")),
+            "-o",
+            str(out),
+            "--n-boot",
+            "200",
+            "--seed",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return {"run": run, "out": out}
 
@@ -74,8 +88,17 @@ def test_no_report_text_reaches_any_output(evaluated: dict[str, Path]) -> None:
 
 def test_figures_are_png_files(evaluated: dict[str, Path]) -> None:
     figures = {p.name for p in (evaluated["out"] / "figures").glob("*.png")}
-    assert {"cv_roc.png", "cv_roc_folds.png", "cv_pr.png", "cv_reliability.png", "cv_strategies.png",
-            "external_roc.png", "optuna_history.png", "optuna_importance.png", "confident_cases.png"} <= figures
+    assert {
+        "cv_roc.png",
+        "cv_roc_folds.png",
+        "cv_pr.png",
+        "cv_reliability.png",
+        "cv_strategies.png",
+        "external_roc.png",
+        "optuna_history.png",
+        "optuna_importance.png",
+        "confident_cases.png",
+    } <= figures
     for name in figures:
         assert (evaluated["out"] / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -131,14 +154,15 @@ def repeated(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRe
     drawn: dict[str, list[str]] = {}
     roc_plot = plots.roc_plot
 
-    def spy(scores, legend, title, path):  # noqa: ANN001, ANN202 - records what the real function draws
+    def spy(scores, legend, title, path):
         drawn[Path(path).name] = [f"{m}: {legend.get(m, '')}" for m in scores]
         return roc_plot(scores, legend, title, path)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(plots, "roc_plot", spy)
-        result = CliRunner().invoke(app, ["-q", "evaluate", "--run", str(run), "-o", str(root / "out"),
-                                          "--n-boot", "100", "--seed", "1"])
+        result = CliRunner().invoke(
+            app, ["-q", "evaluate", "--run", str(run), "-o", str(root / "out"), "--n-boot", "100", "--seed", "1"]
+        )
     assert result.exit_code == 0, result.output
     return {"out": root / "out", "drawn": drawn}
 

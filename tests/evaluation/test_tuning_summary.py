@@ -13,11 +13,17 @@ from glioma_change.evaluation.tuning_summary import load_trials, param_importanc
 
 def _study(run: Path, n_trials: int) -> None:
     run.mkdir(parents=True, exist_ok=True)
-    study = optuna.create_study(storage=f"sqlite:///{run / 'study.db'}", study_name="s", direction="maximize",
-                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study = optuna.create_study(
+        storage=f"sqlite:///{run / 'study.db'}",
+        study_name="s",
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=0),
+    )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study.optimize(lambda t: -10 * (t.suggest_float("lr", 0, 1) - 0.3) ** 2 + 0.01 * t.suggest_float("noise", 0, 1),
-                   n_trials=n_trials)
+    study.optimize(
+        lambda t: -10 * (t.suggest_float("lr", 0, 1) - 0.3) ** 2 + 0.01 * t.suggest_float("noise", 0, 1),
+        n_trials=n_trials,
+    )
 
 
 def test_importances_from_the_study_storage_rank_the_parameter_that_matters(tmp_path: Path) -> None:
@@ -37,9 +43,13 @@ def test_few_trials_fall_back_to_the_variance_share(tmp_path: Path) -> None:
 
 
 def test_variance_share_of_a_categorical_parameter() -> None:
-    trials = pd.DataFrame({
-        "value": [0.9, 0.9, 0.5, 0.5], "params_strategy": ["mixed", "mixed", "baseline", "baseline"],
-        "params_seedless": ["a", "b", "a", "b"], "state": "COMPLETE",
-    })
+    trials = pd.DataFrame(
+        {
+            "value": [0.9, 0.9, 0.5, 0.5],
+            "params_strategy": ["mixed", "mixed", "baseline", "baseline"],
+            "params_seedless": ["a", "b", "a", "b"],
+            "state": "COMPLETE",
+        }
+    )
     share = variance_share(trials)
     assert share["strategy"] == 1.0 and share["seedless"] == 0.0

@@ -13,27 +13,57 @@ def _table(rows: list[dict[str, object]]) -> pd.DataFrame:
     """A strategy table in the contract's columns (`predictions.STRATEGY_TABLE_COLUMNS` with repeats)."""
     full = []
     for row in rows:
-        full.append({
-            "network": row["network"], "strategy": row["strategy"],
-            "pooled_test_auc": row.get("pooled", row["mean"]), "pooled_test_auc_low": 0.5,
-            "pooled_test_auc_high": 0.95, "delong_p_vs_baseline": row.get("delong", np.nan),
-            "delong_p_vs_mixed": np.nan, "n_test_pairs": 40, "n_test_unstable": 18, "mean_val_auc": 0.7,
-            "trial": row.get("trial", 3), "tuning_value": 0.7, "n_repeats": row.get("repeats", 3),
-            "test_auc_mean": row["mean"], "test_auc_sd": row.get("sd", 0.02), "fold_mean_auc": row["mean"] - 0.01,
-            "gain_vs_baseline_mean": row.get("gain", np.nan), "gain_vs_baseline_sd": row.get("gain_sd", np.nan),
-            "gain_positive_share": row.get("share", np.nan), "nb_p_vs_baseline": row.get("nb", np.nan),
-            "refit_source": row.get("source", "trial 3"),
-        })
+        full.append(
+            {
+                "network": row["network"],
+                "strategy": row["strategy"],
+                "pooled_test_auc": row.get("pooled", row["mean"]),
+                "pooled_test_auc_low": 0.5,
+                "pooled_test_auc_high": 0.95,
+                "delong_p_vs_baseline": row.get("delong", np.nan),
+                "delong_p_vs_mixed": np.nan,
+                "n_test_pairs": 40,
+                "n_test_unstable": 18,
+                "mean_val_auc": 0.7,
+                "trial": row.get("trial", 3),
+                "tuning_value": 0.7,
+                "n_repeats": row.get("repeats", 3),
+                "test_auc_mean": row["mean"],
+                "test_auc_sd": row.get("sd", 0.02),
+                "fold_mean_auc": row["mean"] - 0.01,
+                "gain_vs_baseline_mean": row.get("gain", np.nan),
+                "gain_vs_baseline_sd": row.get("gain_sd", np.nan),
+                "gain_positive_share": row.get("share", np.nan),
+                "nb_p_vs_baseline": row.get("nb", np.nan),
+                "refit_source": row.get("source", "trial 3"),
+            }
+        )
     return pd.DataFrame(full)
 
 
 HELPS = [
     {"network": "vgg", "strategy": "baseline", "mean": 0.70},
-    {"network": "vgg", "strategy": "mixed", "mean": 0.78, "gain": 0.08, "gain_sd": 0.02, "share": 1.0, "nb": 0.01,
-     "delong": 0.04},
+    {
+        "network": "vgg",
+        "strategy": "mixed",
+        "mean": 0.78,
+        "gain": 0.08,
+        "gain_sd": 0.02,
+        "share": 1.0,
+        "nb": 0.01,
+        "delong": 0.04,
+    },
     {"network": "resnext", "strategy": "baseline", "mean": 0.72},
-    {"network": "resnext", "strategy": "finetune", "mean": 0.71, "gain": -0.01, "gain_sd": 0.03, "share": 1 / 3,
-     "nb": 0.7, "delong": 0.8},
+    {
+        "network": "resnext",
+        "strategy": "finetune",
+        "mean": 0.71,
+        "gain": -0.01,
+        "gain_sd": 0.03,
+        "share": 1 / 3,
+        "nb": 0.7,
+        "delong": 0.8,
+    },
 ]
 
 
@@ -88,9 +118,19 @@ def test_refits_with_defaults_are_named() -> None:
 
 
 def test_a_table_without_repeats_is_ranked_by_its_pooled_auc() -> None:
-    old = _table(HELPS).drop(columns=["n_repeats", "test_auc_mean", "test_auc_sd", "fold_mean_auc",
-                                      "gain_vs_baseline_mean", "gain_vs_baseline_sd", "gain_positive_share",
-                                      "nb_p_vs_baseline", "refit_source"])
+    old = _table(HELPS).drop(
+        columns=[
+            "n_repeats",
+            "test_auc_mean",
+            "test_auc_sd",
+            "fold_mean_auc",
+            "gain_vs_baseline_mean",
+            "gain_vs_baseline_sd",
+            "gain_positive_share",
+            "nb_p_vs_baseline",
+            "refit_source",
+        ]
+    )
     verdict = make_verdict(old)
     assert verdict.lead_label == "pooled test AUC" and verdict.best == "vgg/mixed"
     assert "one repeat cannot show whether it holds" in verdict.headline

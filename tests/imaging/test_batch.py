@@ -28,7 +28,10 @@ A, B = "20200101", "20200701"
 
 
 def _pair(lesion: float = 0.0) -> list[SessionSpec]:
-    return [SessionSpec(A, (3.0, -2.0, 4.0), (4.0, -3.0, 2.0)), SessionSpec(B, (-2.0, 3.0, -3.0), (-3.0, 2.0, 4.0), lesion)]
+    return [
+        SessionSpec(A, (3.0, -2.0, 4.0), (4.0, -3.0, 2.0)),
+        SessionSpec(B, (-2.0, 3.0, -3.0), (-3.0, 2.0, 4.0), lesion),
+    ]
 
 
 def _iso(date: str) -> str:
@@ -72,8 +75,14 @@ def bad_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd.
 
 @pytest.mark.parametrize(
     "patient, problem",
-    [("P2", "missing subject"), ("P3", "corrupt gzip"), ("P4", "2D"), ("P5", "all zero"), ("P6", "NaN"),
-     ("P7", "mismatch")],
+    [
+        ("P2", "missing subject"),
+        ("P3", "corrupt gzip"),
+        ("P4", "2D"),
+        ("P5", "all zero"),
+        ("P6", "NaN"),
+        ("P7", "mismatch"),
+    ],
 )
 def test_bad_input_becomes_a_failed_row_naming_the_problem(bad_batch, patient: str, problem: str) -> None:
     _, _, manifest = bad_batch
@@ -120,8 +129,23 @@ def test_killed_build_resumes_and_leaves_no_corrupt_map(tmp_path: Path) -> None:
     sessions = [SessionSpec(f"2020{m:02d}01", (m - 3.0, 2.0, -m), (m, -2.0, 1.0)) for m in (1, 3, 5, 7)]
     root = make_dataset(tmp_path / "bids", {"K1": sessions}, spacing=SPACING, masks=True)
     out = tmp_path / "maps"
-    cmd = [sys.executable, "-m", "glioma_change", "-q", "diffmaps", str(root), "-o", str(out), "--consecutive",
-           "--spacing", "3", "--shape", "56", "64", "56"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "glioma_change",
+        "-q",
+        "diffmaps",
+        str(root),
+        "-o",
+        str(out),
+        "--consecutive",
+        "--spacing",
+        "3",
+        "--shape",
+        "56",
+        "64",
+        "56",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and not list((out / ROWS_DIR).glob("*.json")):
@@ -165,5 +189,6 @@ def test_a_session_shared_by_two_pairs_is_prepared_once_and_maps_do_not_depend_o
     for task in consecutive_pairs(bids):  # each pair in a batch of its own: no session shared
         run_batch(bids, alone, [task], OPTIONS, seed=5)
     for rel in together["diff_path"]:
-        np.testing.assert_array_equal(np.asarray(nib.load(tmp_path / "together" / rel).dataobj),
-                                      np.asarray(nib.load(alone / rel).dataobj))
+        np.testing.assert_array_equal(
+            np.asarray(nib.load(tmp_path / "together" / rel).dataobj), np.asarray(nib.load(alone / rel).dataobj)
+        )

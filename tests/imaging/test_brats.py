@@ -18,19 +18,22 @@ import pytest
 import SimpleITK as sitk
 from typer.testing import CliRunner
 
-from glioma_change.testing.brats import Case, make_download
-from glioma_change.testing.evaluation import make_fake_run
 from glioma_change.cli import app
 from glioma_change.imaging.batch import consecutive_pairs
 from glioma_change.imaging.mask import data_mask, is_skull_stripped
 from glioma_change.resources import bundled_data
+from glioma_change.testing.brats import Case, make_download
+from glioma_change.testing.evaluation import make_fake_run
 
 LABELS = bundled_data("brats2015_longitudinal_t2_labels.csv")
 CASES = [
-    Case("HGG", "153", "0109"), Case("HGG", "153", "0181", lesion_mm=14.0, shift_mm=3.0),  # pair built (label 1)
-    Case("LGG", "171", "0780"), Case("LGG", "171", "0950", shift_mm=-2.0),  # pair built (label 0); 3 sessions absent
+    Case("HGG", "153", "0109"),
+    Case("HGG", "153", "0181", lesion_mm=14.0, shift_mm=3.0),  # pair built (label 1)
+    Case("LGG", "171", "0780"),
+    Case("LGG", "171", "0950", shift_mm=-2.0),  # pair built (label 0); 3 sessions absent
     Case("HGG", "314", "0290"),  # sessions 0016 and 0150 absent: both of its pairs are missing
-    Case("LGG", "999", "0001"), Case("LGG", "999", "0100"),  # not longitudinal-labelled: not imported
+    Case("LGG", "999", "0001"),
+    Case("LGG", "999", "0100"),  # not longitudinal-labelled: not imported
     Case("HGG", "0001", "1", prefix="brats_2013_pat"),  # BraTS-2013 case: never imported
 ]
 BUILT = {"sub-153_brats_tcia_ses-0109_vs_ses-0181", "sub-171_brats_tcia_ses-0780_vs_ses-0950"}
@@ -51,8 +54,19 @@ def brats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     invoke("import-brats", str(download), "-o", str(bids))
     invoke("diffmaps", str(bids), "-o", str(maps), "--pairs", str(LABELS), *GRID)
     run = make_fake_run(root / "fake")  # a run of tiny checkpoints (input 12³) with its own maps
-    invoke("evaluate", "--run", str(run), "--maps", str(maps), "--labels", str(LABELS), "-o", str(evaluation),
-           "--n-boot", "50")
+    invoke(
+        "evaluate",
+        "--run",
+        str(run),
+        "--maps",
+        str(maps),
+        "--labels",
+        str(LABELS),
+        "-o",
+        str(evaluation),
+        "--n-boot",
+        "50",
+    )
     return {"root": root, "download": download, "bids": bids, "maps": maps, "run": run, "evaluation": evaluation}
 
 
@@ -72,7 +86,9 @@ def test_import_converts_t2_of_labelled_patients_only_with_geometry(brats: dict[
     assert len(ok) == 5 and set(ok["grade"]) == {"HGG", "LGG"}
     assert all("MR_T2" in p and p.endswith(".mha") for p in ok["source_path"])
     missing = provenance[provenance["status"] == "missing"]
-    assert {("sub-314_brats_tcia", "0016"), ("sub-314_brats_tcia", "0150")} <= set(zip(missing["patient_id"], missing["session"]))
+    assert {("sub-314_brats_tcia", "0016"), ("sub-314_brats_tcia", "0150")} <= set(
+        zip(missing["patient_id"], missing["session"])
+    )
     assert not (provenance["patient_id"] == "sub-999_brats_tcia").any()
 
 
@@ -143,8 +159,14 @@ def test_day_number_sessions_and_underscore_subjects_survive_discovery(brats: di
 def test_pairs_accepts_a_plain_pair_list(brats: dict[str, Path], tmp_path: Path) -> None:
     maps = shutil.copytree(brats["maps"], tmp_path / "maps")
     plain = tmp_path / "pairs.csv"
-    pd.DataFrame({"patient_id": ["153_brats_tcia"], "comparative_session": ["109"], "exam_session": ["ses-0181"],
-                  "note": ["no label columns"]}).to_csv(plain, index=False)
+    pd.DataFrame(
+        {
+            "patient_id": ["153_brats_tcia"],
+            "comparative_session": ["109"],
+            "exam_session": ["ses-0181"],
+            "note": ["no label columns"],
+        }
+    ).to_csv(plain, index=False)
     output = invoke("diffmaps", str(brats["bids"]), "-o", str(maps), "--pairs", str(plain), *GRID)
     assert "1 pair(s): 1 ok" in output  # the same pair as the label file's, already built: found, not rebuilt
     manifest = pd.read_csv(maps / "manifest.csv")

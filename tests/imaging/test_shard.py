@@ -32,8 +32,20 @@ def _labels(path: Path) -> Path:
 
 def _diffmaps(bids: Path, out: Path, labels: Path, *extra: str, threads: str | None = None) -> subprocess.Popen[str]:
     """`glioma-change diffmaps` in the background, with ITK's default threads (or `threads` of them)."""
-    cmd = [sys.executable, "-m", "glioma_change", "-q", "diffmaps", str(bids), "-o", str(out), "--pairs", str(labels),
-           *GRID, *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "glioma_change",
+        "-q",
+        "diffmaps",
+        str(bids),
+        "-o",
+        str(out),
+        "--pairs",
+        str(labels),
+        *GRID,
+        *extra,
+    ]
     env = dict(os.environ)
     env.pop("ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", None)
     if threads is not None:
@@ -62,8 +74,11 @@ def _rows(out: Path) -> pd.DataFrame:
 def whole_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """Two patients of three sessions (four good pairs, one missing patient) built once, `--jobs 1`."""
     root = tmp_path_factory.mktemp("shard")
-    sessions = [SessionSpec(A, (2.0, -1.0, 3.0), (3.0, -2.0, 1.0)), SessionSpec(B, (-1.0, 2.0, -2.0), (-2.0, 1.0, 3.0)),
-                SessionSpec(C, (1.0, 1.0, 1.0), (1.0, 2.0, -1.0), 8.0)]
+    sessions = [
+        SessionSpec(A, (2.0, -1.0, 3.0), (3.0, -2.0, 1.0)),
+        SessionSpec(B, (-1.0, 2.0, -2.0), (-2.0, 1.0, 3.0)),
+        SessionSpec(C, (1.0, 1.0, 1.0), (1.0, 2.0, -1.0), 8.0),
+    ]
     bids = make_dataset(root / "bids", {"S1": sessions, "S2": sessions}, spacing=(3.0, 3.0, 4.0), masks=True)
     labels = _labels(root / "labels.csv")
     _finish(_diffmaps(bids, root / "whole", labels))
@@ -113,8 +128,22 @@ def test_bad_shard_is_a_config_error(text: str) -> None:
 @pytest.mark.parametrize("text", ["0/2", "3/2", "x"])
 def test_bad_shard_exits_2_with_one_line(tmp_path: Path, text: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "glioma_change", "-q", "diffmaps", str(tmp_path), "-o", str(tmp_path / "maps"),
-         "--consecutive", "--shard", text], capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "glioma_change",
+            "-q",
+            "diffmaps",
+            str(tmp_path),
+            "-o",
+            str(tmp_path / "maps"),
+            "--consecutive",
+            "--shard",
+            text,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "--shard" in result.stderr

@@ -145,9 +145,18 @@ def test_a_registration_that_cannot_succeed_is_retried_then_reported(head) -> No
     settings = register.RegistrationSettings(min_similarity=0.8, max_attempts=2, iterations=20)
     result = register.register_checked(a, noise, mask.head_mask(a), None, seed=0, settings=settings)
     assert result.attempts == 2 and "similarity" in result.failure
-    assert qc.flags({"registration_failure": result.failure, "dice": 1.0, "correlation_after": 0.9,
-                     "correlation_before": 0.5, "scale_min": 1.0, "scale_max": 1.0, "rotation_deg": 0.0,
-                     "cropped_fraction": 0.0}) == ["registration_failed"]
+    assert qc.flags(
+        {
+            "registration_failure": result.failure,
+            "dice": 1.0,
+            "correlation_after": 0.9,
+            "correlation_before": 0.5,
+            "scale_min": 1.0,
+            "scale_max": 1.0,
+            "rotation_deg": 0.0,
+            "cropped_fraction": 0.0,
+        }
+    ) == ["registration_failed"]
 
 
 def test_quantile_matching_cancels_a_change_of_scanner() -> None:

@@ -62,6 +62,9 @@ def test_changed_region_dominates_the_map(synth_maps) -> None:
         tx = validation.true_pair_transform(sessions, row.patient_id, row.comparative_date, row.exam_date)
         changed = validation.changed_region(
             sitk.ReadImage(str(validation.lesion_path(root, row.patient_id, row.comparative_date))),
-            sitk.ReadImage(str(validation.lesion_path(root, row.patient_id, row.exam_date))), diff, tx)
+            sitk.ReadImage(str(validation.lesion_path(root, row.patient_id, row.exam_date))),
+            diff,
+            tx,
+        )
         ratios.append(validation.energy_ratio(diff, changed, sitk.Cast(sitk.Abs(diff) > 0, sitk.sitkUInt8)))
     assert np.median(ratios) >= 5.0

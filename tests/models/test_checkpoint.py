@@ -11,8 +11,14 @@ import torch
 from glioma_change.errors import InputError
 from glioma_change.models import ModelSpec, build_model, freeze_features, load_checkpoint, save_checkpoint
 
-META = {"input_shape": [16, 16, 16], "input_spacing": [2.0, 2.0, 2.0], "channels": ["diff", "absdiff"],
-        "fold": 3, "strategy": "finetune", "seed": 7}
+META = {
+    "input_shape": [16, 16, 16],
+    "input_spacing": [2.0, 2.0, 2.0],
+    "channels": ["diff", "absdiff"],
+    "fold": 3,
+    "strategy": "finetune",
+    "seed": 7,
+}
 
 
 @pytest.mark.parametrize("network", ["vgg", "resnext"])

@@ -21,8 +21,14 @@ needs_torchvision = pytest.mark.skipif(
 )
 PACKAGE = Path(__import__("glioma_change").__file__).parent
 
-META = {"input_shape": [16, 16, 16], "input_spacing": [2.0, 2.0, 2.0], "channels": ["diff", "absdiff"],
-        "fold": 0, "strategy": "finetune", "seed": 5}
+META = {
+    "input_shape": [16, 16, 16],
+    "input_spacing": [2.0, 2.0, 2.0],
+    "channels": ["diff", "absdiff"],
+    "fold": 0,
+    "strategy": "finetune",
+    "seed": 5,
+}
 
 
 @needs_torchvision
@@ -62,8 +68,11 @@ def test_only_the_r3d_module_imports_torchvision_and_only_inside_a_function() ->
         tree = ast.parse(path.read_text(encoding="utf-8"))
         top_level = {id(node) for node in tree.body}
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             if any(n.split(".")[0] == "torchvision" for n in names):
                 assert id(node) not in top_level, f"{path}: torchvision imported at module level"
                 importers.setdefault(path.relative_to(PACKAGE).as_posix(), []).append(node.lineno)

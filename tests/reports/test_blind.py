@@ -50,11 +50,26 @@ def test_blind_rules_accuracy(language: str, key: str) -> None:
 
 # The comparative dates written only in the text of the blind reports (empty `comparative_date` cells).
 TEXT_DATES = {
-    "BEN002": "2022-02-14", "BEN005": "2023-03-15", "BEN008": "2023-01-12", "BEN014": "2023-04-03",
-    "BEN020": "2023-03-02", "BEN024": "2023-05-30", "BEN028": "2022-05-12", "BEN035": "2023-01-10",
-    "BEN040": "2023-09-22", "BEN044": "2023-03-03", "BEN054": "2023-04-12", "BEN064": "2023-06-21",
-    "BFR001": "2023-01-12", "BFR002": "2022-02-03", "BFR005": "2023-03-15", "BFR014": "2023-04-03",
-    "BFR020": "2023-03-02", "BFR035": "2023-01-10", "BFR037": "2023-05-02", "BFR044": "2023-03-03",
+    "BEN002": "2022-02-14",
+    "BEN005": "2023-03-15",
+    "BEN008": "2023-01-12",
+    "BEN014": "2023-04-03",
+    "BEN020": "2023-03-02",
+    "BEN024": "2023-05-30",
+    "BEN028": "2022-05-12",
+    "BEN035": "2023-01-10",
+    "BEN040": "2023-09-22",
+    "BEN044": "2023-03-03",
+    "BEN054": "2023-04-12",
+    "BEN064": "2023-06-21",
+    "BFR001": "2023-01-12",
+    "BFR002": "2022-02-03",
+    "BFR005": "2023-03-15",
+    "BFR014": "2023-04-03",
+    "BFR020": "2023-03-02",
+    "BFR035": "2023-01-10",
+    "BFR037": "2023-05-02",
+    "BFR044": "2023-03-03",
     "BFR054": "2023-06-21",
 }
 
@@ -80,14 +95,39 @@ def test_blind_comparative_dates_from_text(language: str) -> None:
         ("fr", "Conclusion : majoration de la prise de contraste et de l'œdème.", 1, 1),
         ("fr", "Conclusion : pas de majoration de la prise de contraste ni de l'hypersignal FLAIR.", 0, 0),
         # "rather than" sets an alternative aside; it does not assert stability
-        ("en", "Impression: Treatment effect rather than tumour progression; the enhancement is slightly increased.", 1, 0),
+        (
+            "en",
+            "Impression: Treatment effect rather than tumour progression; the enhancement is slightly increased.",
+            1,
+            0,
+        ),
         # a target after "within" / "au sein de" is where the change is, not what changed
-        ("en", "Impression: New enhancement within the non-enhancing lesion; the FLAIR abnormality is unchanged.", 1, 0),
-        ("fr", "Conclusion : apparition d'un rehaussement au sein de la lésion non rehaussée, dont l'hypersignal FLAIR est stable.", 1, 0),
+        (
+            "en",
+            "Impression: New enhancement within the non-enhancing lesion; the FLAIR abnormality is unchanged.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : apparition d'un rehaussement au sein de la lésion non rehaussée, dont l'hypersignal FLAIR est stable.",
+            1,
+            0,
+        ),
         # past events and comparisons with older exams
         ("en", "Impression: The lesion, which had enlarged on the prior study, is now unchanged.", 0, 0),
-        ("en", "Impression: Stable. Compared with the oldest available study, slow growth of the FLAIR abnormality.", 0, 0),
-        ("fr", "Conclusion : stabilité. Par rapport à l'examen le plus ancien, lente augmentation de l'hypersignal FLAIR.", 0, 0),
+        (
+            "en",
+            "Impression: Stable. Compared with the oldest available study, slow growth of the FLAIR abnormality.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : stabilité. Par rapport à l'examen le plus ancien, lente augmentation de l'hypersignal FLAIR.",
+            0,
+            0,
+        ),
         ("fr", "Conclusion : récidive ancienne traitée ; aspect stable.", 0, 0),
         # elided French phrases ("absence d'", "pas d'") match inside text
         ("fr", "Conclusion : absence d'évolution péjorative.", 0, 0),
@@ -95,7 +135,12 @@ def test_blind_comparative_dates_from_text(language: str) -> None:
         # a stable statement with an exception of small degree is still a change
         ("fr", "Conclusion : pas de changement, hormis une discrète majoration de l'œdème.", 1, 1),
         # a conclusion about one component does not silence a change of another
-        ("en", "Findings: Increased FLAIR signal in the left temporal lobe.\nImpression: No new enhancing lesion.", 1, 1),
+        (
+            "en",
+            "Findings: Increased FLAIR signal in the left temporal lobe.\nImpression: No new enhancing lesion.",
+            1,
+            1,
+        ),
         # clinical-question headings are not findings
         ("en", "Question: increasing headaches, progression?\nFLAIR abnormality unchanged.", 0, 0),
     ],

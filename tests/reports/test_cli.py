@@ -95,7 +95,9 @@ def test_cli_exit_codes_and_default_subcommand(tmp_path: Path) -> None:
     bad = _write(tmp_path / "bad.csv", [b"P1,x\n"], header=b"patient,text\n")
     result = subprocess.run(
         [sys.executable, "-m", "glioma_change", "-q", "labels", str(bad), "-o", str(tmp_path / "w.csv")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert "patient_id" in result.stderr and "report_text" in result.stderr

@@ -19,13 +19,39 @@ from glioma_change.synth.export import Identity, flatten, header_footer, invent_
 DATA = Path(__file__).resolve().parents[1] / "data"
 SETS = sorted(p.name for p in DATA.glob("reports_*.csv"))
 IDENTITY = {
-    "fr": Identity(name="QUESSAINT Ysolde", birth="17/09/1958", record="83015527", accession="A550917324",
-                   referrer="Larivaud Anselme", signer="Tisserot Mirabel", place="Hôpital Saint-Aubrac"),
-    "en": Identity(name="WRENFIELD Cuthbert", birth="17/09/1958", record="83015527", accession="A550917324",
-                   referrer="Marbury Rosalind", signer="Haldecott Evander", place="Northmoor Medical Centre"),
+    "fr": Identity(
+        name="QUESSAINT Ysolde",
+        birth="17/09/1958",
+        record="83015527",
+        accession="A550917324",
+        referrer="Larivaud Anselme",
+        signer="Tisserot Mirabel",
+        place="Hôpital Saint-Aubrac",
+    ),
+    "en": Identity(
+        name="WRENFIELD Cuthbert",
+        birth="17/09/1958",
+        record="83015527",
+        accession="A550917324",
+        referrer="Marbury Rosalind",
+        signer="Haldecott Evander",
+        place="Northmoor Medical Centre",
+    ),
 }
-HEADER_TOKENS = ("QUESSAINT", "Ysolde", "WRENFIELD", "Cuthbert", "17/09/1958", "1958", "83015527", "A550917324",
-                 "Larivaud", "Tisserot", "Marbury", "Haldecott")
+HEADER_TOKENS = (
+    "QUESSAINT",
+    "Ysolde",
+    "WRENFIELD",
+    "Cuthbert",
+    "17/09/1958",
+    "1958",
+    "83015527",
+    "A550917324",
+    "Larivaud",
+    "Tisserot",
+    "Marbury",
+    "Haldecott",
+)
 
 
 def _language(name: str) -> str:
@@ -72,14 +98,32 @@ def test_phrasing_set(language: str) -> None:
 @pytest.mark.parametrize(
     "language,text,heading_kinds",
     [
-        ("fr", "Indications   Suivi.   Description   Hypersignal stable.   Conclusions   Stabilité.", ["ignore", "findings", "conclusion"]),
-        ("fr", "INDICATIONS suivi d'un gliome. RÉSULTATS hypersignal stable. CONCLUSION stabilité.", ["ignore", "findings", "conclusion"]),
-        ("fr", "Résultats : la description de la lésion reste superposable, la conclusion du précédent examen est confirmée.", ["findings"]),
-        ("en", "History  rule out progression  Findings  FLAIR stable  Impression  Stable.", ["ignore", "findings", "conclusion"]),
+        (
+            "fr",
+            "Indications   Suivi.   Description   Hypersignal stable.   Conclusions   Stabilité.",
+            ["ignore", "findings", "conclusion"],
+        ),
+        (
+            "fr",
+            "INDICATIONS suivi d'un gliome. RÉSULTATS hypersignal stable. CONCLUSION stabilité.",
+            ["ignore", "findings", "conclusion"],
+        ),
+        (
+            "fr",
+            "Résultats : la description de la lésion reste superposable, la conclusion du précédent examen est confirmée.",
+            ["findings"],
+        ),
+        (
+            "en",
+            "History  rule out progression  Findings  FLAIR stable  Impression  Stable.",
+            ["ignore", "findings", "conclusion"],
+        ),
         ("en", "Findings: the history of the lesion and the impression of stability are unchanged.", ["findings"]),
     ],
 )
-def test_headings_found_wherever_they_stand_but_not_in_prose(language: str, text: str, heading_kinds: list[str]) -> None:
+def test_headings_found_wherever_they_stand_but_not_in_prose(
+    language: str, text: str, heading_kinds: list[str]
+) -> None:
     detector = build_nlp(language).get_pipe("glioma_sections")
     assert [kind for _, _, kind in detector.headings(text)] == heading_kinds
 
@@ -109,19 +153,29 @@ def _windows_export(path: Path) -> pd.DataFrame:
     for i, r in enumerate(fr.itertuples(index=False)):
         comp = pd.Timestamp(r.comparative_date) if r.comparative_date else None
         exam = pd.Timestamp(r.exam_date)
-        rows.append({
-            "N° patient": r.patient_id,
-            "Date examen antérieur": comp.strftime("%d.%m.%Y") if comp is not None else "",
-            "Date examen": exam.strftime("%d/%m/%Y") if i % 2 else exam.strftime("%d.%m.%Y"),
-            "Compte rendu": _flat(r.report_text, "fr", "   "),
-        })
+        rows.append(
+            {
+                "N° patient": r.patient_id,
+                "Date examen antérieur": comp.strftime("%d.%m.%Y") if comp is not None else "",
+                "Date examen": exam.strftime("%d/%m/%Y") if i % 2 else exam.strftime("%d.%m.%Y"),
+                "Compte rendu": _flat(r.report_text, "fr", "   "),
+            }
+        )
     table = pd.DataFrame(rows)
     table.to_csv(path, sep=";", index=False, encoding="cp1252")
     return fr
 
 
-COLUMNS = ["--column", "patient_id=N° patient", "--column", "comparative_date=Date examen antérieur",
-           "--column", "exam_date=Date examen", "--column", "report_text=Compte rendu"]
+COLUMNS = [
+    "--column",
+    "patient_id=N° patient",
+    "--column",
+    "comparative_date=Date examen antérieur",
+    "--column",
+    "exam_date=Date examen",
+    "--column",
+    "report_text=Compte rendu",
+]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

@@ -58,7 +58,7 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
-    (g, t2), = rule_probs(language, text)
+    ((g, t2),) = rule_probs(language, text)
     assert (g >= 0.5, t2 >= 0.5) == (bool(expect_global), bool(expect_t2)), (g, t2)
 
 
@@ -72,7 +72,8 @@ def test_hedges_and_hypotheticals_lower_confidence() -> None:
     assert firm[1] > hedged[1] > 0.5
     assert hypothetical[1] < 0.5
     fr_firm, fr_hedged = rule_probs(
-        "fr", "Conclusion : Augmentation de l'hypersignal FLAIR.",
+        "fr",
+        "Conclusion : Augmentation de l'hypersignal FLAIR.",
         "Conclusion : Augmentation de l'hypersignal FLAIR, à surveiller.",
     )
     assert fr_firm[1] > fr_hedged[1] > 0.5

@@ -61,5 +61,12 @@ def test_modules_are_small_and_components_one_per_module() -> None:
     for path in (ROOT / "components").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         factories[path.stem] = text.count("@Language.factory(")
-    assert sorted(k for k, v in factories.items() if v) == ["admin", "context", "measurements", "sections", "sentences", "terms"]
+    assert sorted(k for k, v in factories.items() if v) == [
+        "admin",
+        "context",
+        "measurements",
+        "sections",
+        "sentences",
+        "terms",
+    ]
     assert set(factories.values()) <= {0, 1}

@@ -13,24 +13,54 @@ from glioma_change.cli import app
 from glioma_change.synth.export import Identity, flatten, header_footer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-PLANTED = Identity(name="ZORBALINE Eudoxie", birth="29/02/1952", record="77031994", accession="Q918273645",
-                   referrer="Fennimore Ptolemee", signer="Grisewald Oriane", place="Hôpital Sainte-Verveine")
-PLANTED_TOKENS = ("zorbaline", "eudoxie", "77031994", "q918273645", "1952", "fennimore", "ptolemee", "grisewald",
-                  "oriane", "verveine")
+PLANTED = Identity(
+    name="ZORBALINE Eudoxie",
+    birth="29/02/1952",
+    record="77031994",
+    accession="Q918273645",
+    referrer="Fennimore Ptolemee",
+    signer="Grisewald Oriane",
+    place="Hôpital Sainte-Verveine",
+)
+PLANTED_TOKENS = (
+    "zorbaline",
+    "eudoxie",
+    "77031994",
+    "q918273645",
+    "1952",
+    "fennimore",
+    "ptolemee",
+    "grisewald",
+    "oriane",
+    "verveine",
+)
 WORDS = {0: "stable", 1: "instable"}
 
 
 def _labelled(tmp_path: Path) -> Path:
     """Hand-written EN+FR reports flattened with headers; one patient's reports carry the planted identity,
     every other patient its own invented one; labels written as words."""
-    frames = [pd.read_csv(DATA / f"reports_{k}.csv", dtype=str, keep_default_na=False) for k in ("en", "fr", "phrasing_en", "phrasing_fr")]
+    frames = [
+        pd.read_csv(DATA / f"reports_{k}.csv", dtype=str, keep_default_na=False)
+        for k in ("en", "fr", "phrasing_en", "phrasing_fr")
+    ]
     df = pd.concat(frames, ignore_index=True)
     texts = []
     for i, row in df.iterrows():
         language = row.language or ("fr" if str(row.patient_id).startswith(("F", "PHFR")) else "en")
-        identity = PLANTED if i < 3 else Identity(
-            name=f"NOM{i:03d} Prenom", birth="01/01/1970", record=f"{50000000 + i}", accession=f"X{900000000 + i}",
-            referrer="Demandeur Jules", signer="Signataire Anne", place="Clinique du Lac")
+        identity = (
+            PLANTED
+            if i < 3
+            else Identity(
+                name=f"NOM{i:03d} Prenom",
+                birth="01/01/1970",
+                record=f"{50000000 + i}",
+                accession=f"X{900000000 + i}",
+                referrer="Demandeur Jules",
+                signer="Signataire Anne",
+                place="Clinique du Lac",
+            )
+        )
         texts.append(flatten(row.report_text, *header_footer(identity, language)))
     df["report_text"] = texts
     df.loc[:2, "patient_id"] = "PLANTED"  # three reports of one patient carry the planted header
@@ -46,7 +76,9 @@ def test_train_on_exports_prints_the_table_and_keeps_no_identifier(tmp_path: Pat
     result = CliRunner().invoke(app, ["-q", "labels", "train", str(labelled), "-o", str(model_dir), "--seed", "3"])
     assert result.exit_code == 0, result.output
     rows = [line.split()[:2] for line in result.output.splitlines() if line.startswith(("global ", "t2 "))]
-    assert sorted(map(tuple, rows)) == sorted((k, m) for k in ("global", "t2") for m in ("model", "rules", "tfidf_rf_2021"))
+    assert sorted(map(tuple, rows)) == sorted(
+        (k, m) for k in ("global", "t2") for m in ("model", "rules", "tfidf_rf_2021")
+    )
     assert "by patient" in result.output and "AUC" in result.output and "Brier" in result.output
     meta = json.loads((model_dir / "model.json").read_text())
     for key in ("global", "t2"):

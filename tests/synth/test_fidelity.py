@@ -20,8 +20,10 @@ from glioma_change.synth.tables import plan_all
 
 N_PATIENTS = 200
 THRESHOLDS = (0.5, 0.75, 0.95)
-HEDGES = {"en": r"possibl|probabl|questionable|cannot be excluded|slight|mild",
-          "fr": r"possible|probable|ne peut être exclue|à surveiller|discrète|légère"}
+HEDGES = {
+    "en": r"possibl|probabl|questionable|cannot be excluded|slight|mild",
+    "fr": r"possible|probable|ne peut être exclue|à surveiller|discrète|légère",
+}
 
 
 def mined(tmp_path: Path, fidelity: float, seed: int = 21, n: int = N_PATIENTS) -> pd.DataFrame:

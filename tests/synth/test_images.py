@@ -45,7 +45,9 @@ def test_images_load_with_nibabel_and_correct_affines(dataset) -> None:
         assert img.get_data_dtype() == np.int16
         assert img.shape == (row.size_x, row.size_y, row.size_z)
         assert nib.aff2axcodes(img.affine) == ("L", "P", "S")  # sitk's LPS voxel axes, stored RAS
-        np.testing.assert_allclose(np.abs(np.diag(img.affine)[:3]), [row.spacing_x, row.spacing_y, row.spacing_z], rtol=1e-5)
+        np.testing.assert_allclose(
+            np.abs(np.diag(img.affine)[:3]), [row.spacing_x, row.spacing_y, row.spacing_z], rtol=1e-5
+        )
         centre_ras = img.affine @ np.r_[(np.array(img.shape) - 1) / 2.0, 1.0]
         expected_lps = np.array([row.center_x, row.center_y, row.center_z])
         assert np.linalg.norm(centre_ras[:3] * [-1, -1, 1] - expected_lps) < 8 * math.sqrt(3) + 0.1  # FOV shift
@@ -85,7 +87,10 @@ def test_pair_transform_maps_later_onto_earlier_session(dataset) -> None:
     aligned = sitk.GetArrayFromImage(sitk.Resample(img_a, img_b, pair, sitk.sitkLinear))
     naive = sitk.GetArrayFromImage(sitk.Resample(img_a, img_b, sitk.Euler3DTransform(), sitk.sitkLinear))
     arr_b = sitk.GetArrayFromImage(img_b)
-    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(mask_path(t2w_path(dataset.out_dir, b.patient_id, b.session_date))))) > 0
+    mask = (
+        sitk.GetArrayFromImage(sitk.ReadImage(str(mask_path(t2w_path(dataset.out_dir, b.patient_id, b.session_date)))))
+        > 0
+    )
     mask &= aligned > 0
     assert _corr(arr_b, aligned, mask) > 0.8
     assert _corr(arr_b, aligned, mask) > _corr(arr_b, naive, mask) + 0.1
@@ -100,7 +105,9 @@ def test_lesion_masks_match_truth_volumes_and_are_hyperintense(dataset) -> None:
             measured = (lesion == 1).sum() * np.prod(lesion_img.GetSpacing()) / 1000.0
             assert abs(measured - volume) / volume < 0.2
             t2 = sitk.GetArrayFromImage(sitk.ReadImage(str(t2w_path(dataset.out_dir, row.patient_id, date))))
-            brain = sitk.GetArrayFromImage(sitk.ReadImage(str(mask_path(t2w_path(dataset.out_dir, row.patient_id, date)))))
+            brain = sitk.GetArrayFromImage(
+                sitk.ReadImage(str(mask_path(t2w_path(dataset.out_dir, row.patient_id, date))))
+            )
             assert np.median(t2[lesion == 1]) > 1.3 * np.median(t2[(brain > 0) & (lesion == 0)])
 
 
@@ -129,8 +136,9 @@ def test_montage_png(dataset, tmp_path: Path) -> None:
 def test_clinical_sessions_have_their_slice_axis_and_cut_vertex(tmp_path: Path) -> None:
     from glioma_change.synth.plan import BRAIN_TOP_MM
 
-    out = generate_dataset(tmp_path, 3, seed=5, acquisition="clinical", sessions=(2, 2), inplane_mm=(2.0, 2.0),
-                           slice_mm=(4.0, 5.0)).out_dir
+    out = generate_dataset(
+        tmp_path, 3, seed=5, acquisition="clinical", sessions=(2, 2), inplane_mm=(2.0, 2.0), slice_mm=(4.0, 5.0)
+    ).out_dir
     sessions = pd.read_csv(out / "sessions.csv", dtype={"patient_id": str})
     assert (sessions.vertex_cut_mm > 0).any()
     for row in sessions.itertuples():

@@ -76,9 +76,12 @@ def test_wording_agrees_with_labels(tables) -> None:
         else:
             assert abs(now - prev) <= 0.12 * prev + 1
     start = r"(?:^|[:.]\s)"  # an assertion opening a sentence, not a negated mention
-    positive = {"en": start + r"(increase in size|enlarging|progressive disease|tumour progression|decrease in size|"
-                      r"regression of|partial response)", "fr": start + r"(augmentation de taille|majoration de l'|"
-                      r"diminution de taille|régression de l'|réponse partielle|progression tumorale)"}
+    positive = {
+        "en": start + r"(increase in size|enlarging|progressive disease|tumour progression|decrease in size|"
+        r"regression of|partial response)",
+        "fr": start + r"(augmentation de taille|majoration de l'|"
+        r"diminution de taille|régression de l'|réponse partielle|progression tumorale)",
+    }
     for row in df.itertuples():
         found = re.search(positive[row.language], row.report_text, re.IGNORECASE | re.MULTILINE)
         assert bool(found) <= bool(row.t2_label), (row.Index, found)

@@ -44,8 +44,10 @@ def test_bf16_training_on_the_gpu_tracks_float32_on_cpu(study: StudyData, mode: 
     assert gpu.amp_dtype is not None and gpu.channels_last
     spec = ModelSpec(network="vgg", in_channels=1, width=0.5)
     models = {}
-    for name, runtime, train in (("cpu", Runtime.create("cpu"), data.human_train.to(torch.device("cpu"))),
-                                 ("gpu", gpu, data.human_train)):
+    for name, runtime, train in (
+        ("cpu", Runtime.create("cpu"), data.human_train.to(torch.device("cpu"))),
+        ("gpu", gpu, data.human_train),
+    ):
         torch.manual_seed(0)
         models[name] = build_model(spec)
         fit(models[name], train, train, SETTINGS, runtime, seed=0)

@@ -19,7 +19,9 @@ from glioma_change.tuning.fold_runs import run_fold
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> StudyData:
     torch.set_num_threads(1)
-    path = make_fake_study(tmp_path_factory.mktemp("fake"), n_patients=14, n_human=9, folds={"n_folds": 3, "val_fraction": 0.3})
+    path = make_fake_study(
+        tmp_path_factory.mktemp("fake"), n_patients=14, n_human=9, folds={"n_folds": 3, "val_fraction": 0.3}
+    )
     return StudyData(load_study_config(path))
 
 
@@ -56,13 +58,17 @@ def test_weak_training_inputs_come_from_allowed_patients_only(
 ) -> None:
     seen: list[torch.Tensor] = []
     original = strategies.fit
-    monkeypatch.setattr(strategies, "fit", lambda model, train, *a, **k: seen.append(train.inputs()) or original(model, train, *a, **k))
+    monkeypatch.setattr(
+        strategies, "fit", lambda model, train, *a, **k: seen.append(train.inputs()) or original(model, train, *a, **k)
+    )
     params = TrainParams(network="vgg", strategy=strategy, width=0.25, weak_threshold=0.75)
     run_fold(study.config, study, params, 1, Runtime.create("cpu"), None)
     fold = study.folds[1]
     held_out = set(fold.val_patients) | set(fold.test_patients)
     rows = study.frame(0.75)
-    by_map = {bytes(study.bank.stack([pid]).numpy().tobytes()): pat for pid, pat in zip(rows["pair_id"], rows["patient_id"])}
+    by_map = {
+        bytes(study.bank.stack([pid]).numpy().tobytes()): pat for pid, pat in zip(rows["pair_id"], rows["patient_id"])
+    }
     used = {by_map[bytes(x.numpy().tobytes())] for batch in seen for x in batch.split(1)}
     assert used, "no training input recorded"
     assert not used & held_out

@@ -43,7 +43,9 @@ def test_same_seed_same_predictions_on_cpu(study: StudyData) -> None:
     assert not np.array_equal(first, other)
 
 
-def test_pretrained_weights_are_cached_and_reused(study: StudyData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pretrained_weights_are_cached_and_reused(
+    study: StudyData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = PretrainCache(tmp_path / "cache")
     params = TrainParams(network="vgg", strategy="finetune", width=0.25, weak_threshold=0.75)
     first = _test_probs(study, params, seed=1, cache=cache)

@@ -16,8 +16,14 @@ from glioma_change.training.runtime import Runtime
 from glioma_change.training.study_data import SPLITS, StudyData
 
 SPEC = ModelSpec(network="vgg", in_channels=1, width=0.25)
-META = {"input_shape": [12, 12, 12], "input_spacing": [1.0, 1.0, 1.0], "channels": ["diff"], "fold": 0,
-        "strategy": "baseline", "seed": 0}
+META = {
+    "input_shape": [12, 12, 12],
+    "input_spacing": [1.0, 1.0, 1.0],
+    "channels": ["diff"],
+    "fold": 0,
+    "strategy": "baseline",
+    "seed": 0,
+}
 SETTINGS = LoopSettings(epochs=2, patience=5, lr=1e-3, weight_decay=0.0, batch_size=4, aug_strength=0.5)
 
 
@@ -51,7 +57,7 @@ def test_concat_keeps_one_storage_and_copies_only_foreign_maps(study: StudyData)
     mixed = Samples.concat([data.val, own])
     assert mixed.x is not study.bank.data
     assert torch.equal(mixed.inputs()[: len(data.val)], data.val.inputs())
-    assert torch.equal(mixed.inputs()[len(data.val):], own.x)
+    assert torch.equal(mixed.inputs()[len(data.val) :], own.x)
 
 
 def _blobs(n: int = 16, size: int = 12) -> Samples:
@@ -79,15 +85,17 @@ def test_compiled_training_matches_eager_and_saves_plain_checkpoints(tmp_path) -
     compiled = _trained(compiled_rt, samples)
     graphs = torch._dynamo.utils.counters["stats"]["unique_graphs"]
     assert graphs > 0  # something was compiled
-    np.testing.assert_allclose(predict(compiled, samples, compiled_rt), predict(eager, samples, Runtime.create("cpu")),
-                               atol=2e-3)
+    np.testing.assert_allclose(
+        predict(compiled, samples, compiled_rt), predict(eager, samples, Runtime.create("cpu")), atol=2e-3
+    )
     # the module trained is the plain network: its checkpoint rebuilds without `_orig_mod.` keys
     assert not any(k.startswith("_orig_mod") for k in compiled.state_dict())
     path = tmp_path / "model.pt"
     save_checkpoint(path, compiled, SPEC, META)
     reloaded, _, _ = load_checkpoint(path)
-    np.testing.assert_allclose(predict(reloaded, samples, Runtime.create("cpu")), predict(compiled, samples, compiled_rt),
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        predict(reloaded, samples, Runtime.create("cpu")), predict(compiled, samples, compiled_rt), atol=1e-4
+    )
     # a new network of the same architecture reuses the compiled graphs (one compilation per worker)
     _trained(compiled_rt, samples)
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] == graphs

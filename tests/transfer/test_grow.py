@@ -43,8 +43,11 @@ def test_new_units_receive_gradients(network: str) -> None:
         """(new entries, pre-trained entries) gradient mass of every grown parameter."""
         opt.zero_grad()
         F.binary_cross_entropy_with_logits(grown(x), y).backward()
-        return {n: (float(params[n].grad[m].abs().sum()), float(params[n].grad[~m].abs().sum()))
-                for n, m in masks.items() if n in params and m.any()}
+        return {
+            n: (float(params[n].grad[m].abs().sum()), float(params[n].grad[~m].abs().sum()))
+            for n, m in masks.items()
+            if n in params and m.any()
+        }
 
     first = grads()
     assert sum(new for new, _ in first.values()) > 0  # the zero-initialised new→old connections learn at once

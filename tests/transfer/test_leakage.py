@@ -25,8 +25,9 @@ PRETRAINING = ["finetune", "feature_extract", "finetune_grow", "meanvar_init"]
 @pytest.fixture(scope="module")
 def study_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.set_num_threads(1)
-    return make_fake_study(tmp_path_factory.mktemp("fake"), n_patients=14, n_human=9,
-                           folds={"n_folds": 3, "val_fraction": 0.3})
+    return make_fake_study(
+        tmp_path_factory.mktemp("fake"), n_patients=14, n_human=9, folds={"n_folds": 3, "val_fraction": 0.3}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +76,13 @@ def reads(study: StudyData, monkeypatch: pytest.MonkeyPatch) -> Reads:
     return seen
 
 
-@pytest.mark.parametrize(("strategy", "extra"), [
-    *((s, {"source_task": "both"}) for s in PRETRAINING),
-    ("teacher_student", {"rounds": 2, "fuse_weight": 0.5}),
-])
+@pytest.mark.parametrize(
+    ("strategy", "extra"),
+    [
+        *((s, {"source_task": "both"}) for s in PRETRAINING),
+        ("teacher_student", {"rounds": 2, "fuse_weight": 0.5}),
+    ],
+)
 def test_no_stage_reads_a_held_out_patients_map(study: StudyData, reads: Reads, strategy: str, extra: dict) -> None:
     params = TrainParams(network="vgg", strategy=strategy, width=0.25, weak_threshold=0.75, **extra)
     for fold in study.folds:
@@ -91,7 +95,9 @@ def test_no_stage_reads_a_held_out_patients_map(study: StudyData, reads: Reads, 
         for stage, patients in used.items():
             assert not patients & held_out, (strategy, fold.index, stage)
             assert patients <= set(fold.train_patients)
-        weak_only = set(study.all_rows["patient_id"]) - set(study.all_rows.loc[study.all_rows["source"] == "human", "patient_id"])
+        weak_only = set(study.all_rows["patient_id"]) - set(
+            study.all_rows.loc[study.all_rows["source"] == "human", "patient_id"]
+        )
         assert used["pretext" if "pretext" in used else "pseudo"] & weak_only  # the check is not vacuous
 
 
@@ -124,6 +130,11 @@ def test_self_supervised_pretraining_reads_no_label(study: StudyData, study_file
     (key_a, a), (key_b, b) = states
     assert key_a == key_b and a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)
-    fresh = strategies.StrategyContext(study.fold(1, 0.75), params, model_spec(params, config), config.budget,
-                                       runtime, config.seed).new_model("pretrain").state_dict()
+    fresh = (
+        strategies.StrategyContext(
+            study.fold(1, 0.75), params, model_spec(params, config), config.budget, runtime, config.seed
+        )
+        .new_model("pretrain")
+        .state_dict()
+    )
     assert not torch.equal(a["features.0.weight"], fresh["features.0.weight"])  # it did pre-train

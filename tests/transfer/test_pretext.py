@@ -92,5 +92,7 @@ def test_bad_pretext_inputs_are_refused() -> None:
 def test_max_batches_caps_an_epoch() -> None:
     x, _ = blob_maps(8, seed=0)
     full = PretextSettings(pretext="transform", epochs=1, lr=1e-2, batch_size=4)
-    weights = {n: pretrain_self_supervised(SPEC, x, replace(full, max_batches=n), seed=0)["0.weight"] for n in (None, 1, 2)}
+    weights = {
+        n: pretrain_self_supervised(SPEC, x, replace(full, max_batches=n), seed=0)["0.weight"] for n in (None, 1, 2)
+    }
     assert torch.equal(weights[None], weights[2]) and not torch.equal(weights[None], weights[1])

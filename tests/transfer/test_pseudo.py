@@ -61,8 +61,17 @@ def test_noisy_student_rounds(fuse_weight: float) -> None:
         fit(models[-1], samples, val, LoopSettings(1, 1, 1e-3, 0.0, 4, 0.5), Runtime.create("cpu"), seed=r)
         return models[-1]
 
-    result = noisy_student_rounds(train, human, weak, weak_ids, allowed=weak_ids, rounds=2,
-                                  report_prob=report, fuse_weight=fuse_weight, teacher_weak=confident)
+    result = noisy_student_rounds(
+        train,
+        human,
+        weak,
+        weak_ids,
+        allowed=weak_ids,
+        rounds=2,
+        report_prob=report,
+        fuse_weight=fuse_weight,
+        teacher_weak=confident,
+    )
     assert [r for r, _ in seen] == [0, 1, 2]
     assert len(seen[0][1]) == 10  # the teacher: human + the confident weak labels
     for r, prob in enumerate(result.pseudo, start=1):

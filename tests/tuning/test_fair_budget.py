@@ -21,17 +21,25 @@ DISTRIBUTIONS = {"network": CategoricalDistribution(["vgg"]), "strategy": Catego
 
 
 def _config(k: int) -> StudyConfig:
-    return StudyConfig.model_validate({
-        "data": {"manifest": "m.csv", "human_labels": "h.csv", "weak_labels": "w.csv"},
-        "search": {"networks": ["vgg"], "strategies": STRATEGIES}, "study": {"min_trials_per_combination": k},
-    })
+    return StudyConfig.model_validate(
+        {
+            "data": {"manifest": "m.csv", "human_labels": "h.csv", "weak_labels": "w.csv"},
+            "search": {"networks": ["vgg"], "strategies": STRATEGIES},
+            "study": {"min_trials_per_combination": k},
+        }
+    )
 
 
 def _add(study: optuna.Study, strategy: str, curve: float, state: TrialState = TrialState.COMPLETE) -> None:
-    study.add_trial(create_trial(
-        params={"network": "vgg", "strategy": strategy}, distributions=DISTRIBUTIONS, state=state,
-        value=curve if state == TrialState.COMPLETE else None, intermediate_values={s: curve for s in range(3)},
-    ))
+    study.add_trial(
+        create_trial(
+            params={"network": "vgg", "strategy": strategy},
+            distributions=DISTRIBUTIONS,
+            state=state,
+            value=curve if state == TrialState.COMPLETE else None,
+            intermediate_values={s: curve for s in range(3)},
+        )
+    )
 
 
 def _prunes(pruner: optuna.pruners.BasePruner, strategy: str, score: float) -> bool:
@@ -77,11 +85,23 @@ def test_owed_combinations_are_queued_until_they_have_k_completed_trials() -> No
 
 def test_with_pruning_every_combination_completes_and_is_refit_from_its_own_trial(tmp_path: Path) -> None:
     study_file = make_fake_study(
-        tmp_path, budget={"epochs": 2, "patience": 2, "pretrain_epochs": 1, "n_trials": 1, "eval_batch_size": 8},
-        search={"networks": ["vgg"], "strategies": ["baseline", "mixed"], "width": {"vgg": [0.25]},
-                "batch_size": [8], "enqueue_each_combination": True},
-        study={"heartbeat_interval_s": 1, "grace_period_s": 2, "n_startup_trials": 0, "pruner_startup_trials": 0,
-               "pruner_warmup_steps": 0, "min_trials_per_combination": 1},
+        tmp_path,
+        budget={"epochs": 2, "patience": 2, "pretrain_epochs": 1, "n_trials": 1, "eval_batch_size": 8},
+        search={
+            "networks": ["vgg"],
+            "strategies": ["baseline", "mixed"],
+            "width": {"vgg": [0.25]},
+            "batch_size": [8],
+            "enqueue_each_combination": True,
+        },
+        study={
+            "heartbeat_interval_s": 1,
+            "grace_period_s": 2,
+            "n_startup_trials": 0,
+            "pruner_startup_trials": 0,
+            "pruner_warmup_steps": 0,
+            "min_trials_per_combination": 1,
+        },
     )
     run = tmp_path / "run"
     result = cli("tune", str(study_file), "--out", str(run))  # a target of 1 trial, but 2 combinations owed one each

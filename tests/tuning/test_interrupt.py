@@ -21,9 +21,15 @@ def _trials(run: Path) -> list[optuna.trial.FrozenTrial]:
 
 def test_ctrl_c_ends_with_one_line_and_the_rerun_completes_the_interrupted_combination(tmp_path: Path) -> None:
     study = make_fake_study(
-        tmp_path, budget={"epochs": 40, "patience": 40, "pretrain_epochs": 1, "n_trials": 2},  # trials of seconds
-        search={"networks": ["vgg"], "strategies": ["baseline", "mixed"], "width": {"vgg": [0.25]}, "batch_size": [8],
-                "enqueue_each_combination": True},
+        tmp_path,
+        budget={"epochs": 40, "patience": 40, "pretrain_epochs": 1, "n_trials": 2},  # trials of seconds
+        search={
+            "networks": ["vgg"],
+            "strategies": ["baseline", "mixed"],
+            "width": {"vgg": [0.25]},
+            "batch_size": [8],
+            "enqueue_each_combination": True,
+        },
     )
     run = tmp_path / "run"
     args = ("tune", str(study), "--out", str(run))

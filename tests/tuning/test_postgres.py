@@ -49,8 +49,18 @@ def database() -> Iterator[str]:
 
 
 def _tune(study: Path, out: Path, url: str, n_trials: int) -> subprocess.Popen[str]:
-    return cli_popen("tune", str(study), "--out", str(out), "--storage", url, "--n-trials", str(n_trials),
-                     "--set", "study.name=scale")
+    return cli_popen(
+        "tune",
+        str(study),
+        "--out",
+        str(out),
+        "--storage",
+        url,
+        "--n-trials",
+        str(n_trials),
+        "--set",
+        "study.name=scale",
+    )
 
 
 def _finish(*workers: subprocess.Popen[str]) -> list[str]:
@@ -79,8 +89,12 @@ def _assert_finished_once(trials: list[FrozenTrial], n_trials: int) -> None:
 
 
 def _pg(command: str) -> None:
-    subprocess.run(["bash", str(ROOT / "scripts" / "pg_throwaway.sh"), command, PG_DIR], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        ["bash", str(ROOT / "scripts" / "pg_throwaway.sh"), command, PG_DIR],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def test_two_workers_finish_n_trials_in_total_each_once(tmp_path: Path, database: str) -> None:
@@ -98,7 +112,7 @@ def _wait_for_running_after_complete(proc: subprocess.Popen[str], url: str) -> l
         assert proc.poll() is None, proc.communicate()[1]
         try:
             trials = _trials(url)
-        except Exception:  # noqa: BLE001 - the study may not exist yet
+        except Exception:
             trials = []
         if any(t.state == TrialState.COMPLETE for t in trials) and trials[-1].state == TrialState.RUNNING:
             return trials

@@ -24,11 +24,18 @@ STRATEGIES = ["baseline", "mixed", "teacher_student"]
 @pytest.fixture(scope="module")
 def study_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("scarcity")
-    path = make_fake_study(root, n_patients=14, n_human=10, search__strategies=STRATEGIES,
-                           search__enqueue_each_combination=True, search__rounds=[1])
+    path = make_fake_study(
+        root,
+        n_patients=14,
+        n_human=10,
+        search__strategies=STRATEGIES,
+        search__enqueue_each_combination=True,
+        search__rounds=[1],
+    )
     human = pd.read_csv(root / "human_labels.csv")  # reports for human-labelled pairs too: withheld ones stay weak
-    weak = human.assign(t2_prob=0.1 + 0.8 * human["t2_label"], global_prob=0.1 + 0.8 * human["global_label"],
-                        source="rules")
+    weak = human.assign(
+        t2_prob=0.1 + 0.8 * human["t2_label"], global_prob=0.1 + 0.8 * human["global_label"], source="rules"
+    )
     pd.concat([pd.read_csv(root / "weak_labels.csv"), weak]).to_csv(root / "weak_labels.csv", index=False)
     return path
 
@@ -66,8 +73,9 @@ def test_scarcity_command_writes_the_curve_and_the_report_shows_it(study_file: P
     run = root / "run"
     result = cli("tune", str(study_file), "--out", str(run), "--n-trials", "3", "--seed", "5")
     assert result.returncode == 0, result.stderr
-    out = CliRunner().invoke(app, ["-q", "scarcity", str(run), "--fractions", "1,0.5", "--seeds", "2",
-                                   "--n-boot", "50"])
+    out = CliRunner().invoke(
+        app, ["-q", "scarcity", str(run), "--fractions", "1,0.5", "--seeds", "2", "--n-boot", "50"]
+    )
     assert out.exit_code == 0, out.output
     folder = run / "scarcity"
     per_seed = pd.read_csv(folder / "scarcity.csv")
@@ -109,10 +117,18 @@ def test_the_new_strategy_is_ranked_by_refit_validation_when_all_its_trials_were
     def combo(strategy: str, trial: int | None, value: float | None) -> dict[str, object]:
         return {"trial": trial, "value": value, "params": {"network": "vgg", "strategy": strategy}}
 
-    combos = {"vgg/baseline": combo("baseline", 0, 0.8), "vgg/mixed": combo("mixed", 1, 0.9),
-              "vgg/finetune_grow": combo("finetune_grow", None, None),
-              "vgg/teacher_student": combo("teacher_student", None, None)}
+    combos = {
+        "vgg/baseline": combo("baseline", 0, 0.8),
+        "vgg/mixed": combo("mixed", 1, 0.9),
+        "vgg/finetune_grow": combo("finetune_grow", None, None),
+        "vgg/teacher_student": combo("teacher_student", None, None),
+    }
     (tmp_path / "best_params.json").write_text(json.dumps({"best": combos["vgg/mixed"], "combinations": combos}))
-    pd.DataFrame({"network": ["vgg"] * 4, "strategy": ["baseline", "mixed", "finetune_grow", "teacher_student"],
-                  "mean_val_auc": [0.8, 0.9, 0.6, 0.7]}).to_csv(tmp_path / "strategy_table.csv", index=False)
+    pd.DataFrame(
+        {
+            "network": ["vgg"] * 4,
+            "strategy": ["baseline", "mixed", "finetune_grow", "teacher_student"],
+            "mean_val_auc": [0.8, 0.9, 0.6, 0.7],
+        }
+    ).to_csv(tmp_path / "strategy_table.csv", index=False)
     assert sorted(scarcity_configurations(tmp_path)) == ["vgg/baseline", "vgg/mixed", "vgg/teacher_student"]

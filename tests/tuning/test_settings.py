@@ -33,7 +33,9 @@ def test_a_study_refuses_other_settings_and_names_what_changed(tmp_path: Path) -
     assert "budget.epochs 2 -> 4" in message and "data.input_shape [16, 16, 16] -> [8, 8, 8]" in message
     assert "seed" not in message and "--set study.name=" in message and "\n" not in message
     # changed labels are another study too, even under the same file name
-    (tmp_path / "human_labels.csv").write_text((tmp_path / "human_labels.csv").read_text().replace(",1,1.0,", ",0,0.0,", 1))
+    (tmp_path / "human_labels.csv").write_text(
+        (tmp_path / "human_labels.csv").read_text().replace(",1,1.0,", ",0,0.0,", 1)
+    )
     with pytest.raises(ConfigError, match="data.human_labels sha256:"):
         _open(study_file, run)
     _open(study_file, run, "study.name=another")  # a new name starts another study

@@ -22,12 +22,15 @@ def _closed_port() -> int:
         return s.getsockname()[1]  # nothing listens here once the socket is closed
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("postgres ql://x", "not a storage URL"),
-    ("nosuchdb://u:pw@host/db", "unknown database 'nosuchdb'"),
-    ("mysql+nosuchdriver://u:pw@host/db", "unknown database"),
-    ("sqlite:////no/such/folder/study.db", "folder /no/such/folder does not exist"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgres ql://x", "not a storage URL"),
+        ("nosuchdb://u:pw@host/db", "unknown database 'nosuchdb'"),
+        ("mysql+nosuchdriver://u:pw@host/db", "unknown database"),
+        ("sqlite:////no/such/folder/study.db", "folder /no/such/folder does not exist"),
+    ],
+)
 def test_bad_urls_fail_in_one_line(url: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as info:
         check_storage_url(url)
@@ -43,7 +46,9 @@ def test_good_urls_pass(tmp_path: Path) -> None:
 def test_tune_rejects_a_bad_url_before_reading_anything(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "glioma_change", "tune", str(tmp_path / "absent.yaml"), "--storage", "postgres ql://x"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "not a storage URL" in result.stderr

@@ -35,8 +35,15 @@ def tuned(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_tune_writes_the_run_directory(tuned: Path) -> None:
-    for name in ("config.yaml", "run_info.json", "study.db", "trials.csv", "best_params.json", "predictions.csv",
-                 "strategy_table.csv"):
+    for name in (
+        "config.yaml",
+        "run_info.json",
+        "study.db",
+        "trials.csv",
+        "best_params.json",
+        "predictions.csv",
+        "strategy_table.csv",
+    ):
         assert (tuned / name).is_file(), name
     assert json.loads((tuned / "run_info.json").read_text())["seed"] == 5
     pred = pd.read_csv(tuned / "predictions.csv", dtype={"patient_id": str})
@@ -48,7 +55,9 @@ def test_tune_writes_the_run_directory(tuned: Path) -> None:
         test = group[group["split"] == "test"]
         assert test["pair_id"].is_unique, model
         for _, fold in group.groupby("fold"):
-            assert not set(fold[fold["split"] == "val"]["patient_id"]) & set(fold[fold["split"] == "test"]["patient_id"])
+            assert not set(fold[fold["split"] == "val"]["patient_id"]) & set(
+                fold[fold["split"] == "test"]["patient_id"]
+            )
     best = json.loads((tuned / "best_params.json").read_text())["best"]
     assert best["params"]["strategy"] in {"baseline", "finetune"}
     # only the best trial of each network/strategy keeps its fold models (reused by the refit)
@@ -65,8 +74,18 @@ def test_tune_writes_the_run_directory(tuned: Path) -> None:
 
 
 def test_train_best_reproduces_the_refit(tuned: Path, tmp_path: Path) -> None:
-    result = cli("train", str(tuned.parent / "study.yaml"), "--params", "best", "--tuned", str(tuned),
-                 "--out", str(tmp_path / "train"), "--seed", "5")
+    result = cli(
+        "train",
+        str(tuned.parent / "study.yaml"),
+        "--params",
+        "best",
+        "--tuned",
+        str(tuned),
+        "--out",
+        str(tmp_path / "train"),
+        "--seed",
+        "5",
+    )
     assert result.returncode == 0, result.stderr
     mine = pd.read_csv(tmp_path / "train" / "predictions.csv")
     theirs = pd.read_csv(tuned / "predictions.csv")
@@ -75,7 +94,9 @@ def test_train_best_reproduces_the_refit(tuned: Path, tmp_path: Path) -> None:
 
 
 def test_killed_worker_resumes_keeps_finished_trials_and_fails_the_interrupted_one(tmp_path: Path) -> None:
-    study = make_fake_study(tmp_path, budget={"epochs": 40, "patience": 40, "pretrain_epochs": 1, "n_trials": 3})  # trials of seconds
+    study = make_fake_study(
+        tmp_path, budget={"epochs": 40, "patience": 40, "pretrain_epochs": 1, "n_trials": 3}
+    )  # trials of seconds
     run = tmp_path / "run"
     args = ("tune", str(study), "--out", str(run))
     proc = cli_popen(*args)
@@ -120,8 +141,10 @@ def test_two_workers_share_one_study_and_finish_n_trials_in_total(tmp_path: Path
     study = make_fake_study(tmp_path, n_patients=8, n_human=6)
     run = tmp_path / "run"
     storage = f"sqlite:///{tmp_path / 'shared.db'}"
-    workers = [cli_popen("tune", str(study), "--out", str(run / f"w{i}"), "--storage", storage, "--n-trials", "4")
-               for i in range(2)]
+    workers = [
+        cli_popen("tune", str(study), "--out", str(run / f"w{i}"), "--storage", storage, "--n-trials", "4")
+        for i in range(2)
+    ]
     outputs = [w.communicate(timeout=240) for w in workers]
     for worker, (_, err) in zip(workers, outputs):
         assert worker.returncode == 0, err
@@ -149,7 +172,9 @@ def _flaky_run_fold(fail_calls: set[int]):  # type: ignore[no-untyped-def]
     return run_fold
 
 
-def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from glioma_change.study_config import load_study_config
     from glioma_change.tuning import objective
     from glioma_change.tuning.run import tune
@@ -161,7 +186,9 @@ def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path: Path, 
     assert states.count(TrialState.FAIL) == 1 and states.count(TrialState.COMPLETE) == 2
 
 
-def test_trials_failing_in_a_row_stop_the_worker_with_the_cause(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_trials_failing_in_a_row_stop_the_worker_with_the_cause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from glioma_change.errors import GliomaChangeError
     from glioma_change.study_config import load_study_config
     from glioma_change.tuning import objective
@@ -175,8 +202,13 @@ def test_trials_failing_in_a_row_stop_the_worker_with_the_cause(tmp_path: Path, 
 
 
 def test_one_command_with_two_workers_finishes_n_trials_in_two_processes_and_refits_once(tmp_path: Path) -> None:
-    study = make_fake_study(tmp_path, n_patients=8, n_human=6, budget={"epochs": 60, "patience": 60, "pretrain_epochs": 1},
-                            study={"pruner_startup_trials": 100})  # trials of seconds: the helper starts in time
+    study = make_fake_study(
+        tmp_path,
+        n_patients=8,
+        n_human=6,
+        budget={"epochs": 60, "patience": 60, "pretrain_epochs": 1},
+        study={"pruner_startup_trials": 100},
+    )  # trials of seconds: the helper starts in time
     run = tmp_path / "run"
     result = cli("tune", str(study), "--out", str(run), "--n-trials", "8", "--workers", "2", timeout=600)
     assert result.returncode == 0, result.stderr

@@ -11,9 +11,25 @@ from glioma_change.reports.components import admin, context, measurements, secti
 from glioma_change.reports.components.extensions import CLASSES, EVIDENCE_INDEX, SECTIONS
 from glioma_change.reports.components.tokenizer import TextKeepingTokenizer
 
-PIPELINE = ("glioma_admin", "glioma_sections", "glioma_sentences", "glioma_terms", "glioma_measurements", "glioma_context")
+PIPELINE = (
+    "glioma_admin",
+    "glioma_sections",
+    "glioma_sentences",
+    "glioma_terms",
+    "glioma_measurements",
+    "glioma_context",
+)
 
 __all__ = [
-    "CLASSES", "EVIDENCE_INDEX", "PIPELINE", "SECTIONS", "TextKeepingTokenizer",
-    "admin", "context", "measurements", "sections", "sentences", "terms",
+    "CLASSES",
+    "EVIDENCE_INDEX",
+    "PIPELINE",
+    "SECTIONS",
+    "TextKeepingTokenizer",
+    "admin",
+    "context",
+    "measurements",
+    "sections",
+    "sentences",
+    "terms",
 ]

@@ -76,9 +76,7 @@ class AdminFinder:
         self.labelled = re.compile(
             rf"(?<![^\W_])(?:(?P<field>{labels})(?![^\W_])[ \t]*(?P<colon>[:#°]?)|(?P<place>{places})(?![^\W_]))", re.I
         )
-        self.value_end = re.compile(
-            rf"{_VALUE_END.pattern}|(?<![^\W_])(?:{labels}|{stops})(?![^\W_])", re.I
-        )
+        self.value_end = re.compile(rf"{_VALUE_END.pattern}|(?<![^\W_])(?:{labels}|{stops})(?![^\W_])", re.I)
         self.standalone = re.compile("|".join(STANDALONE + admin.get("patterns", [])))
 
     def _value_end(self, text: str, start: int) -> int:

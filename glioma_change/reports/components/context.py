@@ -29,8 +29,13 @@ from glioma_change.reports.lexicon import CUES, TARGETS, Lexicon
 
 FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
 MODIFIER_KIND = {
-    "NEGATION": "negated", "NEGATION_POST": "negated", "UNCERTAIN": "uncertain",
-    "UNCERTAIN_POST": "uncertain", "DEGREE": "degree", "HISTORICAL": "historical", "HYPOTHETICAL": "hypothetical",
+    "NEGATION": "negated",
+    "NEGATION_POST": "negated",
+    "UNCERTAIN": "uncertain",
+    "UNCERTAIN_POST": "uncertain",
+    "DEGREE": "degree",
+    "HISTORICAL": "historical",
+    "HYPOTHETICAL": "hypothetical",
 }
 
 
@@ -150,8 +155,15 @@ class ContextLinker:
             sid = bisect_right(sent_starts, start) - 1
             if sid not in by_sentence:
                 by_sentence[sid] = {
-                    "cues": [], "targets": [], "mods": [], "terms": [], "clauses": [], "coords": set(),
-                    "locations": [], "older": False, "cue_starts": [],
+                    "cues": [],
+                    "targets": [],
+                    "mods": [],
+                    "terms": [],
+                    "clauses": [],
+                    "coords": set(),
+                    "locations": [],
+                    "older": False,
+                    "cue_starts": [],
                 }
             return by_sentence[sid]
 
@@ -220,7 +232,9 @@ class ContextLinker:
 
 
 @Language.factory(
-    "glioma_context", default_config={"lexicon_dir": ""}, assigns=[EVIDENCE],
+    "glioma_context",
+    default_config={"lexicon_dir": ""},
+    assigns=[EVIDENCE],
     requires=[SENTENCES, SECTION_BOUNDS, TERMS, MEASURES],
 )
 def make_context(nlp: Language, name: str, lexicon_dir: str) -> ContextLinker:

@@ -28,8 +28,7 @@ CLASSES = ("T2", "ENH", "GLOBAL", "TUMOUR")
 SPECIFIC = frozenset({"T2", "ENH", "GLOBAL"})
 POLARITIES = ("change", "stable")
 EVIDENCE_INDEX = {
-    (s, c, p): i
-    for i, (s, c, p) in enumerate((s, c, p) for s in SECTIONS for c in CLASSES for p in POLARITIES)
+    (s, c, p): i for i, (s, c, p) in enumerate((s, c, p) for s in SECTIONS for c in CLASSES for p in POLARITIES)
 }
 
 TEXT = "doc._.gc_text"

@@ -38,7 +38,9 @@ class MeasurementReader:
 
     def __init__(self, lexicon: Lexicon) -> None:
         words = sorted({f for w in lexicon.measurement.get("previous", []) for f in variants(w)}, key=len, reverse=True)
-        self.previous = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.I) if words else None
+        self.previous = (
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.I) if words else None
+        )
         pairs = lexicon.measurement.get("from_to", [])
         self.from_to = [
             (re.compile(rf"(?<!\w){re.escape(start)}\s*$", re.I), re.compile(rf"^\s*{re.escape(end)}\s*$", re.I))

@@ -142,9 +142,7 @@ class SectionDetector:
         return doc
 
 
-@Language.factory(
-    "glioma_sections", default_config={"lexicon_dir": ""}, assigns=[SECTION_BOUNDS], requires=[ADMIN]
-)
+@Language.factory("glioma_sections", default_config={"lexicon_dir": ""}, assigns=[SECTION_BOUNDS], requires=[ADMIN])
 def make_sections(nlp: Language, name: str, lexicon_dir: str) -> SectionDetector:
     """Section headings (findings, conclusion, ignored sections) from `nlp/<lang>/lexicon.json`."""
     return SectionDetector(lexicon_of(nlp, lexicon_dir))
