@@ -108,7 +108,8 @@ class StudyData:
     @lru_cache(maxsize=64)  # noqa: B019  (as above; `scarcity` clears it between subsets)
     def fold(self, index: int, threshold: float, repeat: int = 0) -> FoldData:
         """The samples of fold `index` (of repeat `repeat`) with weak labels filtered at `threshold`."""
-        rows, fold = self.frame(threshold), self.repeat_folds(repeat)[index]
+        rows = self.frame(threshold)
+        fold = (self.folds if repeat == 0 else self.repeat_folds(repeat))[index]
         if self.human_keep is not None:
             rows = without_human_labels(rows, set(fold.train_patients) - self.human_keep[index], threshold)
         frames = split_fold(rows, fold)

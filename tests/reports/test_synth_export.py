@@ -14,7 +14,21 @@ from glioma_change.synth.export import FIRST_NAMES, SURNAMES
 
 def _synth(out: Path, *extra: str) -> None:
     result = CliRunner().invoke(
-        app, ["-q", "synth", "--patients", "12", "--no-images", "-o", str(out), "--seed", "4", *extra]
+        app,
+        [
+            "-q",
+            "synth",
+            "--patients",
+            "12",
+            "--no-images",
+            "--report-fidelity",
+            "1",
+            "-o",
+            str(out),
+            "--seed",
+            "4",
+            *extra,
+        ],
     )
     assert result.exit_code == 0, result.output
 
