@@ -15,6 +15,18 @@ import pandas as pd
 from glioma_change.stats import auc_ci, corrected_resampled_ttest, delong_test, has_both_classes, safe_auc
 
 REFERENCE_STRATEGIES = ("baseline", "mixed")
+REPEAT_COLUMNS = [
+    "n_repeats",
+    "test_auc_mean",
+    "test_auc_sd",
+    "fold_mean_auc",
+    "gain_vs_baseline_mean",
+    "gain_vs_baseline_sd",
+    "gain_positive_share",
+    "nb_p_vs_baseline",
+    "refit_source",
+]
+"""Strategy-table columns over the repeats of the cross-validation (absent from tables written before repeats)."""
 STRATEGY_TABLE_COLUMNS = [
     "network",
     "strategy",
@@ -27,15 +39,7 @@ STRATEGY_TABLE_COLUMNS = [
     "mean_val_auc",
     "trial",
     "tuning_value",
-    "n_repeats",
-    "test_auc_mean",
-    "test_auc_sd",
-    "fold_mean_auc",
-    "gain_vs_baseline_mean",
-    "gain_vs_baseline_sd",
-    "gain_positive_share",
-    "nb_p_vs_baseline",
-    "refit_source",
+    *REPEAT_COLUMNS,
 ]
 
 Tuning = Mapping[str, tuple[int | None, float | None] | tuple[int | None, float | None, str]]

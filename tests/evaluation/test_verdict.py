@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from glioma_change.evaluation.verdict import make_verdict
+from glioma_change.predictions import REPEAT_COLUMNS
 
 
 def _table(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -118,19 +119,7 @@ def test_refits_with_defaults_are_named() -> None:
 
 
 def test_a_table_without_repeats_is_ranked_by_its_pooled_auc() -> None:
-    old = _table(HELPS).drop(
-        columns=[
-            "n_repeats",
-            "test_auc_mean",
-            "test_auc_sd",
-            "fold_mean_auc",
-            "gain_vs_baseline_mean",
-            "gain_vs_baseline_sd",
-            "gain_positive_share",
-            "nb_p_vs_baseline",
-            "refit_source",
-        ]
-    )
+    old = _table(HELPS).drop(columns=REPEAT_COLUMNS)
     verdict = make_verdict(old)
     assert verdict.lead_label == "pooled test AUC" and verdict.best == "vgg/mixed"
     assert "one repeat cannot show whether it holds" in verdict.headline
