@@ -40,10 +40,10 @@ class DemoSize:
     input_shape: tuple[int, int, int] = (32, 32, 32)
     n_folds: int = 5
     repeats: int = 2
-    n_trials: int = 12
-    epochs: int = 30
-    pretrain_epochs: int = 12
-    scarcity_fractions: tuple[float, ...] = (1.0, 0.5, 0.25)
+    n_trials: int = 8
+    epochs: int = 16
+    pretrain_epochs: int = 8
+    scarcity_fractions: tuple[float, ...] = (1.0, 0.5)
     """Human-label fractions of the label-scarcity curve (empty: no curve)."""
     scarcity_seeds: int = 1
     strategies: tuple[str, ...] = ("baseline", "mixed", "finetune", "teacher_student")
@@ -51,7 +51,14 @@ class DemoSize:
 
 SIZES = {
     "default": DemoSize(),
-    "full": DemoSize(repeats=3, n_trials=24, strategies=STRATEGY_NAMES),
+    "full": DemoSize(
+        repeats=3,
+        n_trials=24,
+        epochs=30,
+        pretrain_epochs=12,
+        scarcity_fractions=(1.0, 0.5, 0.25),
+        strategies=STRATEGY_NAMES,
+    ),
     "tiny": DemoSize(
         patients=8,
         external_patients=3,
