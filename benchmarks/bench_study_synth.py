@@ -15,7 +15,7 @@ epochs) takes hours on 2 shared cores; `--trials/--epochs/--repeats` make a redu
 results file says which it was.
 
     .venv/bin/python benchmarks/bench_study_synth.py [--out DIR] [--seeds 0,1,2] [--patients 60] [--human 0.2]
-        [--fidelity 0.85] [--trials 16] [--repeats 2] [--epochs 30] [--strategies baseline,mixed,...]
+        [--fidelity 0.85] [--trials 16] [--repeats 2] [--epochs 30] [--sessions 3,4] [--strategies baseline,...]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from glioma_change.stats import safe_auc
 
 HERE = Path(__file__).resolve().parent
 THRESHOLDS = (0.75, 0.95)
-FULL = {"trials": 16, "repeats": 2, "epochs": 30}
+FULL = {"trials": 16, "repeats": 2, "epochs": 30, "sessions": "3,4"}
 
 
 def per_repeat_aucs(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -114,7 +114,8 @@ def markdown(result: dict, table: pd.DataFrame, trials: pd.DataFrame, agreement:
         f"# Study on synthetic difference maps: {a['patients']} patients ({a['human_patients']} with human labels), "
         f"report fidelity {a['fidelity']}, seeds {', '.join(map(str, a['seeds']))}",
         "",
-        f"{a['trials']} trials per seed, {a['repeats']} repeats of the 5-fold CV, {a['epochs']} epochs, strategies "
+        f"{a['sessions'].replace(',', '–')} exams per patient, {a['trials']} trials per seed, {a['repeats']} repeats "
+        f"of the 5-fold CV, {a['epochs']} epochs, strategies "
         f"{', '.join(a['strategies'])}; 2 CPU cores shared with other jobs (timings taken under load).",
         "",
     ]
@@ -181,6 +182,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=FULL["trials"])
     parser.add_argument("--repeats", type=int, default=FULL["repeats"])
     parser.add_argument("--epochs", type=int, default=FULL["epochs"])
+    parser.add_argument("--sessions", default=FULL["sessions"], help="fewest,most exams per patient")
     parser.add_argument(
         "--strategies",
         default="baseline,mixed,finetune,feature_extract",
@@ -196,6 +198,7 @@ def main() -> None:
         n_trials=args.trials,
         repeats=args.repeats,
         epochs=args.epochs,
+        sessions=tuple(int(n) for n in args.sessions.split(",")),
         report_fidelity=args.fidelity,
         strategies=tuple(args.strategies.split(",")),
         scarcity_fractions=(),
@@ -226,6 +229,7 @@ def main() -> None:
         "trials": args.trials,
         "repeats": args.repeats,
         "epochs": args.epochs,
+        "sessions": args.sessions,
         "strategies": args.strategies.split(","),
         "reduced": "; ".join(changed),
         "full_command": ".venv/bin/python benchmarks/bench_study_synth.py",

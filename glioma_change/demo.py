@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 class DemoSize:
     """How big the demo is: patients per site, map grid and study budget."""
 
-    patients: int = 24
+    patients: int = 20
     external_patients: int = 6
     sessions: tuple[int, int] = (3, 4)
     human_fraction: float = 0.5
@@ -43,8 +43,8 @@ class DemoSize:
     n_trials: int = 8
     epochs: int = 16
     pretrain_epochs: int = 8
-    scarcity_fractions: tuple[float, ...] = (1.0, 0.5)
-    """Human-label fractions of the label-scarcity curve (empty: no curve)."""
+    scarcity_fractions: tuple[float, ...] = ()
+    """Human-label fractions of the label-scarcity curve (empty: no curve; `--size full` draws one)."""
     scarcity_seeds: int = 1
     strategies: tuple[str, ...] = ("baseline", "mixed", "finetune", "teacher_student")
 
@@ -52,6 +52,7 @@ class DemoSize:
 SIZES = {
     "default": DemoSize(),
     "full": DemoSize(
+        patients=24,
         repeats=3,
         n_trials=24,
         epochs=30,
