@@ -216,6 +216,21 @@ def main() -> None:
             n_human = pd.read_csv(out / "data" / "main" / "human_labels.csv", dtype={"patient_id": str})[
                 "patient_id"
             ].nunique()
+            # written after every seed, so a long run that is stopped keeps the seeds it finished
+            write_results(args, list(seconds), aucs, trials, agreement, verdicts, seconds, n_human)
+
+
+def write_results(
+    args: argparse.Namespace,
+    seeds: list[int],
+    aucs: list[pd.DataFrame],
+    trials: list[pd.DataFrame],
+    agreement: list[dict],
+    verdicts: dict[int, str],
+    seconds: dict[int, dict[str, float]],
+    n_human: int,
+) -> None:
+    """Write `results/study_synth.json` and `.md` for the seeds finished so far."""
     table = summary_table(pd.concat(aucs, ignore_index=True))
     trials_df, agreement_df = pd.concat(trials, ignore_index=True), pd.DataFrame(agreement)
     changed = [f"{k} {getattr(args, k)} (full: {v})" for k, v in FULL.items() if getattr(args, k) != v]
