@@ -172,6 +172,8 @@ def _process_pair(
     metrics: dict[str, object] = {
         "similarity_before": registration.similarity_before,
         "similarity_after": registration.similarity,
+        "residual_rotation_deg": registration.residual_rotation_deg,
+        "residual_translation_mm": registration.residual_translation_mm,
         "registration_attempts": registration.attempts,
         "start_rotation_deg": registration.start_rotation_deg,
         "registration_failure": registration.failure,
