@@ -30,8 +30,8 @@ class CheckSettings:
 
     spacing_mm: float = 4.0  # grid of the similarity
     min_similarity: float = 0.75  # rank correlation below which a registration fails
-    max_rotation_deg: float = 1.5  # estimated residual rotation above which it fails
-    max_translation_mm: float = 1.5  # estimated residual translation above which it fails
+    max_rotation_deg: float = 2.0  # estimated residual rotation above which it fails
+    max_translation_mm: float = 2.0  # estimated residual translation above which it fails
     step_deg: float = 2.0
     step_mm: float = 2.0
 

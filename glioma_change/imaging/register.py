@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import SimpleITK as sitk
 
-from glioma_change.imaging.check import CheckSettings, check, similarity
+from glioma_change.imaging.check import Check, CheckSettings, check, similarity
 from glioma_change.imaging.initialise import moments_start, rotation_distance_deg, rotation_starts
 from glioma_change.imaging.resample import isotropic
 
@@ -109,6 +109,21 @@ class _Level:
     moving_mask: sitk.Image | None
 
 
+def _working(
+    fixed: sitk.Image,
+    moving: sitk.Image,
+    fixed_mask: sitk.Image | None,
+    moving_mask: sitk.Image | None,
+    settings: RegistrationSettings,
+) -> list[sitk.Image | None]:
+    """Both images (float32) and masks on the isotropic working grid (the pyramid's finest level)."""
+    images = [fixed, moving, fixed_mask, moving_mask]
+    if settings.working_spacing_mm is not None:
+        images = [isotropic(image, settings.working_spacing_mm) if image is not None else None for image in images]
+    images[0], images[1] = sitk.Cast(images[0], sitk.sitkFloat32), sitk.Cast(images[1], sitk.sitkFloat32)
+    return images
+
+
 def _pyramid(
     fixed: sitk.Image,
     moving: sitk.Image,
@@ -117,10 +132,7 @@ def _pyramid(
     settings: RegistrationSettings,
 ) -> list[_Level]:
     """The levels of `settings` (coarsest first), each smoothed then shrunk once for every stage."""
-    images = [fixed, moving, fixed_mask, moving_mask]
-    if settings.working_spacing_mm is not None:
-        images = [isotropic(image, settings.working_spacing_mm) if image is not None else None for image in images]
-    images[0], images[1] = sitk.Cast(images[0], sitk.sitkFloat32), sitk.Cast(images[1], sitk.sitkFloat32)
+    images = _working(fixed, moving, fixed_mask, moving_mask, settings)
     levels = []
     for factor, sigma in zip(settings.shrink_factors, settings.smoothing_mm):
         level = []
@@ -231,6 +243,20 @@ def register_checked(
             rotation_distance_deg(start, origin),
             failure,
         )
+
+
+def check_transform(
+    fixed: sitk.Image,
+    moving: sitk.Image,
+    transform: sitk.Transform,
+    fixed_mask: sitk.Image | None = None,
+    moving_mask: sitk.Image | None = None,
+    settings: RegistrationSettings = RegistrationSettings(),
+) -> Check:
+    """The failure check of `transform` exactly as `register_checked` runs it (on the working grid)."""
+    with one_itk_thread():
+        f, m, fm, mm = _working(fixed, moving, fixed_mask, moving_mask, settings)
+        return check(f, m, transform, fm, mm, settings.check or CheckSettings())
 
 
 def register(
