@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument("--ants-python", default=os.environ.get("GLIOMA_ANTS_PYTHON", "/tmp/ants-venv/bin/python"))
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--before-steps", type=Path, help="JSON {step: CPU s/pair} of an earlier version, same pairs")
+    parser.add_argument("--note", default="", help="how the --before-steps figures were taken (printed with them)")
     args = parser.parse_args()
     set_enabled(False)
     load = os.getloadavg()[0]
@@ -281,6 +282,7 @@ def main() -> None:
     }
     if args.before_steps:
         result["cpu_seconds_per_pair_by_step_before"] = json.loads(args.before_steps.read_text())
+        result["note"] = args.note
     names = ["ours", "ours_zscore"]
     if "ants_signal" in acc:  # the ANTsPy recipe's pairs, and ours on the same pairs
         names += ["ants", "ours_on_ants_pairs"]
@@ -381,6 +383,8 @@ def markdown(result: dict, args: argparse.Namespace) -> str:
             for step in [*result["ours_cpu_seconds_per_pair_by_step"], "total"]
         ),
     ]
+    lines += ["", result["note"]] if result.get("note") else []
+    lines.append("")
     if "speedup_wall" in result:
         lines.append(f"Speed-up over the ANTsPy recipe (wall): {result['speedup_wall']:.1f}×.")
     return "\n".join(lines) + "\n"
