@@ -69,16 +69,19 @@ class PreparedSession:
 
 
 class StepTimer:
-    """Wall-clock seconds per named step (`lap` closes the current step)."""
+    """Wall-clock and process CPU seconds per named step (`lap` closes the current step). CPU seconds
+    stay steady when other work shares the machine; wall seconds do not."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self.cpu_seconds: dict[str, float] = {}
+        self._last, self._last_cpu = time.perf_counter(), time.process_time()
 
     def lap(self, step: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.seconds[step] = self.seconds.get(step, 0.0) + now - self._last
-        self._last = now
+        self.cpu_seconds[step] = self.cpu_seconds.get(step, 0.0) + cpu - self._last_cpu
+        self._last, self._last_cpu = now, cpu
 
 
 def read_session(path: Path) -> tuple[sitk.Image, sitk.Image | None]:
@@ -169,6 +172,8 @@ def _process_pair(
     metrics: dict[str, object] = {
         "similarity_before": registration.similarity_before,
         "similarity_after": registration.similarity,
+        "residual_rotation_deg": registration.residual_rotation_deg,
+        "residual_translation_mm": registration.residual_translation_mm,
         "registration_attempts": registration.attempts,
         "start_rotation_deg": registration.start_rotation_deg,
         "registration_failure": registration.failure,
@@ -185,4 +190,5 @@ def _process_pair(
     timer.lap("write")
     metrics["flags"] = ";".join(pair_flags)
     metrics.update({f"seconds_{k}": round(v, 3) for k, v in timer.seconds.items()})
+    metrics.update({f"cpu_seconds_{k}": round(v, 3) for k, v in timer.cpu_seconds.items()})
     return metrics

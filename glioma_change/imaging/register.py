@@ -1,9 +1,9 @@
 """Rigid then affine registration (Mattes MI, multi-resolution, seeded sampling) from robust starts, checked.
 
 `register_checked` ranks rotation starts (`initialise.rotation_starts`), refines the best few at the
-coarse levels, finishes the best (rigid, then affine) and checks the result by the rank correlation
-of the two brains; a pair failing the check is retried from the next start, and the best attempt is
-returned with the reason when none passes. Every step runs with one ITK thread (`one_itk_thread`):
+coarse levels, finishes the best (rigid, then affine) and checks the result (`check.check`: rank
+correlation of the two brains and the estimated residual error); a pair failing the check is retried
+from the next start, and the best attempt is returned with the reasons when none passes. Every step runs with one ITK thread (`one_itk_thread`):
 ITK sums in parallel in a thread-dependent order, so only then are results identical to the bit.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import SimpleITK as sitk
 
+from glioma_change.imaging.check import Check, CheckSettings, check, similarity
 from glioma_change.imaging.initialise import moments_start, rotation_distance_deg, rotation_starts
 from glioma_change.imaging.resample import isotropic
 
@@ -55,8 +56,8 @@ class RegistrationSettings:
     search_step_deg: float = 15.0
     search_spacing_mm: float = 6.0
     refined_starts: int = 3  # starts refined at the coarse levels before the best is finished
-    min_similarity: float = 0.75  # rank correlation below which a registration is retried, then failed
-    max_attempts: int = 3
+    check: CheckSettings | None = field(default_factory=CheckSettings)  # None: no check, no retry
+    max_attempts: int = 3  # starts finished while the check fails
 
 
 def _method(settings: RegistrationSettings, seed: int, level: _Level) -> sitk.ImageRegistrationMethod:
@@ -91,6 +92,8 @@ class Registration:
     transform: sitk.AffineTransform
     similarity: float  # rank correlation of the two brains after registration (4 mm)
     similarity_before: float  # the same at the moments start (centres of mass aligned, no rotation)
+    residual_rotation_deg: float  # the check's estimate of the residual error (nan without a check)
+    residual_translation_mm: float
     attempts: int  # starts finished (1 when the first passed)
     start_rotation_deg: float  # rotation of the start that was kept
     failure: str
@@ -106,6 +109,21 @@ class _Level:
     moving_mask: sitk.Image | None
 
 
+def _working(
+    fixed: sitk.Image,
+    moving: sitk.Image,
+    fixed_mask: sitk.Image | None,
+    moving_mask: sitk.Image | None,
+    settings: RegistrationSettings,
+) -> list[sitk.Image | None]:
+    """Both images (float32) and masks on the isotropic working grid (the pyramid's finest level)."""
+    images = [fixed, moving, fixed_mask, moving_mask]
+    if settings.working_spacing_mm is not None:
+        images = [isotropic(image, settings.working_spacing_mm) if image is not None else None for image in images]
+    images[0], images[1] = sitk.Cast(images[0], sitk.sitkFloat32), sitk.Cast(images[1], sitk.sitkFloat32)
+    return images
+
+
 def _pyramid(
     fixed: sitk.Image,
     moving: sitk.Image,
@@ -114,10 +132,7 @@ def _pyramid(
     settings: RegistrationSettings,
 ) -> list[_Level]:
     """The levels of `settings` (coarsest first), each smoothed then shrunk once for every stage."""
-    images = [fixed, moving, fixed_mask, moving_mask]
-    if settings.working_spacing_mm is not None:
-        images = [isotropic(image, settings.working_spacing_mm) if image is not None else None for image in images]
-    images[0], images[1] = sitk.Cast(images[0], sitk.sitkFloat32), sitk.Cast(images[1], sitk.sitkFloat32)
+    images = _working(fixed, moving, fixed_mask, moving_mask, settings)
     levels = []
     for factor, sigma in zip(settings.shrink_factors, settings.smoothing_mm):
         level = []
@@ -183,33 +198,6 @@ def _ranked_coarse(levels: list[_Level], settings: RegistrationSettings, seed: i
     return [rigid for _, _, rigid in refined] + list(starts[max(1, settings.refined_starts) :])
 
 
-def similarity(
-    fixed: sitk.Image,
-    moving: sitk.Image,
-    transform: sitk.Transform,
-    fixed_mask: sitk.Image | None,
-    moving_mask: sitk.Image | None,
-    spacing_mm: float = 4.0,
-) -> float:
-    """Spearman rank correlation of `fixed` and `moving` (through `transform`) on a `spacing_mm` grid inside
-    both brains: insensitive to a change of scanner (any monotone contrast curve), low when misaligned."""
-    grid = isotropic(fixed, spacing_mm)
-    inside = np.ones(grid.GetSize()[::-1], bool)
-    if fixed_mask is not None:
-        inside &= sitk.GetArrayFromImage(isotropic(fixed_mask, spacing_mm)) > 0
-    if moving_mask is not None:
-        mapped = sitk.Resample(sitk.Cast(moving_mask, sitk.sitkFloat32), grid, transform, sitk.sitkLinear, 0.0)
-        inside &= sitk.GetArrayViewFromImage(mapped) >= 0.5
-    moved = sitk.Resample(moving, grid, transform, sitk.sitkLinear, 0.0, sitk.sitkFloat32)
-    x = sitk.GetArrayViewFromImage(grid)[inside]
-    y = sitk.GetArrayViewFromImage(moved)[inside]
-    if x.size < 100:
-        return 0.0
-    rank_x = np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(np.float64)
-    rank_y = np.argsort(np.argsort(y, kind="stable"), kind="stable").astype(np.float64)
-    return float(np.corrcoef(rank_x, rank_y)[0, 1])
-
-
 def register_checked(
     fixed: sitk.Image,
     moving: sitk.Image,
@@ -219,31 +207,56 @@ def register_checked(
     settings: RegistrationSettings = RegistrationSettings(),
 ) -> Registration:
     """Register `moving` onto `fixed` (transform maps points of `fixed` onto `moving`) from the best start,
-    retrying from the next starts while the similarity stays below `settings.min_similarity`."""
+    retrying from the next starts while `settings.check` fails; the best attempt (passing first, then
+    by similarity) is returned with the reasons of its failure, if any."""
     with one_itk_thread():
         levels = _pyramid(fixed, moving, fixed_mask, moving_mask, settings)
         work = levels[-1]
         ranked = _ranked_coarse(levels, settings, seed)
         origin = moments_start(work.fixed, work.moving, work.fixed_mask, work.moving_mask)
+        nan = float("nan")
+        if settings.check is None:
+            transform = _finish(levels, sitk.Euler3DTransform(ranked[0]), settings, seed)
+            return Registration(transform, nan, nan, nan, nan, 1, rotation_distance_deg(ranked[0], origin), "")
         before = similarity(work.fixed, work.moving, origin, work.fixed_mask, work.moving_mask)
-        best: tuple[float, sitk.AffineTransform, sitk.Euler3DTransform] | None = None
+        best = None
         attempts = 0
         for index, start in enumerate(ranked[: max(1, settings.max_attempts)]):
             attempts += 1
             transform = _finish(levels, sitk.Euler3DTransform(start), settings, seed + 100 * index)
-            score = similarity(work.fixed, work.moving, transform, work.fixed_mask, work.moving_mask)
-            if best is None or score > best[0]:
-                best = (score, transform, start)
-            if score >= settings.min_similarity:
+            result = check(work.fixed, work.moving, transform, work.fixed_mask, work.moving_mask, settings.check)
+            key = (not result.failure, result.similarity)
+            if best is None or key > best[0]:
+                best = (key, result, transform, start)
+            if not result.failure:
                 break
         assert best is not None
-        score, transform, start = best
-        failure = (
-            ""
-            if score >= settings.min_similarity
-            else (f"similarity {score:.3f} < {settings.min_similarity:.2f} after {attempts} start(s)")
+        _, result, transform, start = best
+        failure = f"{result.failure} after {attempts} start(s)" if result.failure else ""
+        return Registration(
+            transform,
+            result.similarity,
+            before,
+            result.rotation_deg,
+            result.translation_mm,
+            attempts,
+            rotation_distance_deg(start, origin),
+            failure,
         )
-        return Registration(transform, score, before, attempts, rotation_distance_deg(start, origin), failure)
+
+
+def check_transform(
+    fixed: sitk.Image,
+    moving: sitk.Image,
+    transform: sitk.Transform,
+    fixed_mask: sitk.Image | None = None,
+    moving_mask: sitk.Image | None = None,
+    settings: RegistrationSettings = RegistrationSettings(),
+) -> Check:
+    """The failure check of `transform` exactly as `register_checked` runs it (on the working grid)."""
+    with one_itk_thread():
+        f, m, fm, mm = _working(fixed, moving, fixed_mask, moving_mask, settings)
+        return check(f, m, transform, fm, mm, settings.check or CheckSettings())
 
 
 def register(
@@ -255,10 +268,8 @@ def register(
     settings: RegistrationSettings = RegistrationSettings(),
 ) -> sitk.AffineTransform:
     """Transform mapping points of `fixed` onto `moving` (SimpleITK resampling convention), from the best
-    start, without the check's retries (`register_checked` with `max_attempts=1`)."""
-    return register_checked(
-        fixed, moving, fixed_mask, moving_mask, seed, replace(settings, max_attempts=1, min_similarity=-1.0)
-    ).transform
+    start, unchecked (`register_checked` without a check)."""
+    return register_checked(fixed, moving, fixed_mask, moving_mask, seed, replace(settings, check=None)).transform
 
 
 def final_metric(

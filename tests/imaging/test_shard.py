@@ -67,7 +67,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
 def _rows(out: Path) -> pd.DataFrame:
     """The manifest without the per-step timings (wall-clock, never reproducible)."""
     df = pd.read_csv(out / "manifest.csv", dtype={"patient_id": str}, keep_default_na=False)
-    return df.drop(columns=[c for c in df.columns if c.startswith("seconds_")])
+    return df.drop(columns=[c for c in df.columns if c.startswith(("seconds_", "cpu_seconds_"))])
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ import pytest
 import SimpleITK as sitk
 
 from glioma_change.errors import InputError
-from glioma_change.imaging import bias, io, mask, normalise, qc, register, resample, subtract, validation
+from glioma_change.imaging import bias, check, io, mask, normalise, qc, register, resample, subtract, validation
+from glioma_change.imaging.check import CheckSettings
 from glioma_change.testing.imaging import SessionSpec, euler, head_brain_mask, make_session, t2_head
 
 SPACING = (3.0, 3.0, 4.0)
@@ -131,10 +132,31 @@ def test_registration_recovers_a_30_degree_turn_between_sessions(head) -> None:
     ma, mb = mask.head_mask(a), mask.head_mask(b)
     truth = validation.pair_transform(euler(spec_a, head[1]), euler(spec_b, head[1]))
     assert validation.transform_error(sitk.AffineTransform(3), truth, np.asarray(head[1])).rotation_deg > 30
-    result = register.register_checked(b, a, mb, ma, seed=0, settings=register.RegistrationSettings(min_similarity=0.8))
+    result = register.register_checked(
+        b, a, mb, ma, seed=0, settings=register.RegistrationSettings(check=CheckSettings(min_similarity=0.8))
+    )
     error = validation.transform_error(result.transform, truth, np.asarray(head[1]))
     assert error.rotation_deg < 0.5 and error.translation_mm < 0.5
     assert result.failure == "" and result.similarity > 0.8 > result.similarity_before
+
+
+@pytest.mark.parametrize("turn_deg, shift_mm", [(4.0, 0.0), (0.0, 4.0)])
+def test_check_passes_the_true_transform_and_estimates_a_known_residual(head, turn_deg: float, shift_mm: float) -> None:
+    spec_a = SessionSpec("20200101", (6.0, -4.0, 5.0), (4.0, -3.0, 2.0))
+    spec_b = SessionSpec("20200601", (-5.0, 3.0, -4.0), (-3.0, 2.0, -4.0))
+    a, _ = make_session(*head, spec_a, SPACING, seed=4)
+    b, _ = make_session(*head, spec_b, SPACING, seed=5)
+    ma, mb = mask.head_mask(a), mask.head_mask(b)
+    truth = validation.pair_transform(euler(spec_a, head[1]), euler(spec_b, head[1]))
+    exact = check.check(b, a, truth, mb, ma)
+    assert exact.failure == "" and exact.rotation_deg < 1.0 and exact.translation_mm < 1.0
+    offset = sitk.Euler3DTransform(list(head[1]), 0.0, float(np.radians(turn_deg)), 0.0, [shift_mm, 0.0, 0.0])
+    wrong = check.check(b, a, check.perturbed(truth, offset), mb, ma)
+    error = validation.transform_error(check.perturbed(truth, offset), truth, np.asarray(head[1]))
+    assert error.rotation_deg == pytest.approx(turn_deg, abs=0.01)
+    assert ("rotation" if turn_deg else "shift") in wrong.failure
+    estimate = wrong.rotation_deg if turn_deg else wrong.translation_mm
+    assert 0.5 * (turn_deg or shift_mm) < estimate < 4.0 * (turn_deg or shift_mm)
 
 
 def test_a_registration_that_cannot_succeed_is_retried_then_reported(head) -> None:
@@ -142,7 +164,7 @@ def test_a_registration_that_cannot_succeed_is_retried_then_reported(head) -> No
     rng = np.random.default_rng(0)
     noise = sitk.GetImageFromArray(rng.uniform(0, 300, sitk.GetArrayViewFromImage(a).shape).astype(np.float32))
     noise.CopyInformation(a)
-    settings = register.RegistrationSettings(min_similarity=0.8, max_attempts=2, iterations=20)
+    settings = register.RegistrationSettings(check=CheckSettings(min_similarity=0.8), max_attempts=2, iterations=20)
     result = register.register_checked(a, noise, mask.head_mask(a), None, seed=0, settings=settings)
     assert result.attempts == 2 and "similarity" in result.failure
     assert qc.flags(
