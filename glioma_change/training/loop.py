@@ -64,8 +64,13 @@ def validation_score(y_true: np.ndarray, prob: np.ndarray) -> float:
     """ROC AUC when both classes are present; otherwise minus the mean BCE (still higher-is-better)."""
     if len(np.unique(y_true)) == 2:
         return float(roc_auc_score(y_true, prob))
+    return -validation_loss(y_true, prob)
+
+
+def validation_loss(y_true: np.ndarray, prob: np.ndarray) -> float:
+    """Mean binary cross-entropy of `prob` against `y_true` (probabilities clipped away from 0 and 1)."""
     p = np.clip(prob, 1e-7, 1 - 1e-7)
-    return float(np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
+    return float(-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
 
 
 def pos_weight(y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
@@ -165,13 +170,17 @@ def fit(
     y_val = val.y.numpy()
 
     result = FitResult(best_score=-math.inf, best_epoch=-1)
+    best_key = (-math.inf, -math.inf)
     best_state = copy.deepcopy(model.state_dict())
     for epoch in progress(range(settings.epochs), desc=desc, unit="epoch"):
         _train_epoch(model, forward, train, optimizer, loss_fn, settings, runtime, order_gen, aug_gen, scaler)
-        score = validation_score(y_val, predict(model, val, runtime, settings.eval_batch_size, forward))
+        prob = predict(model, val, runtime, settings.eval_batch_size, forward)
+        score = validation_score(y_val, prob)
         result.history.append(score)
-        if score > result.best_score:
-            result.best_score, result.best_epoch = score, epoch
+        # ties in AUC (frequent on small validation sets, which reach 1.0 after an epoch) go to the lower loss
+        key = (score, -validation_loss(y_val, prob))
+        if key > best_key:
+            best_key, result.best_score, result.best_epoch = key, score, epoch
             best_state = copy.deepcopy(model.state_dict())
         if callback is not None:
             callback(epoch, score)

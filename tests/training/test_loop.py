@@ -108,3 +108,34 @@ def test_a_single_training_sample_still_trains() -> None:
     settings = LoopSettings(epochs=1, patience=1, lr=1e-2, weight_decay=0.0, batch_size=4, aug_strength=0.0)
     fit(model, one, one, settings, CPU, seed=0)
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+class _MeanLogit(torch.nn.Module):
+    """logit = a · mean(x) + b with a > 0: its AUC on inputs separated by their mean is 1 at every epoch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.tensor(0.01))
+        self.b = torch.nn.Parameter(torch.tensor(0.0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.a * x.float().mean(dim=(1, 2, 3, 4)) + self.b
+
+
+def test_an_auc_tie_goes_to_the_epoch_with_the_lower_validation_loss() -> None:
+    """A small validation set reaches AUC 1 after one epoch; training must not stop at (and keep) that epoch."""
+    from glioma_change.training.loop import LoopSettings, Samples, fit, validation_loss
+
+    y = torch.tensor([0, 1] * 4, dtype=torch.float32)
+    x = (
+        torch.randn(8, 1, 4, 4, 4, generator=torch.Generator().manual_seed(2)) * 0.1 + 2 * y[:, None, None, None, None]
+    ).half()
+    data = Samples(x, y, torch.ones(8))
+    model = _MeanLogit()
+    settings = LoopSettings(epochs=12, patience=3, lr=0.05, weight_decay=0.0, batch_size=4, aug_strength=0.0)
+    result = fit(model, data, data, settings, CPU, seed=0)
+    assert result.history == [1.0] * len(result.history)  # the AUC never improves after epoch 0
+    assert len(result.history) == settings.epochs  # yet the loss kept improving, so training went on
+    assert result.best_epoch == settings.epochs - 1
+    start = validation_loss(y.numpy(), torch.sigmoid(_MeanLogit()(x)).detach().numpy())
+    assert validation_loss(y.numpy(), predict(model, data, CPU)) < start
