@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import ADMIN, lexicon_of, text_of
-from glioma_change.reports.components.phrases import phrase_pattern
+from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon
 
 MAX_VALUE = 60
@@ -42,7 +42,8 @@ STANDALONE = [
     r"\b[A-Z]{1,4}\d{5}\b",
 ]
 # where a stand-alone identifier may start: a cheap scan, the patterns then run on a small window only
-_CANDIDATE = re.compile(r"[+(]?\d[\d .\-()/]{3,}\d|[Pp][Aa][Gg][Ee]")
+# (`[+(]?\d[\d .\-()/]{3,}\d|[Pp][Aa][Gg][Ee]`, written to start with a character class the engine skips to)
+_CANDIDATE = re.compile(r"[+(\dPp](?:(?<=[+(])\d[\d .\-()/]{3,}\d|(?<=\d)[\d .\-()/]{3,}\d|(?<=[Pp])[Aa][Gg][Ee])")
 _DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
@@ -73,8 +74,8 @@ class AdminFinder:
         headings = [h for kind, hs in lexicon.sections.items() if kind != "prose_followers" for h in hs]
         stops = phrase_pattern(admin.get("value_stops", []) + headings)
         # one scan for fields and institutions, one search for the end of a value
-        self.labelled = re.compile(
-            rf"(?<![^\W_])(?:(?P<field>{labels})(?![^\W_])[ \t]*(?P<colon>[:#°]?)|(?P<place>{places})(?![^\W_]))", re.I
+        self.labelled = WordScanner(
+            rf"(?P<field>{labels})(?![^\W_])[ \t]*(?P<colon>[:#°]?)|(?P<place>{places})(?![^\W_])"
         )
         self.value_end = re.compile(rf"{_VALUE_END.pattern}|(?<![^\W_])(?:{labels}|{stops})(?![^\W_])", re.I)
         self.standalone = re.compile("|".join(STANDALONE + admin.get("patterns", [])))
@@ -106,11 +107,11 @@ class AdminFinder:
         if "@" in text:
             spans += [m.span() for m in _EMAIL.finditer(text)]
         for m in self.labelled.finditer(text):
-            start = m.start()
+            start = m.start("w")
             if m.group("field") is not None:
                 if not m.group("colon") and not _VALUE_START.match(text, m.end()):
                     continue  # "the patient reports ...", "by phone." are prose, not a field
-            elif not m.group("place")[0].isupper():
+            elif not text[start].isupper():
                 continue  # "suspicion clinique", "le service de neurochirurgie" are prose
             else:
                 before = _NAME_BEFORE.search(text, max(0, start - MAX_VALUE), start)

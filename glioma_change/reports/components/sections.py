@@ -32,7 +32,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import ADMIN, SECTION_BOUNDS, SECTIONS, lexicon_of, text_of
-from glioma_change.reports.components.phrases import phrase_pattern
+from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon, variants
 
 _STRONG_BEFORE = re.compile(r"(?:^|\n|[ \t]{2,}|\|)[ \t]*$")
@@ -59,15 +59,14 @@ class SectionDetector:
                 for form in variants(heading):
                     self.kinds[re.sub(r"\s+", " ", form)] = kind
         self.followers = frozenset(f for w in lexicon.sections.get("prose_followers", []) for f in variants(w))
-        self.heading = re.compile(rf"(?<![^\W_])(?P<h>{phrase_pattern(list(self.kinds))})(?![^\W_])", re.I)
+        self.heading = WordScanner(rf"{phrase_pattern(list(self.kinds))}(?![^\W_])")
 
-    def _accepts(self, text: str, m: re.Match[str]) -> bool:
-        start, end = m.span()
+    def _accepts(self, text: str, start: int, end: int) -> bool:
         if _COLON_AFTER.match(text, end):
             return True
         before = text[max(0, start - _LOOKBEHIND) : start]
         gap_after = _GAP_AFTER.match(text, end) is not None
-        capital = m.group("h")[0].isupper()
+        capital = text[start].isupper()
         strong = start == 0 or _STRONG_BEFORE.search(before) is not None
         if strong or _WEAK_BEFORE.search(before):
             if gap_after:
@@ -84,8 +83,9 @@ class SectionDetector:
         """`(start, end, kind)` of every heading in `text` (character offsets)."""
         out = []
         for m in self.heading.finditer(text):
-            if self._accepts(text, m):
-                out.append((m.start(), m.end(), self.kinds[re.sub(r"\s+", " ", m.group("h").lower())]))
+            start, end = m.span("w")
+            if self._accepts(text, start, end):
+                out.append((start, end, self.kinds[re.sub(r"\s+", " ", text[start:end].lower())]))
         return out
 
     def regions(self, text: str, admin: list[tuple[int, int]]) -> list[tuple[int, str]]:
