@@ -10,10 +10,14 @@ component                assigns                                requires
 `glioma_admin`           `doc._.gc_admin`                       –
 `glioma_sections`        `doc._.gc_sections`                    `gc_admin`
 `glioma_sentences`       `doc._.gc_sentences`, sentence starts  `gc_sections`
-`glioma_terms`           `doc._.gc_terms`                       –
-`glioma_measurements`    `doc._.gc_measures`                    –
+`glioma_terms`           `doc._.gc_terms`                       `gc_sections`
+`glioma_measurements`    `doc._.gc_measures`                    `gc_sections`
 `glioma_context`         `doc._.gc_evidence`                    sentences, sections, terms, measures
 =======================  =====================================  ===================================
+
+Only the findings and conclusion count for the labels (`labelled_spans`): sentences, terms and size
+comparisons are looked for there alone (and as far beyond as a match can reach), never in ignored clinical
+sections nor in administrative text.
 """
 
 from __future__ import annotations
@@ -55,3 +59,24 @@ def text_of(doc: Doc) -> str:
     if doc._.gc_text is None:
         doc._.gc_text = doc.text
     return doc._.gc_text
+
+
+def labelled_spans(doc: Doc) -> list[tuple[int, int]]:
+    """Token ranges `[start, end)` of the findings and conclusion sections (`doc._.gc_sections`, neighbouring
+    ones merged): the only text whose terms, sentences and measurements reach the evidence."""
+    bounds = doc._.gc_sections or [(0, "findings")]
+    spans: list[tuple[int, int]] = []
+    for (start, kind), (end, _) in zip(bounds, [*bounds[1:], (len(doc), "")]):
+        if kind not in SECTIONS or start >= end:
+            continue
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def char_range(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Character offsets of the tokens `[start, end)` of `doc` (`end > start`)."""
+    last = doc[end - 1]
+    return doc[start].idx, last.idx + len(last)

@@ -40,11 +40,14 @@ _WEAK_BEFORE = re.compile(r"(?:[.!?;:)\]]|\d)[ \t]*$")
 _COLON_AFTER = re.compile(r"[ \t]*(?::|\u2014|\u2013|-(?=\s))")
 _GAP_AFTER = re.compile(r"[ \t]*(?:\r?\n|$)|[ \t]{2,}")
 _NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# patterns that start with a character class, which the regex engine skips to in C (the forms
+# `[.!?](?=\s)|\n` and `\r?\n|[.!?][ \t]{2,}...` are tried at every position of a long section)
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
 # the end of an ignored section's first line: a line break, or a sentence end followed by a run of spaces
 # and a capital (a line break lost by a flattening export; a wrapped line does not end a sentence)
-_LINE_END = re.compile(r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])")
+_LINE_END = re.compile(r"[\r\n.!?](?:(?<=\r)\n|(?<=\n)|(?<=[.!?])[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))")
 _LOOKBEHIND = 12
+_SPACES = re.compile(r"\s*")
 
 
 class SectionDetector:
@@ -100,7 +103,7 @@ class SectionDetector:
                 points.append((start, kind))
                 continue
             points.append((start, "ignore"))
-            content = re.compile(r"\s*").match(text, end).end()  # type: ignore[union-attr]
+            content = _SPACES.match(text, end).end()  # type: ignore[union-attr]
             stop = (_LINE_END if kind == "ignore" else _SENTENCE_END).search(text, content, nxt)
             if stop is not None and stop.end() < nxt:
                 points.append((stop.end(), current))

@@ -9,11 +9,18 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import SECTION_BOUNDS, SENTENCES, text_of
+from glioma_change.reports.components.extensions import (
+    SECTION_BOUNDS,
+    SENTENCES,
+    char_range,
+    labelled_spans,
+    text_of,
+)
 
 _SENTENCE_BREAK = re.compile(
-    # every branch starts with a fixed character class (a leading `[ \t]*` made the scan 2.4x slower)
-    r"[.!?]+[\"')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
+    # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])`, written to start with
+    # one character class, which the regex engine skips to in C (an alternation is tried at every position)
+    r"[.!?\n \t](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))"
 )
 
 
@@ -21,14 +28,17 @@ class SentenceSplitter:
     """Sentence starts after `.!?` + space, at line breaks, at a run of two spaces before a capital (a line
     break lost by a flattening export) and at section bounds (`glioma_sections`), set in one vectorised
     call (spaCy's `sentencizer` walks the tokens in Python and cost more than all the rules together); the
-    start tokens go to `doc._.gc_sentences`."""
+    start tokens go to `doc._.gc_sentences`. Breaks are looked for in the findings and conclusion only
+    (`labelled_spans`): every other section is one sentence, read by no rule."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         if not len(doc):
             doc._.gc_sentences = []
             return doc
-        starts_char = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+        starts_char = [
+            m.end() for s, e in labelled_spans(doc) for m in _SENTENCE_BREAK.finditer(text, *char_range(doc, s, e))
+        ]
         token_starts = np.searchsorted(doc.to_array(IDX).astype(np.int64), starts_char) if starts_char else []
         flags = np.full(len(doc), -1, dtype=np.int64)
         sections = [t for t, _ in doc._.gc_sections or []]
