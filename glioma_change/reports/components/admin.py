@@ -25,7 +25,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import ADMIN, lexicon_of, text_of
+from glioma_change.reports.components.extensions import ADMIN, BatchComponent, lexicon_of, text_of
 from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon
 
@@ -41,9 +41,10 @@ STANDALONE = [
     r"\b[A-Z]{0,4}\d{6,}\b",
     r"\b[A-Z]{1,4}\d{5}\b",
 ]
-# where a stand-alone identifier may start: a cheap scan, the patterns then run on a small window only
-# (`[+(]?\d[\d .\-()/]{3,}\d|[Pp][Aa][Gg][Ee]`, written to start with a character class the engine skips to)
-_CANDIDATE = re.compile(r"[+(\dPp](?:(?<=[+(])\d[\d .\-()/]{3,}\d|(?<=\d)[\d .\-()/]{3,}\d|(?<=[Pp])[Aa][Gg][Ee])")
+# where a stand-alone identifier may start: a run of digits (`[+(]?\d[\d .\-()/]{3,}\d`, written to start with a
+# character class the regex engine skips to in C) or the word "page"; the patterns then run on a small window
+_NUMBER_RUN = re.compile(r"[+(\d](?:(?<=[+(])\d[\d .\-()/]{3,}\d|(?<=\d)[\d .\-()/]{3,}\d)")
+_PAGE = re.compile(r"[Pp][Aa][Gg][Ee]")
 _DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
@@ -66,7 +67,7 @@ def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-class AdminFinder:
+class AdminFinder(BatchComponent):
     """Finds labelled identifying fields, institution lines and stand-alone identifiers."""
 
     def __init__(self, lexicon: Lexicon) -> None:
@@ -111,15 +112,22 @@ class AdminFinder:
         low: str | None = text.lower()
         if len(low) != len(text):  # type: ignore[arg-type]
             low = None
+        candidates = [c.span() for c in _NUMBER_RUN.finditer(text) if len(_DIGIT.findall(c.group())) >= 5]
+        if low is None:
+            candidates += [c.span() for c in _PAGE.finditer(text)]
+        else:
+            at = low.find("page")
+            while at >= 0:
+                candidates.append((at, at + 4))
+                at = low.find("page", at + 4)
         spans = [
             m.span()
-            for c in _CANDIDATE.finditer(text)
-            if c.group()[0] in "Pp" or len(_DIGIT.findall(c.group())) >= 5
-            for m in self.standalone.finditer(text, max(0, c.start() - 5), min(len(text), c.end() + 12))
+            for start, end in candidates
+            for m in self.standalone.finditer(text, max(0, start - 5), min(len(text), end + 12))
         ]
         if "@" in text:
             spans += [m.span() for m in _EMAIL.finditer(text)]
-        for m in self.labelled.finditer(text):
+        for m in self.labelled.finditer(text, low or text.lower()):
             start = m.start("w")
             if m.group("field") is not None:
                 if not m.group("colon") and not _VALUE_START.match(text, m.end()):

@@ -23,6 +23,7 @@ from glioma_change.reports.components.extensions import (
     SENTENCES,
     SPECIFIC,
     TERMS,
+    BatchComponent,
     lexicon_of,
 )
 from glioma_change.reports.lexicon import CUES, TARGETS, Lexicon
@@ -39,7 +40,7 @@ MODIFIER_KIND = {
 }
 
 
-class ContextLinker:
+class ContextLinker(BatchComponent):
     """ConText-style modifiers with scopes, cue→target linking, evidence per section × class × polarity."""
 
     def __init__(self, lexicon: Lexicon) -> None:

@@ -9,10 +9,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import (
+    LABELLED,
     MEASURES,
-    SECTION_BOUNDS,
-    char_range,
-    labelled_spans,
+    BatchComponent,
     lexicon_of,
     text_of,
 )
@@ -40,7 +39,7 @@ def _linear_size(values: list[float], n: int) -> float:
     return math.exp(sum(math.log(max(v, 1e-6)) for v in chosen) / len(chosen))
 
 
-class MeasurementReader:
+class MeasurementReader(BatchComponent):
     """Finds size comparisons and stores `(start, end, relative change)` in `doc._.gc_measures`.
 
     Two sizes close together (no sentence break between them) form a comparison when the text between
@@ -79,8 +78,7 @@ class MeasurementReader:
             doc._.gc_measures = found
             return doc
         ranges: list[tuple[int, int]] = []
-        for start, end in labelled_spans(doc):
-            lo, hi = char_range(doc, start, end)
+        for _, _, lo, hi in doc._.gc_labelled:
             if ranges and lo <= ranges[-1][1] + _REACH:
                 ranges[-1] = (ranges[-1][0], hi)
             else:
@@ -109,9 +107,7 @@ class MeasurementReader:
         return doc
 
 
-@Language.factory(
-    "glioma_measurements", default_config={"lexicon_dir": ""}, assigns=[MEASURES], requires=[SECTION_BOUNDS]
-)
+@Language.factory("glioma_measurements", default_config={"lexicon_dir": ""}, assigns=[MEASURES], requires=[LABELLED])
 def make_measurements(nlp: Language, name: str, lexicon_dir: str) -> MeasurementReader:
     """Size comparisons ("32 x 25 mm, previously 28 x 22 mm", "contre", "versus", "from … to …")."""
     return MeasurementReader(lexicon_of(nlp, lexicon_dir))

@@ -58,9 +58,10 @@ class WordScanner:
         self.scan = re.compile(rf"[\W_](?P<w>{body})")
         self.slow = re.compile(rf"(?<![^\W_])(?P<w>{body})", re.I)
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        """The matches in `text`, left to right, not overlapping (group `w`: the phrase and what follows it)."""
-        low = text.lower()
+    def finditer(self, text: str, low: str | None = None) -> Iterator[re.Match[str]]:
+        """The matches in `text` (`low`: `text.lower()` when already at hand), left to right, not overlapping
+        (group `w`: the phrase and what follows it)."""
+        low = text.lower() if low is None else low
         if len(low) != len(text):
             yield from self.slow.finditer(text)
             return

@@ -18,7 +18,8 @@ content (a line break, or a sentence end followed by a run of spaces and a capit
 heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
 
 `doc._.gc_sections` holds `[(token, kind), ...]` change points, kind in findings / conclusion / ignore /
-admin (administrative spans; read by nothing but kept apart from ignored clinical sections).
+admin (administrative spans; read by nothing but kept apart from ignored clinical sections);
+`doc._.gc_labelled` the token and character ranges of the findings and conclusion.
 """
 
 from __future__ import annotations
@@ -31,12 +32,19 @@ from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import ADMIN, SECTION_BOUNDS, SECTIONS, lexicon_of, text_of
+from glioma_change.reports.components.extensions import (
+    ADMIN,
+    LABELLED,
+    SECTION_BOUNDS,
+    SECTIONS,
+    BatchComponent,
+    labelled_spans,
+    lexicon_of,
+    text_of,
+)
 from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon, variants
 
-_STRONG_BEFORE = re.compile(r"(?:^|\n|[ \t]{2,}|\|)[ \t]*$")
-_WEAK_BEFORE = re.compile(r"(?:[.!?;:)\]]|\d)[ \t]*$")
 _COLON_AFTER = re.compile(r"[ \t]*(?::|\u2014|\u2013|-(?=\s))")
 _GAP_AFTER = re.compile(r"[ \t]*(?:\r?\n|$)|[ \t]{2,}")
 _NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
@@ -50,7 +58,16 @@ _LOOKBEHIND = 12
 _SPACES = re.compile(r"\s*")
 
 
-class SectionDetector:
+def _boundary_before(before: str) -> tuple[bool, bool]:
+    r"""Whether the text `before` a heading ends in a strong boundary (a line break, a run of two spaces or
+    tabs, `|`, or only spaces since its start) or a weak one (a sentence or clause end, a digit), spaces
+    aside: the regexes `(?:^|\n|[ \t]{2,}|\|)[ \t]*$` and `(?:[.!?;:)\]]|\d)[ \t]*$`, in string operations."""
+    rest = before.rstrip(" \t")
+    strong = not rest or rest[-1] in "\n|" or len(before) - len(rest) >= 2
+    return strong, bool(rest) and (rest[-1] in ".!?;:)]" or rest[-1].isdecimal())
+
+
+class SectionDetector(BatchComponent):
     """Finds section headings in the text and assigns each token its section."""
 
     def __init__(self, lexicon: Lexicon) -> None:
@@ -67,11 +84,11 @@ class SectionDetector:
     def _accepts(self, text: str, start: int, end: int) -> bool:
         if _COLON_AFTER.match(text, end):
             return True
-        before = text[max(0, start - _LOOKBEHIND) : start]
         gap_after = _GAP_AFTER.match(text, end) is not None
         capital = text[start].isupper()
-        strong = start == 0 or _STRONG_BEFORE.search(before) is not None
-        if strong or _WEAK_BEFORE.search(before):
+        strong, weak = _boundary_before(text[max(0, start - _LOOKBEHIND) : start])
+        strong = strong or start == 0
+        if strong or weak:
             if gap_after:
                 return True
             nxt = _NEXT_WORD.match(text, end)
@@ -88,7 +105,8 @@ class SectionDetector:
         for m in self.heading.finditer(text):
             start, end = m.span("w")
             if self._accepts(text, start, end):
-                out.append((start, end, self.kinds[re.sub(r"\s+", " ", text[start:end].lower())]))
+                key = text[start:end].lower()
+                out.append((start, end, self.kinds.get(key) or self.kinds[re.sub(r"\s+", " ", key)]))
         return out
 
     def regions(self, text: str, admin: list[tuple[int, int]]) -> list[tuple[int, str]]:
@@ -127,6 +145,7 @@ class SectionDetector:
         text = text_of(doc)
         if not len(doc):
             doc._.gc_sections = [(0, "findings")]
+            doc._.gc_labelled = []
             return doc
         points = self.regions(text, doc._.gc_admin or [])
         idx = doc.to_array(IDX).astype(np.int64)
@@ -142,10 +161,14 @@ class SectionDetector:
         if not bounds or bounds[0][0] != 0:
             bounds.insert(0, (0, "findings"))
         doc._.gc_sections = bounds
+        ends = [*idx.tolist(), len(text)]
+        doc._.gc_labelled = [(s, e, ends[s], ends[e]) for s, e in labelled_spans(bounds, len(doc))]
         return doc
 
 
-@Language.factory("glioma_sections", default_config={"lexicon_dir": ""}, assigns=[SECTION_BOUNDS], requires=[ADMIN])
+@Language.factory(
+    "glioma_sections", default_config={"lexicon_dir": ""}, assigns=[SECTION_BOUNDS, LABELLED], requires=[ADMIN]
+)
 def make_sections(nlp: Language, name: str, lexicon_dir: str) -> SectionDetector:
     """Section headings (findings, conclusion, ignored sections) from `nlp/<lang>/lexicon.json`."""
     return SectionDetector(lexicon_of(nlp, lexicon_dir))

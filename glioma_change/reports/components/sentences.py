@@ -9,13 +9,7 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import (
-    SECTION_BOUNDS,
-    SENTENCES,
-    char_range,
-    labelled_spans,
-    text_of,
-)
+from glioma_change.reports.components.extensions import LABELLED, SECTION_BOUNDS, SENTENCES, BatchComponent, text_of
 
 _SENTENCE_BREAK = re.compile(
     # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])`, written to start with
@@ -24,21 +18,19 @@ _SENTENCE_BREAK = re.compile(
 )
 
 
-class SentenceSplitter:
+class SentenceSplitter(BatchComponent):
     """Sentence starts after `.!?` + space, at line breaks, at a run of two spaces before a capital (a line
     break lost by a flattening export) and at section bounds (`glioma_sections`), set in one vectorised
     call (spaCy's `sentencizer` walks the tokens in Python and cost more than all the rules together); the
     start tokens go to `doc._.gc_sentences`. Breaks are looked for in the findings and conclusion only
-    (`labelled_spans`): every other section is one sentence, read by no rule."""
+    (`doc._.gc_labelled`): every other section is one sentence, read by no rule."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         if not len(doc):
             doc._.gc_sentences = []
             return doc
-        starts_char = [
-            m.end() for s, e in labelled_spans(doc) for m in _SENTENCE_BREAK.finditer(text, *char_range(doc, s, e))
-        ]
+        starts_char = [m.end() for _, _, lo, hi in doc._.gc_labelled for m in _SENTENCE_BREAK.finditer(text, lo, hi)]
         token_starts = np.searchsorted(doc.to_array(IDX).astype(np.int64), starts_char) if starts_char else []
         flags = np.full(len(doc), -1, dtype=np.int64)
         sections = [t for t, _ in doc._.gc_sections or []]
@@ -49,7 +41,7 @@ class SentenceSplitter:
         return doc
 
 
-@Language.factory("glioma_sentences", assigns=[SENTENCES, "token.is_sent_start"], requires=[SECTION_BOUNDS])
+@Language.factory("glioma_sentences", assigns=[SENTENCES, "token.is_sent_start"], requires=[SECTION_BOUNDS, LABELLED])
 def make_sentences(nlp: Language, name: str) -> SentenceSplitter:
     """Sentence splitting at `.!?` followed by a space and at line breaks."""
     return SentenceSplitter()

@@ -1,7 +1,7 @@
 """`glioma_terms`: every lexicon category (targets, cues, ConText modifiers, clause boundaries) matched
 with a `PhraseMatcher`, a `Matcher` (token patterns that are more than lower-case words) and the
 lexicon's `regex_terms` (years, numbers of years); where matches overlap the longest wins. Only the terms of the findings and conclusion are kept
-(`extensions.labelled_spans`); nothing else reaches the evidence."""
+(`doc._.gc_labelled`); nothing else reaches the evidence."""
 
 from __future__ import annotations
 
@@ -14,10 +14,9 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import (
-    SECTION_BOUNDS,
+    LABELLED,
     TERMS,
-    char_range,
-    labelled_spans,
+    BatchComponent,
     lexicon_of,
     text_of,
 )
@@ -62,7 +61,7 @@ def _phrase_doc(nlp: Language, phrase: str) -> Doc:
     return Doc(nlp.vocab, words=words)
 
 
-class TermMatcher:
+class TermMatcher(BatchComponent):
     """Matches every lexicon category; stores non-overlapping `(start, end, label)` in `doc._.gc_terms`.
 
     Phrases and token patterns that only constrain `LOWER` go to one `PhraseMatcher` (fast); other
@@ -106,14 +105,15 @@ class TermMatcher:
         if self.use_matcher:
             found.update((lo + s, lo + e, self.labels[m]) for m, s, e in self.patterns(window))
         if self.regex is not None:
-            for m in self.regex.finditer(text_of(doc), *char_range(doc, lo, hi)):
+            text = text_of(doc)
+            for m in self.regex.finditer(text, doc[lo].idx, doc[hi].idx if hi < len(doc) else len(text)):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 if span is not None and m.lastgroup:
                     found.add((span.start, span.end, m.lastgroup))
         return found
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = labelled_spans(doc)
+        spans = [(start, end) for start, end, _, _ in doc._.gc_labelled]
         windows: list[tuple[int, int]] = []
         for start, end in spans:
             lo, hi = max(0, start - self.margin), min(len(doc), end + self.margin)
@@ -142,7 +142,7 @@ class TermMatcher:
         return doc
 
 
-@Language.factory("glioma_terms", default_config={"lexicon_dir": ""}, assigns=[TERMS], requires=[SECTION_BOUNDS])
+@Language.factory("glioma_terms", default_config={"lexicon_dir": ""}, assigns=[TERMS], requires=[LABELLED])
 def make_terms(nlp: Language, name: str, lexicon_dir: str) -> TermMatcher:
     """Targets, change/stability cues, ConText modifiers and clause boundaries from `nlp/<lang>/`."""
     return TermMatcher(nlp, lexicon_of(nlp, lexicon_dir))
