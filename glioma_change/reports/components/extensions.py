@@ -75,9 +75,10 @@ def lexicon_of(nlp: Language, lexicon_dir: str) -> Lexicon:
 
 def text_of(doc: Doc) -> str:
     """The input text kept by `TextKeepingTokenizer` (`Doc.text` is rebuilt token by token on each call)."""
-    if doc._.gc_text is None:
-        doc._.gc_text = doc.text
-    return doc._.gc_text
+    text = doc._.gc_text
+    if text is None:
+        text = doc._.gc_text = doc.text
+    return text
 
 
 def labelled_spans(bounds: list[tuple[int, str]], length: int) -> list[tuple[int, int]]:

@@ -77,8 +77,9 @@ class MeasurementReader(BatchComponent):
         if "mm" not in text and "cm" not in text:
             doc._.gc_measures = found
             return doc
-        ranges: list[tuple[int, int]] = []
-        for _, _, lo, hi in doc._.gc_labelled:
+        labelled = [(lo, hi) for _, _, lo, hi in doc._.gc_labelled]
+        ranges: list[tuple[int, int]] = []  # neighbouring ones merged, so that no text is scanned twice
+        for lo, hi in labelled:
             if ranges and lo <= ranges[-1][1] + _REACH:
                 ranges[-1] = (ranges[-1][0], hi)
             else:
@@ -87,7 +88,7 @@ class MeasurementReader(BatchComponent):
         for lo, hi in ranges:
             # sizes of the findings and conclusion, and the size after them (a pair's second half)
             sizes = list(_SIZE.finditer(text, lo, min(len(text), hi + _REACH)))
-            pairs += [(a, b) for a, b in zip(sizes, sizes[1:]) if a.start() < hi]
+            pairs += [(a, b) for a, b in zip(sizes, sizes[1:]) if any(s <= a.start() < e for s, e in labelled)]
         for a, b in pairs:
             if not (a.group(2) or b.group(2)):
                 continue

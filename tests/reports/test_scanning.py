@@ -1,0 +1,105 @@
+"""The fast scans of the report components find exactly what their plain forms find, and the speed-ups
+(batched components, matching in the findings and conclusion only) leave the evidence unchanged."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from glioma_change.reports.components import admin, measurements, sections, sentences
+from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
+from glioma_change.reports.pipeline import build_nlp
+from glioma_change.seeding import rng
+from glioma_change.synth.export import flatten, header_footer, invent_identity
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+# invented snippets that probe the edges: text start, glued headings, underscores, tabs, letters whose
+# lower case is longer (`İ`), accents, numbers, page and phone numbers, line breaks
+TEXTS = [
+    "Findings: stable.",
+    "concl.Findings   FLAIR stable_Impression  IMPRESSION:stable",
+    "İZMIR Hospital   Patient: DOE Jane   Findings  stable.",
+    "Résultats\tHypersignal stable.  CONCLUSION  Stabilité. résultats de la description",
+    "Page 2/3  Tél. 01 45 67 89 12   page 1 sur 2 (555) 123-4567 +33 1 45 67 89 12 MRN 90048649",
+    "Lesion 32 x 25 mm, previously 28 x 22 mm.\r\nNow 3,5 cm (before 30 mm); 12.5x10 mm vs 11 mm.",
+    "Impression(s) : progression.\n\n  Technique: T1, T2. Compared with 2019.   Next line  here",
+    "",
+    "  ",
+]
+
+
+def _texts() -> list[str]:
+    out = list(TEXTS)
+    for name in ("reports_en.csv", "reports_fr.csv"):
+        df = pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
+        language = "fr" if "_fr" in name else "en"
+        for i, text in enumerate(df.report_text[:40]):
+            out.append(text)
+            out.append(flatten(text, *header_footer(invent_identity(rng(3, name, i), language), language), gap="   "))
+    return out
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_word_scanner_finds_what_a_case_insensitive_look_behind_finds(language: str) -> None:
+    detector = build_nlp(language).get_pipe("glioma_sections")
+    body = rf"{phrase_pattern(list(detector.kinds))}(?![^\W_])"
+    scanner = WordScanner(body)
+    plain = re.compile(rf"(?<![^\W_])(?P<w>{body})", re.I)
+    for text in _texts():
+        assert [m.span("w") for m in scanner.finditer(text)] == _spans(plain, text), text
+
+
+@pytest.mark.parametrize(
+    ("fast", "plain"),
+    [
+        (
+            sentences._SENTENCE_BREAK,
+            r"[.!?]+[\"')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])",
+        ),
+        (sections._SENTENCE_END, r"[.!?](?=\s)|\n"),
+        (sections._LINE_END, r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"),
+        (admin._VALUE_BREAK, admin._VALUE_END.pattern),
+        (admin._NUMBER_RUN, r"[+(]?\d[\d .\-()/]{3,}\d"),
+    ],
+)
+def test_regexes_rewritten_to_start_with_a_character_class_match_their_plain_form(
+    fast: re.Pattern[str], plain: str
+) -> None:
+    for text in _texts():
+        assert _spans(fast, text) == _spans(re.compile(plain), text), text
+
+
+def test_size_regex_matches_its_plain_form() -> None:
+    num = r"\d+(?:[.,]\d+)?"
+    plain = re.compile(rf"(?<![\w.,])({num}(?:\s*[x\u00d7*]\s*{num}){{0,2}})\s*(mm|cm)?(?!\w)", re.I)
+    for text in _texts():
+        fast = [(m.span(), m.groups()) for m in measurements._SIZE.finditer(text)]
+        assert fast == [(m.span(), m.groups()) for m in plain.finditer(text)], text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_batched_pipeline_gives_the_evidence_of_one_doc_at_a_time(language: str) -> None:
+    nlp = build_nlp(language)
+    texts = _texts()
+    single = [nlp(text) for text in texts]
+    batched = list(nlp.pipe(texts, batch_size=7))
+    assert [d._.gc_evidence for d in batched] == [d._.gc_evidence for d in single]
+    assert [d._.gc_terms for d in batched] == [d._.gc_terms for d in single]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_terms_and_measurements_lie_in_the_findings_and_conclusion(language: str) -> None:
+    nlp = build_nlp(language)
+    for doc in nlp.pipe(_texts()):
+        spans = [(s, e) for s, e, _, _ in doc._.gc_labelled]
+        for start, _, _ in [*doc._.gc_terms, *doc._.gc_measures]:
+            assert any(s <= start < e for s, e in spans), doc._.gc_text
+        for s, e, lo, hi in doc._.gc_labelled:
+            assert doc[s].idx == lo and (hi == len(doc._.gc_text) if e == len(doc) else doc[e].idx == hi)
