@@ -50,7 +50,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
 # the same, written to start with one character class (which the regex engine skips to in C)
 _VALUE_BREAK = re.compile(r"[ \t\r\n|.;,](?:(?<=[ \t])[ \t]+|(?<=\r)\n|(?<=\n)|(?<=\|)|(?<=[.;,])(?=\s|$))")
-_WORD = re.compile(r"\S+")
+_BLANKS = re.compile(r"[ \t]*")
 _VALUE_START = re.compile(r"[ \t]*(?:$|\r?\n|[ \t]{2}|[^\W_](?<![a-z\u00df-\u00ff]))")
 # a proper name just before an institution word: "St Aldric University Hospital", "Riverside General Hospital"
 _NAME_BEFORE = re.compile(r"(?:(?<=\s)|^)(?:[A-Z\u00c0-\u00dd][\w'\u2019.-]*[ \t]){1,4}$")
@@ -87,8 +87,7 @@ class AdminFinder(BatchComponent):
     def _value_end(self, text: str, low: str | None, start: int) -> int:
         """Where the value of a field starting at `start` ends (`low`: the lower-cased text, when as long)."""
         limit = min(len(text), start + MAX_VALUE)
-        while start < limit and text[start] in " \t":
-            start += 1
+        start = _BLANKS.match(text, start, limit).end()  # type: ignore[union-attr]
         end = limit
         if start < limit and low is None:
             m = self.value_end.search(text, start + 1, limit)
@@ -98,7 +97,7 @@ class AdminFinder(BatchComponent):
             label = self.value_label.search(low, start, limit)  # its first character is the one before the label
             end = min(brk.start() if brk else limit, label.start() + 1 if label else limit)
         kept = start
-        words = [w.group() for w in _WORD.finditer(text, start, end)]
+        words = text[start:end].split()  # the `\S+` runs
         for i, word in enumerate(words[:MAX_WORDS]):
             if i and word[0].islower() and word.lower() not in PARTICLES:
                 break  # a name or number does not go on in lower case: "IPP 123 hypersignal ..."

@@ -114,8 +114,8 @@ class SectionDetector(BatchComponent):
         found = self.headings(text)
         points: list[tuple[int, str]] = [(0, "findings")]
         current = "findings"
-        for i, (start, end, kind) in enumerate(found):
-            nxt = found[i + 1][0] if i + 1 < len(found) else len(text)
+        nexts = [start for start, _, _ in found[1:]] + [len(text)]
+        for (start, end, kind), nxt in zip(found, nexts):
             if kind in SECTIONS:
                 current = kind
                 points.append((start, kind))
@@ -138,8 +138,9 @@ class SectionDetector(BatchComponent):
             i = bisect_right(admin_starts, pos) - 1
             return i >= 0 and admin[i][0] <= pos < admin[i][1]
 
+        size = len(text)
         cuts = sorted({*starts, *(s for s, _ in admin), *(e for _, e in admin)})
-        return [(c, "admin" if in_admin(c) else kind_at(c)) for c in cuts if c < len(text) or c == 0]
+        return [(c, "admin" if in_admin(c) else kind_at(c)) for c in cuts if c < size or c == 0]
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
@@ -151,8 +152,9 @@ class SectionDetector(BatchComponent):
         idx = doc.to_array(IDX).astype(np.int64)
         tokens = np.searchsorted(idx, [p for p, _ in points])
         bounds: list[tuple[int, str]] = []
+        size = len(doc)
         for token, (_, kind) in zip(tokens.tolist(), points):
-            if token >= len(doc):
+            if token >= size:
                 continue
             if bounds and bounds[-1][0] == token:
                 bounds[-1] = (token, kind)
@@ -162,7 +164,7 @@ class SectionDetector(BatchComponent):
             bounds.insert(0, (0, "findings"))
         doc._.gc_sections = bounds
         ends = [*idx.tolist(), len(text)]
-        doc._.gc_labelled = [(s, e, ends[s], ends[e]) for s, e in labelled_spans(bounds, len(doc))]
+        doc._.gc_labelled = [(s, e, ends[s], ends[e]) for s, e in labelled_spans(bounds, size)]
         return doc
 
 

@@ -113,7 +113,9 @@ class TermMatcher(BatchComponent):
         return found
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [(start, end) for start, end, _, _ in doc._.gc_labelled]
+        text = text_of(doc)
+        # a term starts at a word: spans of white space alone (between header fields) start none
+        spans = [(start, end) for start, end, lo, hi in doc._.gc_labelled if not text[lo:hi].isspace()]
         windows: list[tuple[int, int]] = []
         for start, end in spans:
             lo, hi = max(0, start - self.margin), min(len(doc), end + self.margin)
@@ -126,9 +128,14 @@ class TermMatcher(BatchComponent):
             found |= self._matches(doc, lo, hi)
         kept: list[tuple[int, int, str]] = []
         taken: dict[int, tuple[int, int]] = {}
-        for s, e, label in sorted(found, key=lambda t: (t[0] - t[1], t[0])):
-            owners = {taken.get(i) for i in range(s, e)}
-            if owners == {None} or owners == {(s, e)}:
+        for s, e, label in sorted(found, key=lambda t: (t[0] - t[1], t[0])):  # longest first
+            if e - s == 1:  # most terms are one word
+                owner = taken.get(s)
+                free = owner is None or owner == (s, e)
+            else:
+                owners = {taken.get(i) for i in range(s, e)}
+                free = owners == {None} or owners == {(s, e)}
+            if free:
                 kept.append((s, e, label))
                 for i in range(s, e):
                     taken[i] = (s, e)
