@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -77,7 +78,9 @@ class MeasurementReader(BatchComponent):
         if "mm" not in text and "cm" not in text:
             doc._.gc_measures = found
             return doc
-        labelled = [(lo, hi) for _, _, lo, hi in doc._.gc_labelled]
+        # a size starts at a digit: spans of white space alone (between header fields) start none
+        labelled = [(lo, hi) for _, _, lo, hi in doc._.gc_labelled if not text[lo:hi].isspace()]
+        starts = [lo for lo, _ in labelled]
         ranges: list[tuple[int, int]] = []  # neighbouring ones merged, so that no text is scanned twice
         for lo, hi in labelled:
             if ranges and lo <= ranges[-1][1] + _REACH:
@@ -88,7 +91,9 @@ class MeasurementReader(BatchComponent):
         for lo, hi in ranges:
             # sizes of the findings and conclusion, and the size after them (a pair's second half)
             sizes = list(_SIZE.finditer(text, lo, min(len(text), hi + _REACH)))
-            pairs += [(a, b) for a, b in zip(sizes, sizes[1:]) if any(s <= a.start() < e for s, e in labelled)]
+            pairs += [
+                (a, b) for a, b in zip(sizes, sizes[1:]) if a.start() < labelled[bisect_right(starts, a.start()) - 1][1]
+            ]
         for a, b in pairs:
             if not (a.group(2) or b.group(2)):
                 continue
