@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from glioma_change.reports.components import admin, measurements, sections, sentences
-from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
+from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
 from glioma_change.reports.pipeline import build_nlp
 from glioma_change.seeding import rng
 from glioma_change.synth.export import flatten, header_footer, invent_identity
@@ -28,6 +28,7 @@ TEXTS = [
     "Impression(s) : progression.\n\n  Technique: T1, T2. Compared with 2019.   Next line  here",
     "",
     "  ",
+    "Findings \u2014 stable (ÿ µ ² ½).\u00a0Conclusion\u2014progression 12 345 678 \u0663\u0664\u0665\u0666\u0667",
 ]
 
 
@@ -74,6 +75,21 @@ def test_regexes_rewritten_to_start_with_a_character_class_match_their_plain_for
 ) -> None:
     for text in _texts():
         assert _spans(fast, text) == _spans(re.compile(plain), text), text
+
+
+@pytest.mark.parametrize(("char_class", "beyond"), [(r"[\W_]", "\u2014"), (r"[+(\d]", "\u0663")])
+def test_latin1_classes_match_their_unicode_form_on_every_latin1_character(char_class: str, beyond: str) -> None:
+    fast, plain = re.compile(latin1_class(char_class)), re.compile(char_class)
+    for code in range(256):
+        assert bool(fast.fullmatch(chr(code))) == bool(plain.fullmatch(chr(code))), code
+    assert plain.fullmatch(beyond) and not fast.fullmatch(beyond)  # a dash, an Arabic-Indic 3: not Latin-1
+
+
+def test_latin1_number_runs_match_the_plain_form_on_latin1_texts() -> None:
+    latin1 = [text for text in _texts() if is_latin1(text)]
+    assert len(latin1) > 100 and not is_latin1(TEXTS[-1])
+    for text in latin1:
+        assert _spans(admin._NUMBER_RUN_LATIN1, text) == _spans(admin._NUMBER_RUN, text), text
 
 
 def test_size_regex_matches_its_plain_form() -> None:

@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import ADMIN, BatchComponent, lexicon_of, text_of
-from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
+from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon
 
 MAX_VALUE = 60
@@ -43,7 +43,9 @@ STANDALONE = [
 ]
 # where a stand-alone identifier may start: a run of digits (`[+(]?\d[\d .\-()/]{3,}\d`, written to start with a
 # character class the regex engine skips to in C) or the word "page"; the patterns then run on a small window
-_NUMBER_RUN = re.compile(r"[+(\d](?:(?<=[+(])\d[\d .\-()/]{3,}\d|(?<=\d)[\d .\-()/]{3,}\d)")
+_RUN_BODY = r"(?:(?<=[+(])\d[\d .\-()/]{3,}\d|(?<=\d)[\d .\-()/]{3,}\d)"
+_NUMBER_RUN = re.compile(r"[+(\d]" + _RUN_BODY)
+_NUMBER_RUN_LATIN1 = re.compile(latin1_class(r"[+(\d]") + _RUN_BODY)  # the same on Latin-1 text, faster
 _PAGE = re.compile(r"[Pp][Aa][Gg][Ee]")
 _DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -111,7 +113,8 @@ class AdminFinder(BatchComponent):
         low: str | None = text.lower()
         if len(low) != len(text):  # type: ignore[arg-type]
             low = None
-        candidates = [c.span() for c in _NUMBER_RUN.finditer(text) if len(_DIGIT.findall(c.group())) >= 5]
+        runs = _NUMBER_RUN_LATIN1 if is_latin1(text) else _NUMBER_RUN
+        candidates = [c.span() for c in runs.finditer(text) if len(_DIGIT.findall(c.group())) >= 5]
         if low is None:
             candidates += [c.span() for c in _PAGE.finditer(text)]
         else:

@@ -14,6 +14,23 @@ from glioma_change.reports.lexicon import variants
 _END = ""
 
 
+def latin1_class(char_class: str) -> str:
+    """`char_class` (e.g. `[\\W_]`) restricted to the Latin-1 characters, written out as `\\xNN` escapes: the same
+    matches on a Latin-1 text, tested on a bitmap instead of Unicode categories (three times faster)."""
+    pattern = re.compile(char_class)
+    return "[" + "".join(f"\\x{i:02x}" for i in range(256) if pattern.fullmatch(chr(i))) + "]"
+
+
+def is_latin1(text: str) -> bool:
+    """Whether every character of `text` is Latin-1 (a copy for the common case; `str.isascii` is not enough
+    for French)."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _trie_pattern(node: dict) -> str:
     """The regex of one trie node (children are characters; `_END` marks a phrase end)."""
     optional = _END in node
@@ -56,6 +73,7 @@ class WordScanner:
     def __init__(self, body: str) -> None:
         self.first = re.compile(rf"(?P<w>{body})")
         self.scan = re.compile(rf"[\W_](?P<w>{body})")
+        self.scan_latin1 = re.compile(latin1_class(r"[\W_]") + rf"(?P<w>{body})")  # the same on Latin-1 text
         self.slow = re.compile(rf"(?<![^\W_])(?P<w>{body})", re.I)
 
     def finditer(self, text: str, low: str | None = None) -> Iterator[re.Match[str]]:
@@ -65,7 +83,8 @@ class WordScanner:
         if len(low) != len(text):
             yield from self.slow.finditer(text)
             return
-        m = self.first.match(low) or self.scan.search(low)
+        scan = self.scan_latin1 if is_latin1(low) else self.scan
+        m = self.first.match(low) or scan.search(low)
         while m is not None:
             yield m
-            m = self.scan.search(low, m.end() - 1)  # its last character may be the boundary of the next one
+            m = scan.search(low, m.end() - 1)  # its last character may be the boundary of the next one
