@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from glioma_change.reports.components import admin, measurements, sections, sentences
+from glioma_change.reports.components.extensions import ext, set_ext
 from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
 from glioma_change.reports.pipeline import build_nlp
 from glioma_change.seeding import rng
@@ -119,3 +120,14 @@ def test_terms_and_measurements_lie_in_the_findings_and_conclusion(language: str
             assert any(s <= start < e for s, e in spans), doc._.gc_text
         for s, e, lo, hi in doc._.gc_labelled:
             assert doc[s].idx == lo and (hi == len(doc._.gc_text) if e == len(doc) else doc[e].idx == hi)
+
+
+def test_extension_helpers_read_and_write_what_doc_underscore_does() -> None:
+    nlp = build_nlp("en")
+    doc = nlp.make_doc("Findings: stable.")
+    assert ext(doc, "gc_terms") is None and doc._.gc_terms is None
+    set_ext(doc, "gc_terms", [(0, 1, "T2")])
+    assert doc._.gc_terms == [(0, 1, "T2")]
+    doc._.gc_measures = [(0, 2, 0.5)]
+    assert ext(doc, "gc_measures") == [(0, 2, 0.5)]
+    assert ext(nlp("Findings: FLAIR stable."), "gc_evidence") == nlp("Findings: FLAIR stable.")._.gc_evidence

@@ -25,7 +25,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import ADMIN, BatchComponent, lexicon_of, text_of
+from glioma_change.reports.components.extensions import ADMIN, BatchComponent, lexicon_of, set_ext, text_of
 from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon
 
@@ -143,7 +143,7 @@ class AdminFinder(BatchComponent):
         return merge(spans)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.gc_admin = self.find(text_of(doc))
+        set_ext(doc, "gc_admin", self.find(text_of(doc)))
         return doc
 
 

@@ -13,7 +13,9 @@ from glioma_change.reports.components.extensions import (
     LABELLED,
     MEASURES,
     BatchComponent,
+    ext,
     lexicon_of,
+    set_ext,
     text_of,
 )
 from glioma_change.reports.lexicon import Lexicon, variants
@@ -76,10 +78,10 @@ class MeasurementReader(BatchComponent):
         text = text_of(doc)
         found: list[tuple[int, int, float]] = []
         if "mm" not in text and "cm" not in text:
-            doc._.gc_measures = found
+            set_ext(doc, "gc_measures", found)
             return doc
         # a size starts at a digit: spans of white space alone (between header fields) start none
-        labelled = [(lo, hi) for _, _, lo, hi in doc._.gc_labelled if not text[lo:hi].isspace()]
+        labelled = [(lo, hi) for _, _, lo, hi in ext(doc, "gc_labelled") if not text[lo:hi].isspace()]
         starts = [lo for lo, _ in labelled]
         ranges: list[tuple[int, int]] = []  # neighbouring ones merged, so that no text is scanned twice
         for lo, hi in labelled:
@@ -109,7 +111,7 @@ class MeasurementReader(BatchComponent):
             span = doc.char_span(a.start(), b.end(), alignment_mode="expand")
             if span is not None:
                 found.append((span.start, span.end, rel))
-        doc._.gc_measures = found
+        set_ext(doc, "gc_measures", found)
         return doc
 
 

@@ -38,8 +38,10 @@ from glioma_change.reports.components.extensions import (
     SECTION_BOUNDS,
     SECTIONS,
     BatchComponent,
+    ext,
     labelled_spans,
     lexicon_of,
+    set_ext,
     text_of,
 )
 from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
@@ -145,10 +147,10 @@ class SectionDetector(BatchComponent):
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         if not len(doc):
-            doc._.gc_sections = [(0, "findings")]
-            doc._.gc_labelled = []
+            set_ext(doc, "gc_sections", [(0, "findings")])
+            set_ext(doc, "gc_labelled", [])
             return doc
-        points = self.regions(text, doc._.gc_admin or [])
+        points = self.regions(text, ext(doc, "gc_admin") or [])
         idx = doc.to_array(IDX).astype(np.int64)
         tokens = np.searchsorted(idx, [p for p, _ in points])
         bounds: list[tuple[int, str]] = []
@@ -162,9 +164,9 @@ class SectionDetector(BatchComponent):
                 bounds.append((token, kind))
         if not bounds or bounds[0][0] != 0:
             bounds.insert(0, (0, "findings"))
-        doc._.gc_sections = bounds
+        set_ext(doc, "gc_sections", bounds)
         ends = [*idx.tolist(), len(text)]
-        doc._.gc_labelled = [(s, e, ends[s], ends[e]) for s, e in labelled_spans(bounds, size)]
+        set_ext(doc, "gc_labelled", [(s, e, ends[s], ends[e]) for s, e in labelled_spans(bounds, size)])
         return doc
 
 

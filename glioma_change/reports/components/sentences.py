@@ -9,7 +9,15 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import LABELLED, SECTION_BOUNDS, SENTENCES, BatchComponent, text_of
+from glioma_change.reports.components.extensions import (
+    LABELLED,
+    SECTION_BOUNDS,
+    SENTENCES,
+    BatchComponent,
+    ext,
+    set_ext,
+    text_of,
+)
 
 _SENTENCE_BREAK = re.compile(
     # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])`, written to start with
@@ -28,16 +36,18 @@ class SentenceSplitter(BatchComponent):
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         if not len(doc):
-            doc._.gc_sentences = []
+            set_ext(doc, "gc_sentences", [])
             return doc
-        starts_char = [m.end() for _, _, lo, hi in doc._.gc_labelled for m in _SENTENCE_BREAK.finditer(text, lo, hi)]
+        starts_char = [
+            m.end() for _, _, lo, hi in ext(doc, "gc_labelled") for m in _SENTENCE_BREAK.finditer(text, lo, hi)
+        ]
         token_starts = np.searchsorted(doc.to_array(IDX).astype(np.int64), starts_char) if starts_char else []
         flags = np.full(len(doc), -1, dtype=np.int64)
-        sections = [t for t, _ in doc._.gc_sections or []]
+        sections = [t for t, _ in ext(doc, "gc_sections") or []]
         starts = sorted({0, *sections, *(int(t) for t in token_starts if t < len(doc))})
         flags[starts] = 1
         doc.from_array([SENT_START], flags.astype(np.uint64))
-        doc._.gc_sentences = starts
+        set_ext(doc, "gc_sentences", starts)
         return doc
 
 

@@ -17,7 +17,9 @@ from glioma_change.reports.components.extensions import (
     LABELLED,
     TERMS,
     BatchComponent,
+    ext,
     lexicon_of,
+    set_ext,
     text_of,
 )
 from glioma_change.reports.lexicon import CATEGORIES, Lexicon, variants
@@ -115,7 +117,7 @@ class TermMatcher(BatchComponent):
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         # a term starts at a word: spans of white space alone (between header fields) start none
-        spans = [(start, end) for start, end, lo, hi in doc._.gc_labelled if not text[lo:hi].isspace()]
+        spans = [(start, end) for start, end, lo, hi in ext(doc, "gc_labelled") if not text[lo:hi].isspace()]
         windows: list[tuple[int, int]] = []
         for start, end in spans:
             lo, hi = max(0, start - self.margin), min(len(doc), end + self.margin)
@@ -145,7 +147,7 @@ class TermMatcher(BatchComponent):
             i = bisect_right(starts, token) - 1
             return i >= 0 and token < spans[i][1]
 
-        doc._.gc_terms = sorted(t for t in kept if labelled(t[0]))
+        set_ext(doc, "gc_terms", sorted(t for t in kept if labelled(t[0])))
         return doc
 
 
