@@ -52,7 +52,6 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
 # the same, written to start with one character class (which the regex engine skips to in C)
 _VALUE_BREAK = re.compile(r"[ \t\r\n|.;,](?:(?<=[ \t])[ \t]+|(?<=\r)\n|(?<=\n)|(?<=\|)|(?<=[.;,])(?=\s|$))")
-_BLANKS = re.compile(r"[ \t]*")
 _VALUE_START = re.compile(r"[ \t]*(?:$|\r?\n|[ \t]{2}|[^\W_](?<![a-z\u00df-\u00ff]))")
 # a proper name just before an institution word: "St Aldric University Hospital", "Riverside General Hospital"
 _NAME_BEFORE = re.compile(r"(?:(?<=\s)|^)(?:[A-Z\u00c0-\u00dd][\w'\u2019.-]*[ \t]){1,4}$")
@@ -89,7 +88,8 @@ class AdminFinder(BatchComponent):
     def _value_end(self, text: str, low: str | None, start: int) -> int:
         """Where the value of a field starting at `start` ends (`low`: the lower-cased text, when as long)."""
         limit = min(len(text), start + MAX_VALUE)
-        start = _BLANKS.match(text, start, limit).end()  # type: ignore[union-attr]
+        head = text[start:limit]
+        start += len(head) - len(head.lstrip(" \t"))  # past the blanks
         end = limit
         if start < limit and low is None:
             m = self.value_end.search(text, start + 1, limit)
@@ -104,7 +104,7 @@ class AdminFinder(BatchComponent):
             if i and word[0].islower() and word.lower() not in PARTICLES:
                 break  # a name or number does not go on in lower case: "IPP 123 hypersignal ..."
             kept = text.index(word, kept) + len(word)
-            if _DIGIT.search(word) and not (i + 1 < len(words) and words[i + 1][:1].isdigit()):
+            if not word.isalpha() and _DIGIT.search(word) and not (i + 1 < len(words) and words[i + 1][:1].isdigit()):
                 break  # a number or date ends the value unless another number follows ("01 45 67")
         return kept
 

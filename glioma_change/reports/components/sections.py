@@ -165,8 +165,9 @@ class SectionDetector(BatchComponent):
         if not bounds or bounds[0][0] != 0:
             bounds.insert(0, (0, "findings"))
         set_ext(doc, "gc_sections", bounds)
-        ends = [*idx.tolist(), len(text)]
-        set_ext(doc, "gc_labelled", [(s, e, ends[s], ends[e]) for s, e in labelled_spans(bounds, size)])
+        labelled = labelled_spans(bounds, size)
+        ends = {t: int(idx[t]) if t < size else len(text) for span in labelled for t in span}
+        set_ext(doc, "gc_labelled", [(s, e, ends[s], ends[e]) for s, e in labelled])
         return doc
 
 
