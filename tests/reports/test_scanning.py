@@ -12,6 +12,7 @@ import pytest
 from glioma_change.reports.components import admin, measurements, sections, sentences
 from glioma_change.reports.components.extensions import ext, set_ext
 from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
+from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.pipeline import build_nlp
 from glioma_change.seeding import rng
 from glioma_change.synth.export import flatten, header_footer, invent_identity
@@ -131,3 +132,22 @@ def test_extension_helpers_read_and_write_what_doc_underscore_does() -> None:
     doc._.gc_measures = [(0, 2, 0.5)]
     assert ext(doc, "gc_measures") == [(0, 2, 0.5)]
     assert ext(nlp("Findings: FLAIR stable."), "gc_evidence") == nlp("Findings: FLAIR stable.")._.gc_evidence
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_regex_terms_scan_finds_what_the_plain_regex_finds(language: str) -> None:
+    matcher = build_nlp(language).get_pipe("glioma_terms")
+    lexicon = load_lexicon(language)
+    groups = [f"(?P<{label}>{'|'.join(rx)})" for label, rx in lexicon.regex_terms.items() if rx]
+    plain = re.compile("|".join(groups), re.I)
+    extra = [
+        "since 2011 slowly growing_since 2012, from 2019 (over the past two years) compared with 2018.",
+        "depuis 2011 lentement évolutive_depuis 2012, sur 3 ans ; par rapport à l'IRM de 2018. Depuis 2010",
+    ]
+    assert lexicon.regex_terms
+    for text in _texts() + extra:
+        for lo in (0, 1, 7):
+            hi = max(lo, len(text) - 3)
+            want = [(m.start(), m.end(), m.lastgroup) for m in plain.finditer(text, lo, hi)]
+            assert list(matcher._regex_terms(text, lo, hi)) == want, text
+    assert any(list(matcher._regex_terms(text, 0, len(text))) for text in extra)

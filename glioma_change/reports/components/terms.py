@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from typing import Any
 
 from spacy.language import Language
@@ -22,6 +23,7 @@ from glioma_change.reports.components.extensions import (
     set_ext,
     text_of,
 )
+from glioma_change.reports.components.phrases import is_latin1, latin1_class
 from glioma_change.reports.lexicon import CATEGORIES, Lexicon, variants
 
 
@@ -48,6 +50,7 @@ def _as_phrases(pattern: list[dict[str, Any]]) -> list[str] | None:
     return phrases
 
 
+_NON_WORD = latin1_class(r"\W")  # the non-word characters of Latin-1, as a bitmap class
 _ELISION_GAP = re.compile(r"(['\u2019])\s+")
 
 
@@ -95,10 +98,27 @@ class TermMatcher(BatchComponent):
                 self.labels[nlp.vocab.strings[label]] = label
         self.use_matcher = len(self.patterns) > 0
         groups = [f"(?P<{label}>{'|'.join(rx)})" for label, rx in lexicon.regex_terms.items() if rx]
-        self.regex = re.compile("|".join(groups), re.I) if groups else None
+        # a regex term starts at a word (`\\b` and a letter): on Latin-1 text the scan starts at the non-word
+        # character before it, a bitmap class the regex engine skips to in C
+        body = "(?=\\w)(?:" + "|".join(groups) + ")"
+        self.regex = re.compile(body, re.I) if groups else None
+        self.regex_latin1 = re.compile(f"(?-i:{_NON_WORD})" + body, re.I) if groups else None
         # matching reaches this far around the findings and conclusion, so that a term straddling their
         # edge, or overlapping one that does, is resolved as over the whole report
         self.margin = 2 * longest
+
+    def _regex_terms(self, text: str, lo: int, hi: int) -> Iterator[tuple[int, int, str]]:
+        """`(start, end, label)` of the matches of `self.regex.finditer(text, lo, hi)` (label: their group)."""
+        assert self.regex is not None and self.regex_latin1 is not None
+        if not is_latin1(text):
+            yield from ((m.start(), m.end(), m.lastgroup or "") for m in self.regex.finditer(text, lo, hi))
+            return
+        m = self.regex.match(text, lo, hi) or self.regex_latin1.search(text, lo, hi)
+        while m is not None:
+            label = m.lastgroup or ""
+            start, end = m.span(label) if label else m.span()
+            yield start, end, label
+            m = self.regex_latin1.search(text, max(end, start + 1) - 1, hi)  # its last character may start the next
 
     def _matches(self, doc: Doc, lo: int, hi: int) -> set[tuple[int, int, str]]:
         """Every match within the tokens `[lo, hi)`, overlapping ones included."""
@@ -108,10 +128,10 @@ class TermMatcher(BatchComponent):
             found.update((lo + s, lo + e, self.labels[m]) for m, s, e in self.patterns(window))
         if self.regex is not None:
             text = text_of(doc)
-            for m in self.regex.finditer(text, doc[lo].idx, doc[hi].idx if hi < len(doc) else len(text)):
-                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-                if span is not None and m.lastgroup:
-                    found.add((span.start, span.end, m.lastgroup))
+            for start, end, label in self._regex_terms(text, doc[lo].idx, doc[hi].idx if hi < len(doc) else len(text)):
+                span = doc.char_span(start, end, alignment_mode="expand")
+                if span is not None and label:
+                    found.add((span.start, span.end, label))
         return found
 
     def __call__(self, doc: Doc) -> Doc:
