@@ -85,6 +85,7 @@ def test_latin1_classes_match_their_unicode_form_on_every_latin1_character(char_
     for code in range(256):
         assert bool(fast.fullmatch(chr(code))) == bool(plain.fullmatch(chr(code))), code
     assert plain.fullmatch(beyond) and not fast.fullmatch(beyond)  # a dash, an Arabic-Indic 3: not Latin-1
+    assert all(is_latin1(chr(code).lower()) for code in range(256))  # a Latin-1 text lower-cased stays Latin-1
 
 
 def test_latin1_number_runs_match_the_plain_form_on_latin1_texts() -> None:

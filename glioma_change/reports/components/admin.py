@@ -83,10 +83,12 @@ class AdminFinder(BatchComponent):
         )
         self.value_end = re.compile(rf"{_VALUE_END.pattern}|(?<![^\W_])(?:{labels}|{stops})(?![^\W_])", re.I)
         self.value_label = re.compile(rf"[\W_](?:{labels}|{stops})(?![^\W_])")  # over the lower-cased text
+        self.value_label_latin1 = re.compile(latin1_class(r"[\W_]") + rf"(?:{labels}|{stops})(?![^\W_])")
         self.standalone = re.compile("|".join(STANDALONE + admin.get("patterns", [])))
 
-    def _value_end(self, text: str, low: str | None, start: int) -> int:
-        """Where the value of a field starting at `start` ends (`low`: the lower-cased text, when as long)."""
+    def _value_end(self, text: str, low: str | None, start: int, latin1: bool = False) -> int:
+        """Where the value of a field starting at `start` ends (`low`: the lower-cased text, when as long;
+        `latin1`: whether it is Latin-1)."""
         limit = min(len(text), start + MAX_VALUE)
         head = text[start:limit]
         start += len(head) - len(head.lstrip(" \t"))  # past the blanks
@@ -96,7 +98,8 @@ class AdminFinder(BatchComponent):
             end = m.start() if m else limit
         elif start < limit:
             brk = _VALUE_BREAK.search(text, start + 1, limit)
-            label = self.value_label.search(low, start, limit)  # its first character is the one before the label
+            scan = self.value_label_latin1 if latin1 else self.value_label
+            label = scan.search(low, start, limit)  # its first character is the one before the label
             end = min(brk.start() if brk else limit, label.start() + 1 if label else limit)
         kept = start
         words = text[start:end].split()  # the `\S+` runs
@@ -113,7 +116,8 @@ class AdminFinder(BatchComponent):
         low: str | None = text.lower()
         if len(low) != len(text):  # type: ignore[arg-type]
             low = None
-        runs = _NUMBER_RUN_LATIN1 if is_latin1(text) else _NUMBER_RUN
+        latin1 = is_latin1(text)  # and so is its lower-case form
+        runs = _NUMBER_RUN_LATIN1 if latin1 else _NUMBER_RUN
         candidates = [c.span() for c in runs.finditer(text) if len(_DIGIT.findall(c.group())) >= 5]
         if low is None:
             candidates += [c.span() for c in _PAGE.finditer(text)]
@@ -139,7 +143,7 @@ class AdminFinder(BatchComponent):
             else:
                 before = _NAME_BEFORE.search(text, max(0, start - MAX_VALUE), start)
                 start = before.start() if before else start
-            spans.append((start, self._value_end(text, low, m.end())))
+            spans.append((start, self._value_end(text, low, m.end(), latin1)))
         return merge(spans)
 
     def __call__(self, doc: Doc) -> Doc:
