@@ -8,7 +8,7 @@ component                assigns                                requires
 =======================  =====================================  ===================================
 (tokenizer wrapper)      `doc._.gc_text`                        –
 `glioma_admin`           `doc._.gc_admin`                       –
-`glioma_sections`        `doc._.gc_sections`, `gc_labelled`     `gc_admin`
+`glioma_sections`        `gc_sections`, `gc_labelled`, offsets  `gc_admin`
 `glioma_sentences`       `doc._.gc_sentences`, sentence starts  `gc_sections`
 `glioma_terms`           `doc._.gc_terms`                       `gc_sections`
 `glioma_measurements`    `doc._.gc_measures`                    `gc_sections`
@@ -45,11 +45,12 @@ SENTENCES = "doc._.gc_sentences"
 ADMIN = "doc._.gc_admin"
 SECTION_BOUNDS = "doc._.gc_sections"
 LABELLED = "doc._.gc_labelled"
+OFFSETS = "doc._.gc_offsets"  # the character offset of every token (int64 array), read once
 TERMS = "doc._.gc_terms"
 MEASURES = "doc._.gc_measures"
 EVIDENCE = "doc._.gc_evidence"
 
-for _attr in (TEXT, SENTENCES, ADMIN, SECTION_BOUNDS, LABELLED, TERMS, MEASURES, EVIDENCE):
+for _attr in (TEXT, SENTENCES, ADMIN, SECTION_BOUNDS, LABELLED, OFFSETS, TERMS, MEASURES, EVIDENCE):
     _name = _attr.rsplit(".", 1)[1]
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)

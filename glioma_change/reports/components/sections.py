@@ -35,6 +35,7 @@ from spacy.tokens import Doc
 from glioma_change.reports.components.extensions import (
     ADMIN,
     LABELLED,
+    OFFSETS,
     SECTION_BOUNDS,
     SECTIONS,
     BatchComponent,
@@ -152,6 +153,7 @@ class SectionDetector(BatchComponent):
             return doc
         points = self.regions(text, ext(doc, "gc_admin") or [])
         idx = doc.to_array(IDX).astype(np.int64)
+        set_ext(doc, "gc_offsets", idx)
         tokens = np.searchsorted(idx, [p for p, _ in points])
         bounds: list[tuple[int, str]] = []
         size = len(doc)
@@ -172,7 +174,10 @@ class SectionDetector(BatchComponent):
 
 
 @Language.factory(
-    "glioma_sections", default_config={"lexicon_dir": ""}, assigns=[SECTION_BOUNDS, LABELLED], requires=[ADMIN]
+    "glioma_sections",
+    default_config={"lexicon_dir": ""},
+    assigns=[SECTION_BOUNDS, LABELLED, OFFSETS],
+    requires=[ADMIN],
 )
 def make_sections(nlp: Language, name: str, lexicon_dir: str) -> SectionDetector:
     """Section headings (findings, conclusion, ignored sections) from `nlp/<lang>/lexicon.json`."""

@@ -41,7 +41,10 @@ class SentenceSplitter(BatchComponent):
         starts_char = [
             m.end() for _, _, lo, hi in ext(doc, "gc_labelled") for m in _SENTENCE_BREAK.finditer(text, lo, hi)
         ]
-        token_starts = np.searchsorted(doc.to_array(IDX).astype(np.int64), starts_char) if starts_char else []
+        offsets = ext(doc, "gc_offsets")
+        if starts_char and offsets is None:
+            offsets = doc.to_array(IDX).astype(np.int64)
+        token_starts = np.searchsorted(offsets, starts_char) if starts_char else []
         flags = np.full(len(doc), -1, dtype=np.int64)
         sections = [t for t, _ in ext(doc, "gc_sections") or []]
         starts = sorted({0, *sections, *(int(t) for t in token_starts if t < len(doc))})
