@@ -13,6 +13,7 @@ from spacy.tokens import Doc
 
 from glioma_change.progress import progress
 from glioma_change.reports.components import PIPELINE, SECTIONS, TextKeepingTokenizer  # registers the factories
+from glioma_change.reports.components.extensions import ext
 from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.scoring import RuleScores, score
 
@@ -34,7 +35,7 @@ def content_tokens(doc: Doc) -> str:
     """The lower-cased words of the report for the trained classifier: findings and conclusion words as
     they are, words of ignored clinical sections (indication, technique ...) prefixed `i:`; never an
     administrative span, a token holding a digit (dates, record numbers) or punctuation."""
-    bounds = doc._.gc_sections or [(0, "findings")]
+    bounds = ext(doc, "gc_sections") or [(0, "findings")]
     starts = [s for s, _ in bounds]
     words = []
     for token in doc:
@@ -68,5 +69,5 @@ def apply_rules(
         docs = nlp.pipe((texts[i] for i in index), batch_size=BATCH_SIZE)
         for i, doc in progress(zip(index, docs), desc=f"rules ({language})", total=len(index), unit="report"):
             tokens = content_tokens(doc) if keep_tokens else ""
-            results[i] = RuleResult(score(doc._.gc_evidence, rules), tokens)
+            results[i] = RuleResult(score(ext(doc, "gc_evidence"), rules), tokens)
     return [r for r in results if r is not None]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from glioma_change.reports.components import CLASSES, EVIDENCE_INDEX, SECTIONS
@@ -39,9 +40,15 @@ class RuleScores:
     features: list[float]
 
 
+@cache
+def _indices(section: str, classes: tuple[str, ...], polarity: str) -> tuple[int, ...]:
+    """Positions in the evidence vector of `section` × `classes` × `polarity` (in the order of `classes`)."""
+    return tuple(EVIDENCE_INDEX[(section, c, polarity)] for c in classes)
+
+
 def _net(evidence: list[float], section: str, classes: tuple[str, ...], stable_factor: float) -> tuple[float, bool]:
-    change = sum(evidence[EVIDENCE_INDEX[(section, c, "change")]] for c in classes)
-    stable = sum(evidence[EVIDENCE_INDEX[(section, c, "stable")]] for c in classes)
+    change = sum([evidence[i] for i in _indices(section, classes, "change")])
+    stable = sum([evidence[i] for i in _indices(section, classes, "stable")])
     return change - stable_factor * stable, (change + stable) > 0
 
 

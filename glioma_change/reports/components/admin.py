@@ -25,8 +25,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import ADMIN, lexicon_of, text_of
-from glioma_change.reports.components.phrases import phrase_pattern
+from glioma_change.reports.components.extensions import ADMIN, BatchComponent, lexicon_of, set_ext, text_of
+from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon
 
 MAX_VALUE = 60
@@ -41,12 +41,17 @@ STANDALONE = [
     r"\b[A-Z]{0,4}\d{6,}\b",
     r"\b[A-Z]{1,4}\d{5}\b",
 ]
-# where a stand-alone identifier may start: a cheap scan, the patterns then run on a small window only
-_CANDIDATE = re.compile(r"[+(]?\d[\d .\-()/]{3,}\d|[Pp][Aa][Gg][Ee]")
+# where a stand-alone identifier may start: a run of digits (`[+(]?\d[\d .\-()/]{3,}\d`, written to start with a
+# character class the regex engine skips to in C) or the word "page"; the patterns then run on a small window
+_RUN_BODY = r"(?:(?<=[+(])\d[\d .\-()/]{3,}\d|(?<=\d)[\d .\-()/]{3,}\d)"
+_NUMBER_RUN = re.compile(r"[+(\d]" + _RUN_BODY)
+_NUMBER_RUN_LATIN1 = re.compile(latin1_class(r"[+(\d]") + _RUN_BODY)  # the same on Latin-1 text, faster
+_PAGE = re.compile(r"[Pp][Aa][Gg][Ee]")
 _DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
-_WORD = re.compile(r"\S+")
+# the same, written to start with one character class (which the regex engine skips to in C)
+_VALUE_BREAK = re.compile(r"[ \t\r\n|.;,](?:(?<=[ \t])[ \t]+|(?<=\r)\n|(?<=\n)|(?<=\|)|(?<=[.;,])(?=\s|$))")
 _VALUE_START = re.compile(r"[ \t]*(?:$|\r?\n|[ \t]{2}|[^\W_](?<![a-z\u00df-\u00ff]))")
 # a proper name just before an institution word: "St Aldric University Hospital", "Riverside General Hospital"
 _NAME_BEFORE = re.compile(r"(?:(?<=\s)|^)(?:[A-Z\u00c0-\u00dd][\w'\u2019.-]*[ \t]){1,4}$")
@@ -63,7 +68,7 @@ def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-class AdminFinder:
+class AdminFinder(BatchComponent):
     """Finds labelled identifying fields, institution lines and stand-alone identifiers."""
 
     def __init__(self, lexicon: Lexicon) -> None:
@@ -73,53 +78,76 @@ class AdminFinder:
         headings = [h for kind, hs in lexicon.sections.items() if kind != "prose_followers" for h in hs]
         stops = phrase_pattern(admin.get("value_stops", []) + headings)
         # one scan for fields and institutions, one search for the end of a value
-        self.labelled = re.compile(
-            rf"(?<![^\W_])(?:(?P<field>{labels})(?![^\W_])[ \t]*(?P<colon>[:#°]?)|(?P<place>{places})(?![^\W_]))", re.I
+        self.labelled = WordScanner(
+            rf"(?P<field>{labels})(?![^\W_])[ \t]*(?P<colon>[:#°]?)|(?P<place>{places})(?![^\W_])"
         )
         self.value_end = re.compile(rf"{_VALUE_END.pattern}|(?<![^\W_])(?:{labels}|{stops})(?![^\W_])", re.I)
+        self.value_label = re.compile(rf"[\W_](?:{labels}|{stops})(?![^\W_])")  # over the lower-cased text
+        self.value_label_latin1 = re.compile(latin1_class(r"[\W_]") + rf"(?:{labels}|{stops})(?![^\W_])")
         self.standalone = re.compile("|".join(STANDALONE + admin.get("patterns", [])))
 
-    def _value_end(self, text: str, start: int) -> int:
+    def _value_end(self, text: str, low: str | None, start: int, latin1: bool = False) -> int:
+        """Where the value of a field starting at `start` ends (`low`: the lower-cased text, when as long;
+        `latin1`: whether it is Latin-1)."""
         limit = min(len(text), start + MAX_VALUE)
-        while start < limit and text[start] in " \t":
-            start += 1
-        m = self.value_end.search(text, start + 1, limit) if start < limit else None
-        end = m.start() if m else limit
+        head = text[start:limit]
+        start += len(head) - len(head.lstrip(" \t"))  # past the blanks
+        end = limit
+        if start < limit and low is None:
+            m = self.value_end.search(text, start + 1, limit)
+            end = m.start() if m else limit
+        elif start < limit:
+            brk = _VALUE_BREAK.search(text, start + 1, limit)
+            scan = self.value_label_latin1 if latin1 else self.value_label
+            label = scan.search(low, start, limit)  # its first character is the one before the label
+            end = min(brk.start() if brk else limit, label.start() + 1 if label else limit)
         kept = start
-        words = [w.group() for w in _WORD.finditer(text, start, end)]
+        words = text[start:end].split()  # the `\S+` runs
         for i, word in enumerate(words[:MAX_WORDS]):
             if i and word[0].islower() and word.lower() not in PARTICLES:
                 break  # a name or number does not go on in lower case: "IPP 123 hypersignal ..."
             kept = text.index(word, kept) + len(word)
-            if _DIGIT.search(word) and not (i + 1 < len(words) and words[i + 1][:1].isdigit()):
+            if not word.isalpha() and _DIGIT.search(word) and not (i + 1 < len(words) and words[i + 1][:1].isdigit()):
                 break  # a number or date ends the value unless another number follows ("01 45 67")
         return kept
 
     def find(self, text: str) -> list[tuple[int, int]]:
         """Character ranges of the administrative text in `text`."""
+        low: str | None = text.lower()
+        if len(low) != len(text):  # type: ignore[arg-type]
+            low = None
+        latin1 = is_latin1(text)  # and so is its lower-case form
+        runs = _NUMBER_RUN_LATIN1 if latin1 else _NUMBER_RUN
+        candidates = [c.span() for c in runs.finditer(text) if len(_DIGIT.findall(c.group())) >= 5]
+        if low is None:
+            candidates += [c.span() for c in _PAGE.finditer(text)]
+        else:
+            at = low.find("page")
+            while at >= 0:
+                candidates.append((at, at + 4))
+                at = low.find("page", at + 4)
         spans = [
             m.span()
-            for c in _CANDIDATE.finditer(text)
-            if c.group()[0] in "Pp" or len(_DIGIT.findall(c.group())) >= 5
-            for m in self.standalone.finditer(text, max(0, c.start() - 5), min(len(text), c.end() + 12))
+            for start, end in candidates
+            for m in self.standalone.finditer(text, max(0, start - 5), min(len(text), end + 12))
         ]
         if "@" in text:
             spans += [m.span() for m in _EMAIL.finditer(text)]
-        for m in self.labelled.finditer(text):
-            start = m.start()
+        for m in self.labelled.finditer(text, low or text.lower()):
+            start = m.start("w")
             if m.group("field") is not None:
                 if not m.group("colon") and not _VALUE_START.match(text, m.end()):
                     continue  # "the patient reports ...", "by phone." are prose, not a field
-            elif not m.group("place")[0].isupper():
+            elif not text[start].isupper():
                 continue  # "suspicion clinique", "le service de neurochirurgie" are prose
             else:
                 before = _NAME_BEFORE.search(text, max(0, start - MAX_VALUE), start)
                 start = before.start() if before else start
-            spans.append((start, self._value_end(text, m.end())))
+            spans.append((start, self._value_end(text, low, m.end(), latin1)))
         return merge(spans)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.gc_admin = self.find(text_of(doc))
+        set_ext(doc, "gc_admin", self.find(text_of(doc)))
         return doc
 
 

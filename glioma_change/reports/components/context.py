@@ -23,7 +23,10 @@ from glioma_change.reports.components.extensions import (
     SENTENCES,
     SPECIFIC,
     TERMS,
+    BatchComponent,
+    ext,
     lexicon_of,
+    set_ext,
 )
 from glioma_change.reports.lexicon import CUES, TARGETS, Lexicon
 
@@ -39,7 +42,7 @@ MODIFIER_KIND = {
 }
 
 
-class ContextLinker:
+class ContextLinker(BatchComponent):
     """ConText-style modifiers with scopes, cue→target linking, evidence per section × class × polarity."""
 
     def __init__(self, lexicon: Lexicon) -> None:
@@ -141,13 +144,13 @@ class ContextLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         evidence = [0.0] * len(EVIDENCE_INDEX)
-        terms = doc._.gc_terms or []
-        measures = doc._.gc_measures or []
+        terms = ext(doc, "gc_terms") or []
+        measures = ext(doc, "gc_measures") or []
         if not any(label in CUES for _, _, label in terms) and not measures:
-            doc._.gc_evidence = evidence
+            set_ext(doc, "gc_evidence", evidence)
             return doc
-        sent_starts = doc._.gc_sentences
-        sections = doc._.gc_sections or [(0, "findings")]
+        sent_starts = ext(doc, "gc_sentences")
+        sections = ext(doc, "gc_sections") or [(0, "findings")]
         sec_starts = [s for s, _ in sections]
         by_sentence: dict[int, dict[str, Any]] = {}
 
@@ -219,7 +222,7 @@ class ContextLinker:
                     continue
                 for cls in classes:
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight
-        doc._.gc_evidence = evidence
+        set_ext(doc, "gc_evidence", evidence)
         return doc
 
     def _measure(self, rel: float) -> tuple[str, float]:

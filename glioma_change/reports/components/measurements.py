@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import MEASURES, lexicon_of, text_of
+from glioma_change.reports.components.extensions import (
+    LABELLED,
+    MEASURES,
+    BatchComponent,
+    ext,
+    lexicon_of,
+    set_ext,
+    text_of,
+)
 from glioma_change.reports.lexicon import Lexicon, variants
 
 _NUM = r"\d+(?:[.,]\d+)?"
-_SIZE = re.compile(rf"(?<![\w.,])({_NUM}(?:\s*[x\u00d7*]\s*{_NUM}){{0,2}})\s*(mm|cm)?(?!\w)", re.IGNORECASE)
+# a size: `(?<![\w.,])(NUM(?:\s*[x×*]\s*NUM){0,2})\s*(mm|cm)?(?!\w)`, the look-behind moved after the first digit
+# so that the regex engine skips to digits in C
+_SIZE = re.compile(
+    rf"(\d(?<![\w.,]\d)\d*(?:[.,]\d+)?(?:\s*[x\u00d7*]\s*{_NUM}){{0,2}})\s*(mm|cm)?(?!\w)", re.IGNORECASE
+)
 _BREAK = re.compile(r"[;\n]|\.\s+[A-Z]")
 MAX_GAP = 60
+_REACH = 3 * MAX_GAP  # characters scanned past the findings and conclusion for the second size of a pair
 
 
 def _size_mm(dims: str, unit: str) -> list[float]:
@@ -28,12 +42,13 @@ def _linear_size(values: list[float], n: int) -> float:
     return math.exp(sum(math.log(max(v, 1e-6)) for v in chosen) / len(chosen))
 
 
-class MeasurementReader:
+class MeasurementReader(BatchComponent):
     """Finds size comparisons and stores `(start, end, relative change)` in `doc._.gc_measures`.
 
     Two sizes close together (no sentence break between them) form a comparison when the text between
     them holds a "previous" word of the lexicon (`current …previously… previous`), or when they read
-    `from PREVIOUS to CURRENT`. At least one of the two needs a unit (mm or cm).
+    `from PREVIOUS to CURRENT`. At least one of the two needs a unit (mm or cm). Only comparisons that
+    start in the findings or conclusion are read.
     """
 
     def __init__(self, lexicon: Lexicon) -> None:
@@ -62,8 +77,26 @@ class MeasurementReader:
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         found: list[tuple[int, int, float]] = []
-        sizes = list(_SIZE.finditer(text)) if ("mm" in text or "cm" in text) else []
-        for a, b in zip(sizes, sizes[1:]):
+        if "mm" not in text and "cm" not in text:
+            set_ext(doc, "gc_measures", found)
+            return doc
+        # a size starts at a digit: spans of white space alone (between header fields) start none
+        labelled = [(lo, hi) for _, _, lo, hi in ext(doc, "gc_labelled") if not text[lo:hi].isspace()]
+        starts = [lo for lo, _ in labelled]
+        ranges: list[tuple[int, int]] = []  # neighbouring ones merged, so that no text is scanned twice
+        for lo, hi in labelled:
+            if ranges and lo <= ranges[-1][1] + _REACH:
+                ranges[-1] = (ranges[-1][0], hi)
+            else:
+                ranges.append((lo, hi))
+        pairs = []
+        for lo, hi in ranges:
+            # sizes of the findings and conclusion, and the size after them (a pair's second half)
+            sizes = list(_SIZE.finditer(text, lo, min(len(text), hi + _REACH)))
+            pairs += [
+                (a, b) for a, b in zip(sizes, sizes[1:]) if a.start() < labelled[bisect_right(starts, a.start()) - 1][1]
+            ]
+        for a, b in pairs:
             if not (a.group(2) or b.group(2)):
                 continue
             relation = self._relation(text, a, b)
@@ -78,11 +111,11 @@ class MeasurementReader:
             span = doc.char_span(a.start(), b.end(), alignment_mode="expand")
             if span is not None:
                 found.append((span.start, span.end, rel))
-        doc._.gc_measures = found
+        set_ext(doc, "gc_measures", found)
         return doc
 
 
-@Language.factory("glioma_measurements", default_config={"lexicon_dir": ""}, assigns=[MEASURES])
+@Language.factory("glioma_measurements", default_config={"lexicon_dir": ""}, assigns=[MEASURES], requires=[LABELLED])
 def make_measurements(nlp: Language, name: str, lexicon_dir: str) -> MeasurementReader:
     """Size comparisons ("32 x 25 mm, previously 28 x 22 mm", "contre", "versus", "from … to …")."""
     return MeasurementReader(lexicon_of(nlp, lexicon_dir))

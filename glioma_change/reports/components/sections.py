@@ -18,7 +18,8 @@ content (a line break, or a sentence end followed by a run of spaces and a capit
 heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
 
 `doc._.gc_sections` holds `[(token, kind), ...]` change points, kind in findings / conclusion / ignore /
-admin (administrative spans; read by nothing but kept apart from ignored clinical sections).
+admin (administrative spans; read by nothing but kept apart from ignored clinical sections);
+`doc._.gc_labelled` the token and character ranges of the findings and conclusion.
 """
 
 from __future__ import annotations
@@ -31,23 +32,45 @@ from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import ADMIN, SECTION_BOUNDS, SECTIONS, lexicon_of, text_of
-from glioma_change.reports.components.phrases import phrase_pattern
+from glioma_change.reports.components.extensions import (
+    ADMIN,
+    LABELLED,
+    OFFSETS,
+    SECTION_BOUNDS,
+    SECTIONS,
+    BatchComponent,
+    ext,
+    labelled_spans,
+    lexicon_of,
+    set_ext,
+    text_of,
+)
+from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon, variants
 
-_STRONG_BEFORE = re.compile(r"(?:^|\n|[ \t]{2,}|\|)[ \t]*$")
-_WEAK_BEFORE = re.compile(r"(?:[.!?;:)\]]|\d)[ \t]*$")
 _COLON_AFTER = re.compile(r"[ \t]*(?::|\u2014|\u2013|-(?=\s))")
 _GAP_AFTER = re.compile(r"[ \t]*(?:\r?\n|$)|[ \t]{2,}")
 _NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# patterns that start with a character class, which the regex engine skips to in C (the forms
+# `[.!?](?=\s)|\n` and `\r?\n|[.!?][ \t]{2,}...` are tried at every position of a long section)
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
 # the end of an ignored section's first line: a line break, or a sentence end followed by a run of spaces
 # and a capital (a line break lost by a flattening export; a wrapped line does not end a sentence)
-_LINE_END = re.compile(r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])")
+_LINE_END = re.compile(r"[\r\n.!?](?:(?<=\r)\n|(?<=\n)|(?<=[.!?])[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))")
 _LOOKBEHIND = 12
+_SPACES = re.compile(r"\s*")
 
 
-class SectionDetector:
+def _boundary_before(before: str) -> tuple[bool, bool]:
+    r"""Whether the text `before` a heading ends in a strong boundary (a line break, a run of two spaces or
+    tabs, `|`, or only spaces since its start) or a weak one (a sentence or clause end, a digit), spaces
+    aside: the regexes `(?:^|\n|[ \t]{2,}|\|)[ \t]*$` and `(?:[.!?;:)\]]|\d)[ \t]*$`, in string operations."""
+    rest = before.rstrip(" \t")
+    strong = not rest or rest[-1] in "\n|" or len(before) - len(rest) >= 2
+    return strong, bool(rest) and (rest[-1] in ".!?;:)]" or rest[-1].isdecimal())
+
+
+class SectionDetector(BatchComponent):
     """Finds section headings in the text and assigns each token its section."""
 
     def __init__(self, lexicon: Lexicon) -> None:
@@ -59,17 +82,16 @@ class SectionDetector:
                 for form in variants(heading):
                     self.kinds[re.sub(r"\s+", " ", form)] = kind
         self.followers = frozenset(f for w in lexicon.sections.get("prose_followers", []) for f in variants(w))
-        self.heading = re.compile(rf"(?<![^\W_])(?P<h>{phrase_pattern(list(self.kinds))})(?![^\W_])", re.I)
+        self.heading = WordScanner(rf"{phrase_pattern(list(self.kinds))}(?![^\W_])")
 
-    def _accepts(self, text: str, m: re.Match[str]) -> bool:
-        start, end = m.span()
+    def _accepts(self, text: str, start: int, end: int) -> bool:
         if _COLON_AFTER.match(text, end):
             return True
-        before = text[max(0, start - _LOOKBEHIND) : start]
         gap_after = _GAP_AFTER.match(text, end) is not None
-        capital = m.group("h")[0].isupper()
-        strong = start == 0 or _STRONG_BEFORE.search(before) is not None
-        if strong or _WEAK_BEFORE.search(before):
+        capital = text[start].isupper()
+        strong, weak = _boundary_before(text[max(0, start - _LOOKBEHIND) : start])
+        strong = strong or start == 0
+        if strong or weak:
             if gap_after:
                 return True
             nxt = _NEXT_WORD.match(text, end)
@@ -84,8 +106,10 @@ class SectionDetector:
         """`(start, end, kind)` of every heading in `text` (character offsets)."""
         out = []
         for m in self.heading.finditer(text):
-            if self._accepts(text, m):
-                out.append((m.start(), m.end(), self.kinds[re.sub(r"\s+", " ", m.group("h").lower())]))
+            start, end = m.span("w")
+            if self._accepts(text, start, end):
+                key = text[start:end].lower()
+                out.append((start, end, self.kinds.get(key) or self.kinds[re.sub(r"\s+", " ", key)]))
         return out
 
     def regions(self, text: str, admin: list[tuple[int, int]]) -> list[tuple[int, str]]:
@@ -93,14 +117,14 @@ class SectionDetector:
         found = self.headings(text)
         points: list[tuple[int, str]] = [(0, "findings")]
         current = "findings"
-        for i, (start, end, kind) in enumerate(found):
-            nxt = found[i + 1][0] if i + 1 < len(found) else len(text)
+        nexts = [start for start, _, _ in found[1:]] + [len(text)]
+        for (start, end, kind), nxt in zip(found, nexts):
             if kind in SECTIONS:
                 current = kind
                 points.append((start, kind))
                 continue
             points.append((start, "ignore"))
-            content = re.compile(r"\s*").match(text, end).end()  # type: ignore[union-attr]
+            content = _SPACES.match(text, end).end()  # type: ignore[union-attr]
             stop = (_LINE_END if kind == "ignore" else _SENTENCE_END).search(text, content, nxt)
             if stop is not None and stop.end() < nxt:
                 points.append((stop.end(), current))
@@ -117,20 +141,24 @@ class SectionDetector:
             i = bisect_right(admin_starts, pos) - 1
             return i >= 0 and admin[i][0] <= pos < admin[i][1]
 
+        size = len(text)
         cuts = sorted({*starts, *(s for s, _ in admin), *(e for _, e in admin)})
-        return [(c, "admin" if in_admin(c) else kind_at(c)) for c in cuts if c < len(text) or c == 0]
+        return [(c, "admin" if in_admin(c) else kind_at(c)) for c in cuts if c < size or c == 0]
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         if not len(doc):
-            doc._.gc_sections = [(0, "findings")]
+            set_ext(doc, "gc_sections", [(0, "findings")])
+            set_ext(doc, "gc_labelled", [])
             return doc
-        points = self.regions(text, doc._.gc_admin or [])
+        points = self.regions(text, ext(doc, "gc_admin") or [])
         idx = doc.to_array(IDX).astype(np.int64)
+        set_ext(doc, "gc_offsets", idx)
         tokens = np.searchsorted(idx, [p for p, _ in points])
         bounds: list[tuple[int, str]] = []
+        size = len(doc)
         for token, (_, kind) in zip(tokens.tolist(), points):
-            if token >= len(doc):
+            if token >= size:
                 continue
             if bounds and bounds[-1][0] == token:
                 bounds[-1] = (token, kind)
@@ -138,11 +166,19 @@ class SectionDetector:
                 bounds.append((token, kind))
         if not bounds or bounds[0][0] != 0:
             bounds.insert(0, (0, "findings"))
-        doc._.gc_sections = bounds
+        set_ext(doc, "gc_sections", bounds)
+        labelled = labelled_spans(bounds, size)
+        ends = {t: int(idx[t]) if t < size else len(text) for span in labelled for t in span}
+        set_ext(doc, "gc_labelled", [(s, e, ends[s], ends[e]) for s, e in labelled])
         return doc
 
 
-@Language.factory("glioma_sections", default_config={"lexicon_dir": ""}, assigns=[SECTION_BOUNDS], requires=[ADMIN])
+@Language.factory(
+    "glioma_sections",
+    default_config={"lexicon_dir": ""},
+    assigns=[SECTION_BOUNDS, LABELLED, OFFSETS],
+    requires=[ADMIN],
+)
 def make_sections(nlp: Language, name: str, lexicon_dir: str) -> SectionDetector:
     """Section headings (findings, conclusion, ignored sections) from `nlp/<lang>/lexicon.json`."""
     return SectionDetector(lexicon_of(nlp, lexicon_dir))

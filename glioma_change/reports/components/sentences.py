@@ -9,37 +9,52 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import SECTION_BOUNDS, SENTENCES, text_of
+from glioma_change.reports.components.extensions import (
+    LABELLED,
+    SECTION_BOUNDS,
+    SENTENCES,
+    BatchComponent,
+    ext,
+    set_ext,
+    text_of,
+)
 
 _SENTENCE_BREAK = re.compile(
-    # every branch starts with a fixed character class (a leading `[ \t]*` made the scan 2.4x slower)
-    r"[.!?]+[\"')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
+    # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])`, written to start with
+    # one character class, which the regex engine skips to in C (an alternation is tried at every position)
+    r"[.!?\n \t](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))"
 )
 
 
-class SentenceSplitter:
+class SentenceSplitter(BatchComponent):
     """Sentence starts after `.!?` + space, at line breaks, at a run of two spaces before a capital (a line
     break lost by a flattening export) and at section bounds (`glioma_sections`), set in one vectorised
     call (spaCy's `sentencizer` walks the tokens in Python and cost more than all the rules together); the
-    start tokens go to `doc._.gc_sentences`."""
+    start tokens go to `doc._.gc_sentences`. Breaks are looked for in the findings and conclusion only
+    (`doc._.gc_labelled`): every other section is one sentence, read by no rule."""
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         if not len(doc):
-            doc._.gc_sentences = []
+            set_ext(doc, "gc_sentences", [])
             return doc
-        starts_char = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
-        token_starts = np.searchsorted(doc.to_array(IDX).astype(np.int64), starts_char) if starts_char else []
+        starts_char = [
+            m.end() for _, _, lo, hi in ext(doc, "gc_labelled") for m in _SENTENCE_BREAK.finditer(text, lo, hi)
+        ]
+        offsets = ext(doc, "gc_offsets")
+        if starts_char and offsets is None:
+            offsets = doc.to_array(IDX).astype(np.int64)
+        token_starts = np.searchsorted(offsets, starts_char) if starts_char else []
         flags = np.full(len(doc), -1, dtype=np.int64)
-        sections = [t for t, _ in doc._.gc_sections or []]
+        sections = [t for t, _ in ext(doc, "gc_sections") or []]
         starts = sorted({0, *sections, *(int(t) for t in token_starts if t < len(doc))})
         flags[starts] = 1
         doc.from_array([SENT_START], flags.astype(np.uint64))
-        doc._.gc_sentences = starts
+        set_ext(doc, "gc_sentences", starts)
         return doc
 
 
-@Language.factory("glioma_sentences", assigns=[SENTENCES, "token.is_sent_start"], requires=[SECTION_BOUNDS])
+@Language.factory("glioma_sentences", assigns=[SENTENCES, "token.is_sent_start"], requires=[SECTION_BOUNDS, LABELLED])
 def make_sentences(nlp: Language, name: str) -> SentenceSplitter:
     """Sentence splitting at `.!?` followed by a space and at line breaks."""
     return SentenceSplitter()

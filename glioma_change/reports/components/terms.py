@@ -1,17 +1,29 @@
 """`glioma_terms`: every lexicon category (targets, cues, ConText modifiers, clause boundaries) matched
 with a `PhraseMatcher`, a `Matcher` (token patterns that are more than lower-case words) and the
-lexicon's `regex_terms` (years, numbers of years); where matches overlap the longest wins."""
+lexicon's `regex_terms` (years, numbers of years); where matches overlap the longest wins. Only the terms of the findings and conclusion are kept
+(`doc._.gc_labelled`); nothing else reaches the evidence."""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterator
 from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import TERMS, lexicon_of, text_of
+from glioma_change.reports.components.extensions import (
+    LABELLED,
+    TERMS,
+    BatchComponent,
+    ext,
+    lexicon_of,
+    set_ext,
+    text_of,
+)
+from glioma_change.reports.components.phrases import is_latin1, latin1_class
 from glioma_change.reports.lexicon import CATEGORIES, Lexicon, variants
 
 
@@ -38,6 +50,7 @@ def _as_phrases(pattern: list[dict[str, Any]]) -> list[str] | None:
     return phrases
 
 
+_NON_WORD = latin1_class(r"\W")  # the non-word characters of Latin-1, as a bitmap class
 _ELISION_GAP = re.compile(r"(['\u2019])\s+")
 
 
@@ -53,7 +66,7 @@ def _phrase_doc(nlp: Language, phrase: str) -> Doc:
     return Doc(nlp.vocab, words=words)
 
 
-class TermMatcher:
+class TermMatcher(BatchComponent):
     """Matches every lexicon category; stores non-overlapping `(start, end, label)` in `doc._.gc_terms`.
 
     Phrases and token patterns that only constrain `LOWER` go to one `PhraseMatcher` (fast); other
@@ -64,6 +77,7 @@ class TermMatcher:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.patterns = Matcher(nlp.vocab)
         self.labels: dict[int, str] = {}
+        longest = 1  # tokens of the longest phrase or pattern (unbounded for a pattern with an operator)
         forms: dict[str, set[str]] = {label: set() for label in CATEGORIES}
         for label in CATEGORIES:
             forms[label].update(f for phrase in lexicon.terms[label] for f in variants(phrase))
@@ -71,40 +85,93 @@ class TermMatcher:
             label, expanded = entry["label"], _as_phrases(entry["pattern"])
             if expanded is None:
                 self.patterns.add(label, [entry["pattern"]])
+                bounded = not any("OP" in token for token in entry["pattern"])
+                longest = max(longest, len(entry["pattern"]) if bounded else 1 << 20)
                 self.labels[nlp.vocab.strings[label]] = label
             else:
                 forms[label].update(expanded)
         for label, phrases in forms.items():
             if phrases:
-                self.phrases.add(label, [_phrase_doc(nlp, phrase) for phrase in sorted(phrases)])
+                docs = [_phrase_doc(nlp, phrase) for phrase in sorted(phrases)]
+                longest = max(longest, *(len(d) for d in docs))
+                self.phrases.add(label, docs)
                 self.labels[nlp.vocab.strings[label]] = label
         self.use_matcher = len(self.patterns) > 0
         groups = [f"(?P<{label}>{'|'.join(rx)})" for label, rx in lexicon.regex_terms.items() if rx]
-        self.regex = re.compile("|".join(groups), re.I) if groups else None
+        # a regex term starts at a word (`\\b` and a letter): on Latin-1 text the scan starts at the non-word
+        # character before it, a bitmap class the regex engine skips to in C
+        body = "(?=\\w)(?:" + "|".join(groups) + ")"
+        self.regex = re.compile(body, re.I) if groups else None
+        self.regex_latin1 = re.compile(f"(?-i:{_NON_WORD})" + body, re.I) if groups else None
+        # matching reaches this far around the findings and conclusion, so that a term straddling their
+        # edge, or overlapping one that does, is resolved as over the whole report
+        self.margin = 2 * longest
+
+    def _regex_terms(self, text: str, lo: int, hi: int) -> Iterator[tuple[int, int, str]]:
+        """`(start, end, label)` of the matches of `self.regex.finditer(text, lo, hi)` (label: their group)."""
+        assert self.regex is not None and self.regex_latin1 is not None
+        if not is_latin1(text):
+            yield from ((m.start(), m.end(), m.lastgroup or "") for m in self.regex.finditer(text, lo, hi))
+            return
+        m = self.regex.match(text, lo, hi) or self.regex_latin1.search(text, lo, hi)
+        while m is not None:
+            label = m.lastgroup or ""
+            start, end = m.span(label) if label else m.span()
+            yield start, end, label
+            m = self.regex_latin1.search(text, max(end, start + 1) - 1, hi)  # its last character may start the next
+
+    def _matches(self, doc: Doc, lo: int, hi: int) -> set[tuple[int, int, str]]:
+        """Every match within the tokens `[lo, hi)`, overlapping ones included."""
+        window = doc[lo:hi]
+        found = {(s, e, self.labels[m]) for m, s, e in self.phrases(window)}
+        if self.use_matcher:
+            found.update((lo + s, lo + e, self.labels[m]) for m, s, e in self.patterns(window))
+        if self.regex is not None:
+            text = text_of(doc)
+            for start, end, label in self._regex_terms(text, doc[lo].idx, doc[hi].idx if hi < len(doc) else len(text)):
+                span = doc.char_span(start, end, alignment_mode="expand")
+                if span is not None and label:
+                    found.add((span.start, span.end, label))
+        return found
 
     def __call__(self, doc: Doc) -> Doc:
-        found = {(s, e, self.labels[m]) for m, s, e in self.phrases(doc)}
-        if self.use_matcher:
-            found.update((s, e, self.labels[m]) for m, s, e in self.patterns(doc))
-        if self.regex is not None:
-            for m in self.regex.finditer(text_of(doc)):
-                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-                if span is not None and m.lastgroup:
-                    found.add((span.start, span.end, m.lastgroup))
+        text = text_of(doc)
+        # a term starts at a word: spans of white space alone (between header fields) start none
+        spans = [(start, end) for start, end, lo, hi in ext(doc, "gc_labelled") if not text[lo:hi].isspace()]
+        windows: list[tuple[int, int]] = []
+        for start, end in spans:
+            lo, hi = max(0, start - self.margin), min(len(doc), end + self.margin)
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], hi)
+            else:
+                windows.append((lo, hi))
+        found: set[tuple[int, int, str]] = set()
+        for lo, hi in windows:
+            found |= self._matches(doc, lo, hi)
         kept: list[tuple[int, int, str]] = []
         taken: dict[int, tuple[int, int]] = {}
-        for s, e, label in sorted(found, key=lambda t: (t[0] - t[1], t[0])):
-            owners = {taken.get(i) for i in range(s, e)}
-            if owners == {None} or owners == {(s, e)}:
+        for s, e, label in sorted(found, key=lambda t: (t[0] - t[1], t[0])):  # longest first
+            if e - s == 1:  # most terms are one word
+                owner = taken.get(s)
+                free = owner is None or owner == (s, e)
+            else:
+                owners = {taken.get(i) for i in range(s, e)}
+                free = owners == {None} or owners == {(s, e)}
+            if free:
                 kept.append((s, e, label))
                 for i in range(s, e):
                     taken[i] = (s, e)
-        kept.sort()
-        doc._.gc_terms = kept
+        starts = [start for start, _ in spans]
+
+        def labelled(token: int) -> bool:
+            i = bisect_right(starts, token) - 1
+            return i >= 0 and token < spans[i][1]
+
+        set_ext(doc, "gc_terms", sorted(t for t in kept if labelled(t[0])))
         return doc
 
 
-@Language.factory("glioma_terms", default_config={"lexicon_dir": ""}, assigns=[TERMS])
+@Language.factory("glioma_terms", default_config={"lexicon_dir": ""}, assigns=[TERMS], requires=[LABELLED])
 def make_terms(nlp: Language, name: str, lexicon_dir: str) -> TermMatcher:
     """Targets, change/stability cues, ConText modifiers and clause boundaries from `nlp/<lang>/`."""
     return TermMatcher(nlp, lexicon_of(nlp, lexicon_dir))

@@ -7,7 +7,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import TEXT
+from glioma_change.reports.components.extensions import TEXT, set_ext
 
 
 class TextKeepingTokenizer:
@@ -21,7 +21,7 @@ class TextKeepingTokenizer:
 
     def __call__(self, text: str) -> Doc:
         doc = self.tokenizer(text)
-        doc._.gc_text = text
+        set_ext(doc, "gc_text", text)
         return doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:

@@ -1,0 +1,154 @@
+"""The fast scans of the report components find exactly what their plain forms find, and the speed-ups
+(batched components, matching in the findings and conclusion only) leave the evidence unchanged."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from glioma_change.reports.components import admin, measurements, sections, sentences
+from glioma_change.reports.components.extensions import ext, set_ext
+from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
+from glioma_change.reports.lexicon import load_lexicon
+from glioma_change.reports.pipeline import build_nlp
+from glioma_change.seeding import rng
+from glioma_change.synth.export import flatten, header_footer, invent_identity
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+# invented snippets that probe the edges: text start, glued headings, underscores, tabs, letters whose
+# lower case is longer (`İ`), accents, numbers, page and phone numbers, line breaks
+TEXTS = [
+    "Findings: stable.",
+    "concl.Findings   FLAIR stable_Impression  IMPRESSION:stable",
+    "İZMIR Hospital   Patient: DOE Jane   Findings  stable.",
+    "Résultats\tHypersignal stable.  CONCLUSION  Stabilité. résultats de la description",
+    "Page 2/3  Tél. 01 45 67 89 12   page 1 sur 2 (555) 123-4567 +33 1 45 67 89 12 MRN 90048649",
+    "Lesion 32 x 25 mm, previously 28 x 22 mm.\r\nNow 3,5 cm (before 30 mm); 12.5x10 mm vs 11 mm.",
+    "Impression(s) : progression.\n\n  Technique: T1, T2. Compared with 2019.   Next line  here",
+    "",
+    "  ",
+    "Findings \u2014 stable (ÿ µ ² ½).\u00a0Conclusion\u2014progression 12 345 678 \u0663\u0664\u0665\u0666\u0667",
+]
+
+
+def _texts() -> list[str]:
+    out = list(TEXTS)
+    for name in ("reports_en.csv", "reports_fr.csv"):
+        df = pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
+        language = "fr" if "_fr" in name else "en"
+        for i, text in enumerate(df.report_text[:40]):
+            out.append(text)
+            out.append(flatten(text, *header_footer(invent_identity(rng(3, name, i), language), language), gap="   "))
+    return out
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_word_scanner_finds_what_a_case_insensitive_look_behind_finds(language: str) -> None:
+    detector = build_nlp(language).get_pipe("glioma_sections")
+    body = rf"{phrase_pattern(list(detector.kinds))}(?![^\W_])"
+    scanner = WordScanner(body)
+    plain = re.compile(rf"(?<![^\W_])(?P<w>{body})", re.I)
+    for text in _texts():
+        assert [m.span("w") for m in scanner.finditer(text)] == _spans(plain, text), text
+
+
+@pytest.mark.parametrize(
+    ("fast", "plain"),
+    [
+        (
+            sentences._SENTENCE_BREAK,
+            r"[.!?]+[\"')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])",
+        ),
+        (sections._SENTENCE_END, r"[.!?](?=\s)|\n"),
+        (sections._LINE_END, r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"),
+        (admin._VALUE_BREAK, admin._VALUE_END.pattern),
+        (admin._NUMBER_RUN, r"[+(]?\d[\d .\-()/]{3,}\d"),
+    ],
+)
+def test_regexes_rewritten_to_start_with_a_character_class_match_their_plain_form(
+    fast: re.Pattern[str], plain: str
+) -> None:
+    for text in _texts():
+        assert _spans(fast, text) == _spans(re.compile(plain), text), text
+
+
+@pytest.mark.parametrize(("char_class", "beyond"), [(r"[\W_]", "\u2014"), (r"[+(\d]", "\u0663")])
+def test_latin1_classes_match_their_unicode_form_on_every_latin1_character(char_class: str, beyond: str) -> None:
+    fast, plain = re.compile(latin1_class(char_class)), re.compile(char_class)
+    for code in range(256):
+        assert bool(fast.fullmatch(chr(code))) == bool(plain.fullmatch(chr(code))), code
+    assert plain.fullmatch(beyond) and not fast.fullmatch(beyond)  # a dash, an Arabic-Indic 3: not Latin-1
+    assert all(is_latin1(chr(code).lower()) for code in range(256))  # a Latin-1 text lower-cased stays Latin-1
+
+
+def test_latin1_number_runs_match_the_plain_form_on_latin1_texts() -> None:
+    latin1 = [text for text in _texts() if is_latin1(text)]
+    assert len(latin1) > 100 and not is_latin1(TEXTS[-1])
+    for text in latin1:
+        assert _spans(admin._NUMBER_RUN_LATIN1, text) == _spans(admin._NUMBER_RUN, text), text
+
+
+def test_size_regex_matches_its_plain_form() -> None:
+    num = r"\d+(?:[.,]\d+)?"
+    plain = re.compile(rf"(?<![\w.,])({num}(?:\s*[x\u00d7*]\s*{num}){{0,2}})\s*(mm|cm)?(?!\w)", re.I)
+    for text in _texts():
+        fast = [(m.span(), m.groups()) for m in measurements._SIZE.finditer(text)]
+        assert fast == [(m.span(), m.groups()) for m in plain.finditer(text)], text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_batched_pipeline_gives_the_evidence_of_one_doc_at_a_time(language: str) -> None:
+    nlp = build_nlp(language)
+    texts = _texts()
+    single = [nlp(text) for text in texts]
+    batched = list(nlp.pipe(texts, batch_size=7))
+    assert [d._.gc_evidence for d in batched] == [d._.gc_evidence for d in single]
+    assert [d._.gc_terms for d in batched] == [d._.gc_terms for d in single]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_terms_and_measurements_lie_in_the_findings_and_conclusion(language: str) -> None:
+    nlp = build_nlp(language)
+    for doc in nlp.pipe(_texts()):
+        spans = [(s, e) for s, e, _, _ in doc._.gc_labelled]
+        for start, _, _ in [*doc._.gc_terms, *doc._.gc_measures]:
+            assert any(s <= start < e for s, e in spans), doc._.gc_text
+        for s, e, lo, hi in doc._.gc_labelled:
+            assert doc[s].idx == lo and (hi == len(doc._.gc_text) if e == len(doc) else doc[e].idx == hi)
+
+
+def test_extension_helpers_read_and_write_what_doc_underscore_does() -> None:
+    nlp = build_nlp("en")
+    doc = nlp.make_doc("Findings: stable.")
+    assert ext(doc, "gc_terms") is None and doc._.gc_terms is None
+    set_ext(doc, "gc_terms", [(0, 1, "T2")])
+    assert doc._.gc_terms == [(0, 1, "T2")]
+    doc._.gc_measures = [(0, 2, 0.5)]
+    assert ext(doc, "gc_measures") == [(0, 2, 0.5)]
+    assert ext(nlp("Findings: FLAIR stable."), "gc_evidence") == nlp("Findings: FLAIR stable.")._.gc_evidence
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_regex_terms_scan_finds_what_the_plain_regex_finds(language: str) -> None:
+    matcher = build_nlp(language).get_pipe("glioma_terms")
+    lexicon = load_lexicon(language)
+    groups = [f"(?P<{label}>{'|'.join(rx)})" for label, rx in lexicon.regex_terms.items() if rx]
+    plain = re.compile("|".join(groups), re.I)
+    extra = [
+        "since 2011 slowly growing_since 2012, from 2019 (over the past two years) compared with 2018.",
+        "depuis 2011 lentement évolutive_depuis 2012, sur 3 ans ; par rapport à l'IRM de 2018. Depuis 2010",
+    ]
+    assert lexicon.regex_terms
+    for text in _texts() + extra:
+        for lo in (0, 1, 7):
+            hi = max(lo, len(text) - 3)
+            want = [(m.start(), m.end(), m.lastgroup) for m in plain.finditer(text, lo, hi)]
+            assert list(matcher._regex_terms(text, lo, hi)) == want, text
+    assert any(list(matcher._regex_terms(text, 0, len(text))) for text in extra)
