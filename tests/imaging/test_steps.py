@@ -124,13 +124,18 @@ def test_normalise_and_subtract_inside_the_mask_only() -> None:
         assert np.allclose(sitk.GetArrayViewFromImage(absolute), np.abs(expected), atol=1e-6)
 
 
+def _two_sessions(head, spec_a: SessionSpec, spec_b: SessionSpec):
+    """Sessions a and b of `head` (seeds 4 and 5), their head masks and the true b → a transform."""
+    a, _ = make_session(*head, spec_a, SPACING, seed=4)
+    b, _ = make_session(*head, spec_b, SPACING, seed=5)
+    truth = validation.pair_transform(euler(spec_a, head[1]), euler(spec_b, head[1]))
+    return a, b, mask.head_mask(a), mask.head_mask(b), truth
+
+
 def test_registration_recovers_a_30_degree_turn_between_sessions(head) -> None:
     spec_a = SessionSpec("20200101", (14.0, -12.0, 15.0), (12.0, -10.0, 8.0))
     spec_b = SessionSpec("20200601", (-13.0, 14.0, -15.0), (-9.0, 13.0, -12.0))
-    a, _ = make_session(*head, spec_a, SPACING, seed=4)
-    b, _ = make_session(*head, spec_b, SPACING, seed=5)
-    ma, mb = mask.head_mask(a), mask.head_mask(b)
-    truth = validation.pair_transform(euler(spec_a, head[1]), euler(spec_b, head[1]))
+    a, b, ma, mb, truth = _two_sessions(head, spec_a, spec_b)
     assert validation.transform_error(sitk.AffineTransform(3), truth, np.asarray(head[1])).rotation_deg > 30
     result = register.register_checked(
         b, a, mb, ma, seed=0, settings=register.RegistrationSettings(check=CheckSettings(min_similarity=0.8))
@@ -144,10 +149,7 @@ def test_registration_recovers_a_30_degree_turn_between_sessions(head) -> None:
 def test_check_passes_the_true_transform_and_estimates_a_known_residual(head, turn_deg: float, shift_mm: float) -> None:
     spec_a = SessionSpec("20200101", (6.0, -4.0, 5.0), (4.0, -3.0, 2.0))
     spec_b = SessionSpec("20200601", (-5.0, 3.0, -4.0), (-3.0, 2.0, -4.0))
-    a, _ = make_session(*head, spec_a, SPACING, seed=4)
-    b, _ = make_session(*head, spec_b, SPACING, seed=5)
-    ma, mb = mask.head_mask(a), mask.head_mask(b)
-    truth = validation.pair_transform(euler(spec_a, head[1]), euler(spec_b, head[1]))
+    a, b, ma, mb, truth = _two_sessions(head, spec_a, spec_b)
     exact = check.check(b, a, truth, mb, ma)
     assert exact.failure == "" and exact.rotation_deg < 1.0 and exact.translation_mm < 1.0
     offset = sitk.Euler3DTransform(list(head[1]), 0.0, float(np.radians(turn_deg)), 0.0, [shift_mm, 0.0, 0.0])
