@@ -12,7 +12,8 @@ evaluation (no label-scarcity curve). Reports, over seeds x repeats:
 
 Writes `benchmarks/results/study_synth.json` and `.md`. The full run (3 seeds, 16 trials, 2 repeats, 30
 epochs) takes hours on 2 shared cores; `--trials/--epochs/--repeats` make a reduced run, and the
-results file says which it was.
+results file says which it was. With `--out`, a seed whose run finished there (its `demo_timings.yaml`,
+written last, exists) is read back instead of rerun, so a stopped run continues with the next seed.
 
     .venv/bin/python benchmarks/bench_study_synth.py [--out DIR] [--seeds 0,1,2] [--patients 60] [--human 0.2]
         [--fidelity 0.85] [--trials 16] [--repeats 2] [--epochs 30] [--sessions 3,4] [--strategies baseline,...]
@@ -207,7 +208,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:
             out = (args.out or Path(tmp)) / f"seed-{seed}"
-            run_demo(out, seed=seed, size=size)
+            if not (out / "demo_timings.yaml").is_file():  # a seed finished by an earlier run is read back
+                run_demo(out, seed=seed, size=size)
             seconds[seed] = yaml.safe_load((out / "demo_timings.yaml").read_text())
             aucs.append(per_repeat_aucs(pd.read_csv(out / "study" / "predictions.csv")).assign(seed=seed))
             trials.append(trial_values(out).assign(seed=seed))
