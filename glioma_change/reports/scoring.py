@@ -100,6 +100,7 @@ def score(evidence: list[float], rules: dict[str, Any]) -> RuleScores:
         t2_score = conclusion + combine["body_weight_with_conclusion"] * findings
     else:
         t2_score = findings
+    global_score = max(global_score, t2_score)  # a change of the T2/FLAIR abnormality is a change of the report
     return RuleScores(
         global_score=global_score,
         t2_score=t2_score,

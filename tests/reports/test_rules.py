@@ -55,6 +55,35 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ("fr", "Résultats : Sinusite maxillaire nouvelle. Lésion inchangée.", 0, 0),
         ("fr", "Résultats : L'hypersignal FLAIR mesure 32 x 25 mm contre 28 x 22 mm.", 1, 1),
         ("fr", "Conclusion : Glioblastome IDH non muté stable.", 0, 0),
+        # a denial governs the change cues coordinated with it
+        ("en", "Findings: Post-operative changes. Impression: No evidence of recurrence or progression.", 0, 0),
+        ("en", "Impression: No tumour recurrence or disease progression.", 0, 0),
+        ("fr", "Conclusion : Pas d'argument pour une récidive ou une progression.", 0, 0),
+        ("fr", "Conclusion : Absence de progression ou de récidive.", 0, 0),
+        ("en", "Impression: No recurrence. Progression of the FLAIR abnormality.", 1, 1),
+        # the change of a non-tumour subject, described after its signal, is not the tumour's
+        (
+            "fr",
+            "Résultats : Foyer de radionécrose connu, en hyposignal T2 avec rehaussement périphérique, en légère régression.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : Hématome du lit opératoire, en hyposignal T2, qui mesure 44 x 42 mm contre 58 x 51 mm.",
+            0,
+            0,
+        ),
+        ("fr", "Résultats : Hypersignal FLAIR péri-cavitaire, en augmentation.", 1, 1),
+        # a change in the FLAIR abnormality is a change of the report, whatever else is stable
+        (
+            "en",
+            "Findings: Old lacune, unchanged. Remainder unchanged. Impression: Slight increase in non-enhancing signal abnormality.",
+            1,
+            1,
+        ),
+        ("fr", "Conclusion : Hyperperfusion nouvelle dans une lésion FLAIR stable.", 1, 0),
+        ("fr", "Résultats : Hypersignal FLAIR : 29 x 20 mm (IRM précédente 25 x 16 mm).", 1, 1),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

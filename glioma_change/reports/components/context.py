@@ -31,6 +31,7 @@ from glioma_change.reports.components.extensions import (
 from glioma_change.reports.lexicon import CUES, TARGETS, Lexicon
 
 FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
+COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs ("ou d'une", "or of")
 MODIFIER_KIND = {
     "NEGATION": "negated",
     "NEGATION_POST": "negated",
@@ -53,6 +54,7 @@ class ContextLinker(BatchComponent):
         self.weights: dict[str, float] = rules["weights"]
         self.change_rel: float = rules["measurement"]["change_rel"]
         self.stable_rel: float = rules["measurement"]["stable_rel"]
+        self.negations = tuple(sorted({n.lower() for n in lexicon.terms.get("NEGATION", [])}))
 
     def _modifiers(self, start: int, end: int, mods: list, terminators: list[int], clauses: list[int]) -> set[str]:
         """Kinds of the modifiers whose scope covers the token range [start, end).
@@ -121,7 +123,9 @@ class ContextLinker(BatchComponent):
         return lo, hi
 
     def _link(self, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool) -> tuple[str, ...] | None:
-        """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings."""
+        """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings: the
+        first target right after it is unrelated, or its clause holds no target and the sentence's subject
+        (its first target, before the cue) is unrelated."""
         targets = group["targets"]
         lo, hi = self._clause(cs, ce, group)
         in_clause = [t for t in targets if lo < t[0] < hi]
@@ -129,6 +133,8 @@ class ContextLinker(BatchComponent):
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]
             if following and following[0][2] == "UNRELATED":
                 return None
+        if not in_clause and targets and targets[0][0] < cs and targets[0][2] == "UNRELATED":
+            return None  # "Foyer de radionécrose ..., en légère régression": the change is the subject's
         pool = in_clause or targets
         if not pool:
             return ("TUMOUR",)
@@ -198,7 +204,8 @@ class ContextLinker(BatchComponent):
             for target in targets:
                 target[3] = "negated" in self._modifiers(target[0], target[1], mods, stops, clauses)
                 target[4] = self._located(target, group["locations"], clauses)
-            for cs, ce, label in group["cues"]:
+            previous: tuple[int, int, str, bool] | None = None  # the sentence's last cue (start, end, label, negated)
+            for cs, ce, label in sorted(group["cues"], key=lambda c: c[0]):
                 section = sections[bisect_right(sec_starts, cs) - 1][1]
                 if section not in SECTIONS:
                     continue
@@ -210,6 +217,9 @@ class ContextLinker(BatchComponent):
                     if "historical" in kinds or "hypothetical" in kinds:
                         continue
                     negated = "negated" in kinds
+                    if label != "STABLE" and not negated and previous is not None:
+                        negated = self._coordinated(doc, previous, cs, group)
+                    previous = (cs, ce, label, negated)
                     stable = (label == "STABLE") != negated
                     polarity = "stable" if stable else "change"
                     weight = self.weights["negated_stable"] if label == "STABLE" and negated else self.weights[label]
@@ -224,6 +234,30 @@ class ContextLinker(BatchComponent):
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight
         set_ext(doc, "gc_evidence", evidence)
         return doc
+
+    def _denial(self, doc: Doc, start: int, end: int) -> bool:
+        """Whether a stability phrase denies a change by a negation ("no evidence of recurrence", "pas de
+        récidive"), unlike "stable" or "inchangé"."""
+        text = doc[start:end].text.lower()
+        for negation in self.negations:
+            if text.startswith(negation) and (
+                negation[-1] in "'\u2019" or text[len(negation) : len(negation) + 1] in ("", " ")
+            ):
+                return True
+        return False
+
+    def _coordinated(self, doc: Doc, previous: tuple[int, int, str, bool], cs: int, group: dict[str, Any]) -> bool:
+        """Whether the change cue at `cs` is governed by a denial just before it ("no recurrence *or*
+        progression", "pas d'argument pour une récidive *ou une* progression"): the previous cue denies a
+        change (a negated change cue, or a stability phrase that starts with a negation), and a `COORDINATE`
+        term, no `TERMINATE` term, stands within the `COORDINATED_GAP` tokens between them."""
+        start, end, label, negated = previous
+        if cs - end > COORDINATED_GAP:
+            return False
+        between = range(end, cs)
+        if not any(c in between for c in group["coords"]) or any(t in between for t in group["terms"]):
+            return False
+        return self._denial(doc, start, end) if label == "STABLE" else negated
 
     def _measure(self, rel: float) -> tuple[str, float]:
         """Polarity and weight of a size comparison (relative change of the linear size)."""
