@@ -10,7 +10,7 @@ evaluation (no label-scarcity curve). Reports, over seeds x repeats:
   0.95, and the mean inner-validation value of the completed trials at each threshold;
 - each seed's verdict (`OUT/verdict.txt`) and the wall time of each stage as a ratio to the study's.
 
-Writes `benchmarks/results/study_synth.json` and `.md`. The full run (3 seeds, 16 trials, 2 repeats, 30
+Writes `benchmarks/results/study_synth.json` and `.md` (`--name` for another stem). The full run (3 seeds, 16 trials, 2 repeats, 30
 epochs) takes hours on 2 shared cores; `--trials/--epochs/--repeats` make a reduced run, and the
 results file says which it was. With `--out`, a seed whose run finished there (its `demo_timings.yaml`,
 written last, exists) is read back instead of rerun, so a stopped run continues with the next seed.
@@ -176,6 +176,7 @@ def markdown(result: dict, table: pd.DataFrame, trials: pd.DataFrame, agreement:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="work directory (default: a temporary one)")
+    parser.add_argument("--name", default="study_synth", help="results file stem under benchmarks/results/")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--patients", type=int, default=60)
     parser.add_argument("--human", type=float, default=0.2, help="share of patients with human labels")
@@ -232,7 +233,7 @@ def write_results(
     seconds: dict[int, dict[str, float]],
     n_human: int,
 ) -> None:
-    """Write `results/study_synth.json` and `.md` for the seeds finished so far."""
+    """Write `results/<name>.json` and `.md` for the seeds finished so far."""
     table = summary_table(pd.concat(aucs, ignore_index=True))
     trials_df, agreement_df = pd.concat(trials, ignore_index=True), pd.DataFrame(agreement)
     changed = [f"{k} {getattr(args, k)} (full: {v})" for k, v in FULL.items() if getattr(args, k) != v]
@@ -257,9 +258,9 @@ def write_results(
         "threshold_agreement": agreement_df.round(4).to_dict(orient="records"),
         "threshold_trials": trials_df.round(4).to_dict(orient="records"),
     }
-    (HERE / "results" / "study_synth.json").write_text(json.dumps(result, indent=2, default=float))
+    (HERE / "results" / f"{args.name}.json").write_text(json.dumps(result, indent=2, default=float))
     lines = markdown(result, table, trials_df, agreement_df)
-    (HERE / "results" / "study_synth.md").write_text("\n".join(lines) + "\n")
+    (HERE / "results" / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
