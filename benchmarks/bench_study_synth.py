@@ -10,9 +10,9 @@ evaluation (no label-scarcity curve). Reports, over seeds x repeats:
   0.95, and the mean inner-validation value of the completed trials at each threshold;
 - each seed's verdict (`OUT/verdict.txt`) and the wall time of each stage as a ratio to the study's.
 
-Writes `benchmarks/results/study_synth.json` and `.md` (`--name` for another stem). The full run (3 seeds, 16 trials, 2 repeats, 30
-epochs) takes hours on 2 shared cores; `--trials/--epochs/--repeats` make a reduced run, and the
-results file says which it was. With `--out`, a seed whose run finished there (its `demo_timings.yaml`,
+Writes `benchmarks/results/study_synth.json` and `.md` (`--name` for another stem). The full run (3
+seeds, 16 trials, 2 repeats, 30 epochs) takes hours on 2 shared cores; `--trials/--epochs/--repeats`
+make a reduced run, and the results file says which it was. With `--out`, a seed whose run finished there (its `demo_timings.yaml`,
 written last, exists) is read back instead of rerun, so a stopped run continues with the next seed.
 
     .venv/bin/python benchmarks/bench_study_synth.py [--out DIR] [--seeds 0,1,2] [--patients 60] [--human 0.2]
