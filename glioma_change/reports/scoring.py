@@ -57,7 +57,8 @@ def _combined(evidence: list[float], classes: tuple[str, ...], combine: dict[str
 
     A generic conclusion ("Stable.", "No progression.") governs every component. A conclusion about some
     components only ("No new enhancing lesion.") governs those; a change of another component in the
-    findings (an increased FLAIR abnormality) then still counts in full.
+    findings (an increased FLAIR abnormality) then still counts in full, and the components whose value is
+    a change are summed without the stable ones ("hyperperfusion nouvelle dans une lésion FLAIR stable").
     """
     factor, weight = combine["stable_factor"], combine["body_weight_with_conclusion"]
     conclusion, has_conclusion = _net(evidence, "conclusion", classes, factor)
@@ -66,12 +67,13 @@ def _combined(evidence: list[float], classes: tuple[str, ...], combine: dict[str
         return findings, has_findings
     if _net(evidence, "conclusion", ("TUMOUR",), factor)[1]:
         return conclusion + weight * findings, True
-    total = 0.0
+    values = []
     for cls in classes:
         in_conclusion, has_class = _net(evidence, "conclusion", (cls,), factor)
         in_findings, _ = _net(evidence, "findings", (cls,), factor)
-        total += in_conclusion + weight * in_findings if has_class else in_findings
-    return total, True
+        values.append(in_conclusion + weight * in_findings if has_class else in_findings)
+    changed = [v for v in values if v > 0]
+    return sum(changed or values), True  # a component that changed is not cancelled by others that did not
 
 
 def _t2_section(

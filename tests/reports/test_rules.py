@@ -84,6 +84,19 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ),
         ("fr", "Conclusion : Hyperperfusion nouvelle dans une lésion FLAIR stable.", 1, 0),
         ("fr", "Résultats : Hypersignal FLAIR : 29 x 20 mm (IRM précédente 25 x 16 mm).", 1, 1),
+        # found by the third blind set (new wording here)
+        ("en", "Impression:  Compared with 3 May 2020, the FLAIR abnormality has enlarged.", 1, 1),
+        ("fr", "Conclusion : Absence d'argument en faveur d'une reprise évolutive.", 0, 0),
+        ("fr", "Résultats : Fine prise de contraste des berges, sans nodule, identique.", 0, 0),
+        ("fr", "Conclusion : Majoration du rehaussement, hypersignal FLAIR inchangé : progression probable.", 1, 0),
+        ("fr", "Conclusion : Baisse du rCBV, sans changement morphologique.", 1, 0),
+        (
+            "en",
+            "Findings: Smaller ventricles after shunting; the transependymal edema has resolved. Tumour unchanged.",
+            0,
+            0,
+        ),
+        ("fr", "Conclusion : Nécrose apparue dans la lésion rehaussée. Pas d'extension FLAIR.", 1, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

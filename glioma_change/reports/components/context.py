@@ -122,6 +122,18 @@ class ContextLinker(BatchComponent):
                 lo = prev
         return lo, hi
 
+    @staticmethod
+    def _claimed(target: list, cs: int, group: dict[str, Any]) -> bool:
+        """Whether another cue than the one at `cs` stands in the target's clause ("hypersignal FLAIR
+        inchangé : progression probable": the FLAIR abnormality has its own statement, the summary is not
+        about it)."""
+        clauses, cues = group["clauses"], group["cue_starts"]
+        i = bisect_right(clauses, target[0])
+        lo = clauses[i - 1] if i > 0 else -1
+        hi = clauses[i] if i < len(clauses) else 1 << 30
+        k = bisect_right(cues, lo)
+        return any(lo < c < hi and c != cs for c in cues[k : k + 4])
+
     def _link(self, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool) -> tuple[str, ...] | None:
         """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings: the
         first target right after it is unrelated, or its clause holds no target and the sentence's subject
@@ -135,7 +147,7 @@ class ContextLinker(BatchComponent):
                 return None
         if not in_clause and targets and targets[0][0] < cs and targets[0][2] == "UNRELATED":
             return None  # "Foyer de radionécrose ..., en légère régression": the change is the subject's
-        pool = in_clause or targets
+        pool = in_clause or [t for t in targets if not self._claimed(t, cs, group)]
         if not pool:
             return ("TUMOUR",)
         usable = [t for t in pool if t[2] != "UNRELATED" and (negated or not t[3])]
@@ -217,6 +229,8 @@ class ContextLinker(BatchComponent):
                     if "historical" in kinds or "hypothetical" in kinds:
                         continue
                     negated = "negated" in kinds
+                    if label == "STABLE" and negated:  # "sans nodule, identique": the negation stays in its clause
+                        negated = "negated" in self._modifiers(cs, ce, mods, clauses, clauses)
                     if label != "STABLE" and not negated and previous is not None:
                         negated = self._coordinated(doc, previous, cs, group)
                     previous = (cs, ce, label, negated)
