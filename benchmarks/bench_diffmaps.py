@@ -191,13 +191,14 @@ def main() -> None:
         ]
         ants_dir = Path(tmp) / "ants"
         ants_dir.mkdir()
+        ants_df, ants_wall = None, float("nan")
         try:
-            start = time.perf_counter()
-            ants_df = run_ants(args.ants_python, pairs[: args.ants_pairs], ants_dir, args.jobs).set_index("pair_id")
-            ants_wall = (time.perf_counter() - start) / len(ants_df)
+            if args.ants_pairs > 0:
+                start = time.perf_counter()
+                ants_df = run_ants(args.ants_python, pairs[: args.ants_pairs], ants_dir, args.jobs).set_index("pair_id")
+                ants_wall = (time.perf_counter() - start) / len(ants_df)
         except (OSError, subprocess.CalledProcessError) as exc:
             print(f"antspyx baseline unavailable ({type(exc).__name__}): ours only")
-            ants_df, ants_wall = None, float("nan")
 
         rows, cases = [], []
         cache: dict[str, SessionCache] = {}
