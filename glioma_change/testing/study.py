@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from glioma_change.formats import LABEL_COLUMNS, pair_id
+from glioma_change.testing.rows import human_label_row, manifest_row, noisy_prob, weak_label_row
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,47 +60,12 @@ def make_fake_study(
             affine = np.diag([1.5, 1.5, 1.5, 1.0])
             nib.save(nib.Nifti1Image(img, affine), maps / rel)
             nib.save(nib.Nifti1Image(np.abs(img), affine), maps / rel_abs)
-            manifest.append(
-                {
-                    "patient_id": pid,
-                    "comparative_date": a,
-                    "exam_date": b,
-                    "pair_id": stem,
-                    "diff_path": str(rel),
-                    "absdiff_path": str(rel_abs),
-                    "qc_path": "",
-                    "status": "ok",
-                    "error": "",
-                }
-            )
+            manifest.append(manifest_row(pid, a, b, str(rel), str(rel_abs)))
             label = int(unstable)
             if p < n_human and j < pairs_per_patient - 1:
-                human.append(
-                    {
-                        "patient_id": pid,
-                        "comparative_date": a,
-                        "exam_date": b,
-                        "global_label": label,
-                        "global_prob": float(label),
-                        "t2_label": label,
-                        "t2_prob": float(label),
-                        "source": "human",
-                    }
-                )
+                human.append(human_label_row(pid, a, b, label))
             else:
-                prob = float(np.clip(0.9 * label + 0.05 + gen.normal(0, 0.08), 0.0, 1.0))
-                weak.append(
-                    {
-                        "patient_id": pid,
-                        "comparative_date": a,
-                        "exam_date": b,
-                        "global_label": int(prob >= 0.5),
-                        "global_prob": prob,
-                        "t2_label": int(prob >= 0.5),
-                        "t2_prob": prob,
-                        "source": "rules",
-                    }
-                )
+                weak.append(weak_label_row(pid, a, b, noisy_prob(gen, label)))
     pd.DataFrame(manifest).to_csv(maps / "manifest.csv", index=False)
     pd.DataFrame(human, columns=LABEL_COLUMNS).to_csv(root / "human_labels.csv", index=False)
     pd.DataFrame(weak, columns=LABEL_COLUMNS).to_csv(root / "weak_labels.csv", index=False)
