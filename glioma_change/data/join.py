@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import pandas as pd
 
@@ -26,7 +26,7 @@ from glioma_change.formats import MAP_COLUMNS, PAIR_KEY, iso, parse_date, read_l
 
 log = logging.getLogger(__name__)
 
-Table = pd.DataFrame | str | os.PathLike[str]
+Table: TypeAlias = pd.DataFrame | str | os.PathLike[str]
 JOIN_COLUMNS = [*MAP_COLUMNS, "label", "source", "weak_prob"]
 REQUIRED_MANIFEST_COLUMNS = [*MAP_COLUMNS, "status"]
 

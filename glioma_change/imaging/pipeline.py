@@ -171,7 +171,7 @@ def process_pair(
             "cropped_fraction": resample.cropped_fraction(b.mask, grid),
             **qc.transform_summary(transform),
         }
-        pair_flags = qc.flags(metrics)  # type: ignore[arg-type]
+        pair_flags = qc.flags(metrics)
         outputs = PairOutputs.under(Path(out_dir), pair_id)
         io.write_image(maps.signed, outputs.diff)
         io.write_image(maps.absolute, outputs.absdiff)
