@@ -22,32 +22,28 @@ def manifest_row(patient_id: str, a: str, b: str, diff_path: str, absdiff_path: 
     }
 
 
-def human_label_row(patient_id: str, a: str, b: str, label: int) -> dict[str, object]:
-    """A human label (`LABEL_COLUMNS`): the same label for the global and the T2 change, probabilities 0/1."""
+def label_row(patient_id: str, a: str, b: str, label: int, prob: float, source: str) -> dict[str, object]:
+    """A row of `LABEL_COLUMNS`: the same label and P(unstable) for the global and the T2 change."""
     return {
         "patient_id": patient_id,
         "comparative_date": a,
         "exam_date": b,
         "global_label": label,
-        "global_prob": float(label),
+        "global_prob": prob,
         "t2_label": label,
-        "t2_prob": float(label),
-        "source": "human",
+        "t2_prob": prob,
+        "source": source,
     }
+
+
+def human_label_row(patient_id: str, a: str, b: str, label: int) -> dict[str, object]:
+    """A human label: probabilities 0/1."""
+    return label_row(patient_id, a, b, label, float(label), "human")
 
 
 def weak_label_row(patient_id: str, a: str, b: str, prob: float) -> dict[str, object]:
-    """A weak label (`LABEL_COLUMNS`) of P(unstable) `prob` for both changes, labelled at 0.5."""
-    return {
-        "patient_id": patient_id,
-        "comparative_date": a,
-        "exam_date": b,
-        "global_label": int(prob >= 0.5),
-        "global_prob": prob,
-        "t2_label": int(prob >= 0.5),
-        "t2_prob": prob,
-        "source": "rules",
-    }
+    """A weak label of P(unstable) `prob`, labelled at 0.5."""
+    return label_row(patient_id, a, b, int(prob >= 0.5), prob, "rules")
 
 
 def noisy_prob(gen: np.random.Generator, label: int) -> float:
