@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, cast
 
 import nibabel as nib
 import numpy as np
@@ -86,7 +87,7 @@ class DiffMap:
     def load(cls, path: str | os.PathLike[str]) -> DiffMap:
         """A `_T2wdiff.nii.gz` (or any NIfTI) file, oriented as the map bank orients it."""
         try:
-            img = nib.load(str(path))
+            img = cast(nib.spatialimages.SpatialImage, nib.load(str(path)))  # NIfTI and the like: spatial images
         except Exception as exc:
             raise InputError(f"cannot read map ({type(exc).__name__}: {exc})", path) from None
         return cls(*canonical_array(img, path))
@@ -101,7 +102,9 @@ class DiffMap:
 class Ensemble:
     """The fold models of one model name of a run (`best`, `vgg/mixed`, …); `predict` averages their probabilities."""
 
-    def __init__(self, run_dir: str | os.PathLike[str], model: str = "best", device: str = "auto") -> None:
+    def __init__(
+        self, run_dir: str | os.PathLike[str], model: str = "best", device: Literal["auto", "cpu", "cuda"] = "auto"
+    ) -> None:
         import torch  # noqa: F401 - fail here, not mid-prediction, when torch is missing
 
         from glioma_change.models import load_checkpoint
@@ -149,7 +152,9 @@ class Ensemble:
         return float(np.mean(list(self.predict_folds(diff_map).values())))
 
 
-def load_run(run_dir: str | os.PathLike[str], model: str = "best", device: str = "auto") -> Ensemble:
+def load_run(
+    run_dir: str | os.PathLike[str], model: str = "best", device: Literal["auto", "cpu", "cuda"] = "auto"
+) -> Ensemble:
     """The fold ensemble of `model` in a run directory written by `tune` or `train`."""
     return Ensemble(run_dir, model, device)
 

@@ -52,7 +52,11 @@ def _sibling_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The field names of the section holding `loc` (empty where the section is not a model)."""
     section: Any = model
     for part in loc[:-1]:
-        field = section.model_fields.get(str(part)) if isinstance(section, type) else None
+        field = (
+            section.model_fields.get(str(part))
+            if isinstance(section, type) and issubclass(section, BaseModel)
+            else None
+        )
         section = field.annotation if field is not None else None
         if not (isinstance(section, type) and issubclass(section, BaseModel)):
             return []

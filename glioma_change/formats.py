@@ -36,6 +36,10 @@ LABEL_COLUMNS = [
     "source",
 ]
 PAIR_KEY = ["patient_id", "comparative_date", "exam_date"]
+MAP_COLUMNS = [*PAIR_KEY, "pair_id", "diff_path", "absdiff_path"]
+"""A pair's key, its identifier and its two maps: the leading columns of `manifest.csv` and of the joined table."""
+MANIFEST_COLUMNS = [*MAP_COLUMNS, "qc_path", "transform_path", "status", "error"]
+"""Columns of `diffmaps`' `manifest.csv`, one row per pair (paths relative to the manifest's folder)."""
 BRATS_LABEL_COLUMNS = ["sub", "ses_diff", "t2_label", "t2_label_numeric"]  # the released BraTS-2015 pair labels
 PAIR_COLUMN_ALIASES = {  # a plain pair list: patient, earlier and later session (date or day number)
     "patient_id": ("patient_id", "sub", "subject"),

@@ -1,4 +1,5 @@
-"""Names shared by several layers, each defined once: networks, training strategies, compile modes."""
+"""Names shared by several layers, each defined once: networks, training strategies, source tasks, map channels,
+compile modes."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ STRATEGY_NAMES: tuple[str, ...] = (
     "teacher_student",
 )
 """Training strategies, in the order help and errors list them; `training.strategies` registers one each."""
+
+SourceTask = Literal["weak_labels", "self_supervised", "both"]
+"""What a network is pre-trained on before fine-tuning on human labels."""
+Channel = Literal["diff", "absdiff"]
+"""Input channels of a network: the signed and the absolute difference map."""
 
 CompileMode = Literal["off", "default", "reduce-overhead", "max-autotune"]
 """`off`, or a `torch.compile` mode (`reduce-overhead` adds CUDA graphs: fewer launches for small nets)."""

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from glioma_change.config import StrictModel, load_config
 from glioma_change.errors import ConfigError
-from glioma_change.names import CompileMode, Network, check_strategy
+from glioma_change.names import Channel, CompileMode, Network, SourceTask, check_strategy
 
 
 class DataSection(StrictModel):
@@ -24,7 +24,7 @@ class DataSection(StrictModel):
     human_labels: Path
     weak_labels: Path | None = None
     label: Literal["t2", "global"] = "t2"
-    channels: list[Literal["diff", "absdiff"]] = Field(default_factory=lambda: ["diff"], min_length=1)
+    channels: list[Channel] = Field(default_factory=lambda: list[Channel](["diff"]), min_length=1)
     input_shape: tuple[int, int, int] = (32, 32, 32)
 
 
@@ -61,20 +61,22 @@ class SearchSpace(StrictModel):
     `width` (channel multiplier) is listed per network: capacities of VGG and ResNeXt differ.
     """
 
-    networks: list[Network] = Field(default_factory=lambda: ["vgg", "resnext"], min_length=1)
+    networks: list[Network] = Field(default_factory=lambda: list[Network](["vgg", "resnext"]), min_length=1)
     strategies: list[str] = Field(
         default_factory=lambda: ["baseline", "mixed", "finetune", "feature_extract"], min_length=1
     )
     weak_threshold: list[float] = Field(default_factory=lambda: [0.75, 0.95], min_length=1)
-    width: dict[Network, list[float]] = Field(default_factory=lambda: {"vgg": [0.5, 1.0], "resnext": [0.25, 0.5]})
+    width: dict[Network, list[float]] = Field(
+        default_factory=lambda: dict[Network, list[float]]({"vgg": [0.5, 1.0], "resnext": [0.25, 0.5]})
+    )
     dropout: list[float] = Field(default_factory=lambda: [0.0, 0.25], min_length=1)
     lr: tuple[float, float] = (1e-4, 1e-2)
     weight_decay: list[float] = Field(default_factory=lambda: [0.0, 0.01], min_length=1)
     batch_size: list[int] = Field(default_factory=lambda: [4, 8], min_length=1)
     aug_strength: tuple[float, float] = (0.0, 1.0)
     weak_weight: tuple[float, float] = (0.1, 1.0)
-    source_task: list[Literal["weak_labels", "self_supervised", "both"]] = Field(
-        default_factory=lambda: ["weak_labels", "self_supervised", "both"], min_length=1
+    source_task: list[SourceTask] = Field(
+        default_factory=lambda: list[SourceTask](["weak_labels", "self_supervised", "both"]), min_length=1
     )
     growth_ratio: list[float] = Field(default_factory=lambda: [0.25, 0.5, 1.0], min_length=1)
     rounds: list[int] = Field(default_factory=lambda: [1, 2], min_length=1)

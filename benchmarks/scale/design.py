@@ -17,6 +17,7 @@ import yaml
 from glioma_change.data import join_maps_labels, make_folds
 from glioma_change.formats import LABEL_COLUMNS, pair_id
 from glioma_change.seeding import derive_seed
+from glioma_change.testing.rows import human_label_row, manifest_row, noisy_prob, weak_label_row
 from glioma_change.training.study_data import split_fold
 
 
@@ -47,47 +48,10 @@ def label_tables(design: Design) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     gen = np.random.default_rng(derive_seed(design.seed, "scale", "labels"))
     manifest, human, weak = [], [], []
     for pid, a, b, unstable, is_human in design.pairs():
-        stem = pair_id(pid, a, b)
-        manifest.append(
-            {
-                "patient_id": pid,
-                "comparative_date": a,
-                "exam_date": b,
-                "pair_id": stem,
-                "diff_path": f"{stem}_T2wdiff.nii",
-                "absdiff_path": "",
-                "qc_path": "",
-                "status": "ok",
-                "error": "",
-            }
-        )
-        y = int(unstable)
+        manifest.append(manifest_row(pid, a, b, f"{pair_id(pid, a, b)}_T2wdiff.nii"))
         if is_human:
-            human.append(
-                {
-                    "patient_id": pid,
-                    "comparative_date": a,
-                    "exam_date": b,
-                    "global_label": y,
-                    "global_prob": float(y),
-                    "t2_label": y,
-                    "t2_prob": float(y),
-                    "source": "human",
-                }
-            )
-        prob = float(np.clip(0.9 * y + 0.05 + gen.normal(0.0, 0.08), 0.0, 1.0))
-        weak.append(
-            {
-                "patient_id": pid,
-                "comparative_date": a,
-                "exam_date": b,
-                "global_label": int(prob >= 0.5),
-                "global_prob": prob,
-                "t2_label": int(prob >= 0.5),
-                "t2_prob": prob,
-                "source": "rules",
-            }
-        )
+            human.append(human_label_row(pid, a, b, int(unstable)))
+        weak.append(weak_label_row(pid, a, b, noisy_prob(gen, int(unstable))))
     return pd.DataFrame(manifest), pd.DataFrame(human, columns=LABEL_COLUMNS), pd.DataFrame(weak, columns=LABEL_COLUMNS)
 
 

@@ -13,8 +13,8 @@ import difflib
 import importlib
 import re
 import sys
+from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -39,17 +39,18 @@ _GLOBAL_FLAG = re.compile(r"^(-v+|-q|--verbose|--quiet)$")
 
 
 class _Root(TyperGroup):
-    """The root group: global flags may follow the subcommand; unknown commands get a did-you-mean."""
+    """The root group: global flags may follow the subcommand; unknown commands get a did-you-mean.
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    `ctx` is typed Any: it is the Context of the click that typer runs on (its own copy in typer >= 0.2x).
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         end = args.index("--") if "--" in args else len(args)
         flags = [a for a in args[:end] if _GLOBAL_FLAG.match(a)]
         rest = [a for a in args[:end] if not _GLOBAL_FLAG.match(a)]
         return super().parse_args(ctx, [*flags, *rest, *args[end:]])
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)

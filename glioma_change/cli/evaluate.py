@@ -58,6 +58,11 @@ def register(app: typer.Typer) -> None:
             raise InputError("--maps and --labels go together")
         if label not in ("t2", "global"):
             raise InputError(f"--label must be t2 or global, not {label!r}")
-        external = ExternalSet(maps, labels, label) if maps is not None and labels is not None else None
+        external = (
+            ExternalSet(maps, labels, "t2" if label == "t2" else "global")
+            if maps is not None and labels is not None
+            else None
+        )
+        assert run is not None  # exactly one of --run and --predictions, and not --predictions
         report = evaluate_run(run, out, external, seed=seed, n_boot=n_boot)
         typer.echo(f"report: {report}")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -19,7 +19,7 @@ class _DefaultToApply(TyperGroup):
     `--output` is kept as a hidden alias of `-o/--out` (the one spelling of every other command).
     """
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: typer's click Context (see cli._Root)
         args = ["--out" if a == "--output" else f"--out={a[9:]}" if a.startswith("--output=") else a for a in args]
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
             args = [APPLY, *args]

@@ -17,28 +17,18 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import pandas as pd
 
 from glioma_change.errors import InputError
-from glioma_change.formats import PAIR_KEY, iso, parse_date, read_label_csv, require_columns
+from glioma_change.formats import MAP_COLUMNS, PAIR_KEY, iso, parse_date, read_label_csv, require_columns
 
 log = logging.getLogger(__name__)
 
-Table = pd.DataFrame | str | os.PathLike[str]
-JOIN_COLUMNS = [
-    "patient_id",
-    "comparative_date",
-    "exam_date",
-    "pair_id",
-    "diff_path",
-    "absdiff_path",
-    "label",
-    "source",
-    "weak_prob",
-]
-MANIFEST_COLUMNS = [*PAIR_KEY, "pair_id", "diff_path", "absdiff_path", "status"]
+Table: TypeAlias = pd.DataFrame | str | os.PathLike[str]
+JOIN_COLUMNS = [*MAP_COLUMNS, "label", "source", "weak_prob"]
+REQUIRED_MANIFEST_COLUMNS = [*MAP_COLUMNS, "status"]
 
 
 def _normalise_keys(df: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -65,7 +55,7 @@ def _read_manifest(manifest: Table, maps_dir: Path | None) -> pd.DataFrame:
         if not path.is_file():
             raise InputError("manifest not found", path)
         df, source, base = pd.read_csv(path, dtype={"patient_id": str}), str(path), maps_dir or path.parent
-    require_columns(df, MANIFEST_COLUMNS, source)
+    require_columns(df, REQUIRED_MANIFEST_COLUMNS, source)
     df = _normalise_keys(df, source)
     base = base.resolve()
     for col in ("diff_path", "absdiff_path"):

@@ -14,6 +14,7 @@ the median voxel size (D, H, W) after resizing, in mm, for checkpoints.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import nibabel as nib
 import numpy as np
@@ -29,7 +30,9 @@ SIGNED_CHANNELS = frozenset({"diff"})
 FLOAT16_MAX = float(torch.finfo(torch.float16).max)
 
 
-def canonical_array(img: nib.spatialimages.SpatialImage, source: object) -> tuple[np.ndarray, tuple[float, ...]]:
+def canonical_array(
+    img: nib.spatialimages.SpatialImage, source: object
+) -> tuple[np.ndarray, tuple[float, float, float]]:
     """A map image as a float32 (D,H,W) = (z,y,x) array of the closest canonical (RAS+) orientation and its
     voxel size (D,H,W) in mm; `InputError` naming `source` for non-3D, non-finite or float16-overflowing data."""
     try:
@@ -45,7 +48,8 @@ def canonical_array(img: nib.spatialimages.SpatialImage, source: object) -> tupl
         raise InputError("map contains NaN or infinite values", source)
     if np.abs(data).max(initial=0.0) > FLOAT16_MAX:
         raise InputError("map values exceed the float16 range (is it normalised?)", source)
-    zooms = tuple(float(z) for z in img.header.get_zooms()[:3][::-1])
+    zx, zy, zz = (float(z) for z in img.header.get_zooms()[:3])
+    zooms = (zz, zy, zx)
     return np.ascontiguousarray(data.transpose(2, 1, 0)), zooms  # (x, y, z) → (z, y, x)
 
 
@@ -64,10 +68,10 @@ def fit_to_shape(x: torch.Tensor, input_shape: Sequence[int]) -> torch.Tensor:
     return resized[0, 0]
 
 
-def _load_map(path: str, input_shape: tuple[int, int, int]) -> tuple[torch.Tensor, tuple[float, ...]]:
+def _load_map(path: str, input_shape: Sequence[int]) -> tuple[torch.Tensor, tuple[float, ...]]:
     """One map as a float32 (D,H,W) = (z,y,x) tensor of `input_shape` and its voxel size after resizing."""
     try:
-        img = nib.load(path)
+        img = cast(nib.spatialimages.SpatialImage, nib.load(path))  # NIfTI and the like: spatial images
     except Exception as exc:
         raise InputError(f"cannot read map ({type(exc).__name__}: {exc})", path) from None
     data, zooms = canonical_array(img, path)

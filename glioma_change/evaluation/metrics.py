@@ -65,8 +65,9 @@ def reliability(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
 
 def score_summary(
     y: np.ndarray, p: np.ndarray, groups: np.ndarray, threshold: float | np.ndarray, n_boot: int, seed: int
-) -> dict[str, float]:
-    """AUC with CI, average precision, Brier score and the operating point at `threshold`."""
+) -> dict[str, float | np.ndarray]:
+    """AUC with CI, average precision, Brier score and the operating point at `threshold` (kept as given: per-pair
+    thresholds stay an array)."""
     y, p = np.asarray(y).astype(int), np.asarray(p, dtype=float)
     auc = auc_ci(y, p, groups, n_boot, seed)
     counts = confusion_counts(y, p, threshold)
@@ -91,7 +92,9 @@ def fold_thresholds(pred: pd.DataFrame) -> dict[int, float]:
     return {int(f): youden_threshold(g["y_true"].to_numpy(), g["prob"].to_numpy()) for f, g in val.groupby("fold")}
 
 
-def cv_model_metrics(pred: pd.DataFrame, n_boot: int = 2000, seed: int = 0) -> tuple[dict[str, float], pd.DataFrame]:
+def cv_model_metrics(
+    pred: pd.DataFrame, n_boot: int = 2000, seed: int = 0
+) -> tuple[dict[str, float | np.ndarray], pd.DataFrame]:
     """Pooled and per-fold test metrics of one model's cross-validated predictions.
 
     Each fold's test rows are dichotomised at that fold's validation threshold; pooled operating points

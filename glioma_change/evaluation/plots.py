@@ -49,6 +49,24 @@ def _square_axes(ax: plt.Axes, xlabel: str, ylabel: str) -> None:
     ax.grid(alpha=0.3)
 
 
+def _auc_labels(ax: plt.Axes, x: np.ndarray, auc: pd.Series) -> None:
+    """Each finite AUC written upright in white at the foot of its bar."""
+    for xi, v in zip(x, auc, strict=True):
+        if np.isfinite(v):
+            ax.text(xi, 0.02, f"{v:.2f}", ha="center", va="bottom", fontsize=7, rotation=90, color="white")
+
+
+def _strategy_axes(ax: plt.Axes, networks: list[str], ylabel: str, xlabel: str, title: str) -> None:
+    """Chance line, one tick per network, the AUC range, labels and the strategy legend of grouped bars."""
+    ax.axhline(0.5, ls="--", c="grey", lw=1)
+    ax.set_xticks(np.arange(len(networks)), networks)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(title="strategy", fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
 def roc_plot(scores: Scores, legend: Mapping[str, str], title: str, path: str | os.PathLike[str]) -> Path:
     """Pooled ROC curve of every model; `legend[name]` is e.g. `AUC 0.81 [0.74, 0.87]`."""
     fig, ax = plt.subplots(figsize=(6.4, 6.0))
@@ -151,16 +169,8 @@ def strategy_bar_plot(metrics: pd.DataFrame, title: str, path: str | os.PathLike
         x = np.arange(len(networks)) + (i - (len(strategies) - 1) / 2) * width
         err = np.vstack([sub["auc"] - sub["auc_low"], sub["auc_high"] - sub["auc"]])
         ax.bar(x, sub["auc"], width, color=colour, label=strategy, yerr=np.nan_to_num(err), capsize=3)
-        for xi, v in zip(x, sub["auc"], strict=True):
-            if np.isfinite(v):
-                ax.text(xi, 0.02, f"{v:.2f}", ha="center", va="bottom", fontsize=7, rotation=90, color="white")
-    ax.axhline(0.5, ls="--", c="grey", lw=1)
-    ax.set_xticks(np.arange(len(networks)), networks)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("ROC AUC (95 % CI, patient bootstrap)")
-    ax.set_xlabel("network")
-    ax.set_title(title)
-    ax.legend(title="strategy", fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        _auc_labels(ax, x, sub["auc"])
+    _strategy_axes(ax, networks, "ROC AUC (95 % CI, patient bootstrap)", "network", title)
     return _save(fig, path)
 
 
@@ -193,16 +203,8 @@ def strategy_summary_plot(summary: pd.DataFrame, ylabel: str, title: str, path: 
             yerr=np.where(np.isfinite(sub["sd"]), sub["sd"], 0.0),
             capsize=3,
         )
-        for xi, v in zip(x, sub["auc"], strict=True):
-            if np.isfinite(v):
-                ax.text(xi, 0.02, f"{v:.2f}", ha="center", va="bottom", fontsize=7, rotation=90, color="white")
-    ax.axhline(0.5, ls="--", c="grey", lw=1)
-    ax.set_xticks(np.arange(len(networks)), networks)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("network (black outline: its best strategy)")
-    ax.set_title(title)
-    ax.legend(title="strategy", fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        _auc_labels(ax, x, sub["auc"])
+    _strategy_axes(ax, networks, ylabel, "network (black outline: its best strategy)", title)
     return _save(fig, path)
 
 

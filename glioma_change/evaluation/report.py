@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ class ReportContent:
     qc: list[Figure] = field(default_factory=list)
     missing: pd.DataFrame | None = None
     config_text: str = ""
-    run_info: dict[str, object] = field(default_factory=dict)
+    run_info: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     metrics_note: str = ""  # replaces the run's metrics note (e.g. for predictions made elsewhere)
     comparison_heading: str = "Strategies compared with their network's baseline (pooled predictions)"

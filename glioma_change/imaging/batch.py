@@ -34,18 +34,6 @@ from glioma_change.runinfo import write_run_info
 log = logging.getLogger(__name__)
 
 ROWS_DIR = ".manifest"
-MANIFEST_COLUMNS = [
-    "patient_id",
-    "comparative_date",
-    "exam_date",
-    "pair_id",
-    "diff_path",
-    "absdiff_path",
-    "qc_path",
-    "transform_path",
-    "status",
-    "error",
-]
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 Shard = tuple[int, int]  # (K, N): job K of N, 1 ≤ K ≤ N
@@ -271,8 +259,8 @@ def _merge_rows(out_dir: Path, tasks: list[PairTask]) -> pd.DataFrame:
         if row["status"] == "failed":
             errors.add(str(row["error"]), row=task.row, item=task.pair_id)
     df = pd.DataFrame(rows)
-    extra = [c for c in df.columns if c not in MANIFEST_COLUMNS]
-    df = df.reindex(columns=MANIFEST_COLUMNS + extra)
+    extra = [c for c in df.columns if c not in formats.MANIFEST_COLUMNS]
+    df = df.reindex(columns=formats.MANIFEST_COLUMNS + extra)
     write_csv_atomic(df, out_dir / "manifest.csv")
     errors.write(out_dir / "diffmaps.errors.csv")
     return df

@@ -155,7 +155,8 @@ def check(
             else:
                 shift[axis - 3] = sign * settings.step_mm
             values.append(score(perturbed(transform, sitk.Euler3DTransform(centre, *angles, shift))))
-        offsets.append(_newton(s0, *values, settings.step_deg if axis < 3 else settings.step_mm))
+        plus, minus = values
+        offsets.append(_newton(s0, plus, minus, settings.step_deg if axis < 3 else settings.step_mm))
     rotation = float(np.linalg.norm(offsets[:3]))
     translation = float(np.linalg.norm(offsets[3:]))
     reasons = []

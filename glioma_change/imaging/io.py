@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import zlib
 from pathlib import Path
+from typing import cast
 
 import nibabel as nib
 import numpy as np
@@ -24,7 +25,7 @@ def _check_values(path: Path) -> None:
     """Decode the whole file with nibabel: a corrupt or truncated gzip and non-finite voxels are reported
     (SimpleITK's NIfTI reader silently turns NaN into 0)."""
     try:
-        data = np.asanyarray(nib.load(path).dataobj)
+        data = np.asanyarray(cast(nib.spatialimages.SpatialImage, nib.load(path)).dataobj)
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"corrupt gzip or truncated file ({exc})", path) from None
     except Exception as exc:

@@ -142,53 +142,45 @@ def process_pair(
     seconds per step). Raises `InputError` for bad input.
     """
     with one_itk_thread():
-        return _process_pair(a_path, b_path, out_dir, pair_id, options, seed, sessions)
+        timer = StepTimer()
+        sessions = sessions or SessionCache(options, seed)
+        a, b = sessions.get(Path(a_path), timer), sessions.get(Path(b_path), timer)
+        seed = derive_seed(seed, "register", pair_id)
 
+        registration = register.register_checked(
+            b.image, a.image, b.mask, a.mask, seed=seed, settings=options.registration
+        )
+        transform = registration.transform
+        timer.lap("register")
 
-def _process_pair(
-    a_path: Path,
-    b_path: Path,
-    out_dir: Path,
-    pair_id: str,
-    options: DiffmapOptions,
-    seed: int,
-    sessions: SessionCache | None,
-) -> dict[str, object]:
-    timer = StepTimer()
-    sessions = sessions or SessionCache(options, seed)
-    a, b = sessions.get(Path(a_path), timer), sessions.get(Path(b_path), timer)
-    seed = derive_seed(seed, "register", pair_id)
+        grid = resample.brain_grid(b.image, b.mask, options.spacing, options.grid_shape())
+        maps = build_maps(
+            a.image, a.mask, b.image, b.mask, transform, grid, options.normalisation, options.match_resolution
+        )
+        timer.lap("maps")
 
-    registration = register.register_checked(b.image, a.image, b.mask, a.mask, seed=seed, settings=options.registration)
-    transform = registration.transform
-    timer.lap("register")
-
-    grid = resample.brain_grid(b.image, b.mask, options.spacing, options.grid_shape())
-    maps = build_maps(
-        a.image, a.mask, b.image, b.mask, transform, grid, options.normalisation, options.match_resolution
-    )
-    timer.lap("maps")
-
-    metrics: dict[str, object] = {
-        "similarity_before": registration.similarity_before,
-        "similarity_after": registration.similarity,
-        "residual_rotation_deg": registration.residual_rotation_deg,
-        "residual_translation_mm": registration.residual_translation_mm,
-        "registration_attempts": registration.attempts,
-        "start_rotation_deg": registration.start_rotation_deg,
-        "registration_failure": registration.failure,
-        **maps.metrics,
-        "cropped_fraction": resample.cropped_fraction(b.mask, grid),
-        **qc.transform_summary(transform),
-    }
-    pair_flags = qc.flags(metrics)  # type: ignore[arg-type]
-    outputs = PairOutputs.under(Path(out_dir), pair_id)
-    io.write_image(maps.signed, outputs.diff)
-    io.write_image(maps.absolute, outputs.absdiff)
-    io.write_transform(transform, outputs.transform)
-    qc.write_qc_png(maps.a, maps.b, maps.signed, outputs.qc_png, f"{pair_id}  flags: {', '.join(pair_flags) or 'none'}")
-    timer.lap("write")
-    metrics["flags"] = ";".join(pair_flags)
-    metrics.update({f"seconds_{k}": round(v, 3) for k, v in timer.seconds.items()})
-    metrics.update({f"cpu_seconds_{k}": round(v, 3) for k, v in timer.cpu_seconds.items()})
-    return metrics
+        metrics: dict[str, object] = {
+            "similarity_before": registration.similarity_before,
+            "similarity_after": registration.similarity,
+            "residual_rotation_deg": registration.residual_rotation_deg,
+            "residual_translation_mm": registration.residual_translation_mm,
+            "registration_attempts": registration.attempts,
+            "start_rotation_deg": registration.start_rotation_deg,
+            "registration_failure": registration.failure,
+            **maps.metrics,
+            "cropped_fraction": resample.cropped_fraction(b.mask, grid),
+            **qc.transform_summary(transform),
+        }
+        pair_flags = qc.flags(metrics)
+        outputs = PairOutputs.under(Path(out_dir), pair_id)
+        io.write_image(maps.signed, outputs.diff)
+        io.write_image(maps.absolute, outputs.absdiff)
+        io.write_transform(transform, outputs.transform)
+        qc.write_qc_png(
+            maps.a, maps.b, maps.signed, outputs.qc_png, f"{pair_id}  flags: {', '.join(pair_flags) or 'none'}"
+        )
+        timer.lap("write")
+        metrics["flags"] = ";".join(pair_flags)
+        metrics.update({f"seconds_{k}": round(v, 3) for k, v in timer.seconds.items()})
+        metrics.update({f"cpu_seconds_{k}": round(v, 3) for k, v in timer.cpu_seconds.items()})
+        return metrics

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import SimpleITK as sitk
@@ -65,7 +67,7 @@ def transform_summary(transform: sitk.AffineTransform) -> dict[str, float]:
     }
 
 
-def flags(metrics: dict[str, float | str]) -> list[str]:
+def flags(metrics: Mapping[str, Any]) -> list[str]:
     """Names of the QC checks a pair fails (empty: nothing suspicious)."""
     out = []
     if metrics.get("registration_failure"):

@@ -115,33 +115,35 @@ def _working(
     fixed_mask: sitk.Image | None,
     moving_mask: sitk.Image | None,
     settings: RegistrationSettings,
-) -> list[sitk.Image | None]:
+) -> _Level:
     """Both images (float32) and masks on the isotropic working grid (the pyramid's finest level)."""
     images = [fixed, moving, fixed_mask, moving_mask]
     if settings.working_spacing_mm is not None:
         images = [isotropic(image, settings.working_spacing_mm) if image is not None else None for image in images]
-    images[0], images[1] = sitk.Cast(images[0], sitk.sitkFloat32), sitk.Cast(images[1], sitk.sitkFloat32)
-    return images
+    f, m, fm, mm = images
+    return _Level(sitk.Cast(f, sitk.sitkFloat32), sitk.Cast(m, sitk.sitkFloat32), fm, mm)
 
 
-def _pyramid(
-    fixed: sitk.Image,
-    moving: sitk.Image,
-    fixed_mask: sitk.Image | None,
-    moving_mask: sitk.Image | None,
-    settings: RegistrationSettings,
-) -> list[_Level]:
-    """The levels of `settings` (coarsest first), each smoothed then shrunk once for every stage."""
-    images = _working(fixed, moving, fixed_mask, moving_mask, settings)
-    levels = []
-    for factor, sigma in zip(settings.shrink_factors, settings.smoothing_mm):
-        level = []
-        for k, image in enumerate(images):
-            if image is not None and k < 2 and sigma > 0:
-                image = sitk.SmoothingRecursiveGaussian(image, float(sigma))
-            level.append(sitk.Shrink(image, [int(factor)] * 3) if image is not None and factor > 1 else image)
-        levels.append(_Level(*level))
-    return levels
+def _smooth(image: sitk.Image, sigma_mm: float) -> sitk.Image:
+    return sitk.SmoothingRecursiveGaussian(image, float(sigma_mm)) if sigma_mm > 0 else image
+
+
+def _shrink(image: sitk.Image, factor: int) -> sitk.Image:
+    return sitk.Shrink(image, [int(factor)] * 3) if factor > 1 else image
+
+
+def _pyramid(work: _Level, settings: RegistrationSettings) -> list[_Level]:
+    """The levels of `settings` (coarsest first) from the working grid: images smoothed then shrunk once for
+    every stage, masks shrunk."""
+    return [
+        _Level(
+            _shrink(_smooth(work.fixed, sigma), factor),
+            _shrink(_smooth(work.moving, sigma), factor),
+            None if work.fixed_mask is None else _shrink(work.fixed_mask, factor),
+            None if work.moving_mask is None else _shrink(work.moving_mask, factor),
+        )
+        for factor, sigma in zip(settings.shrink_factors, settings.smoothing_mm)
+    ]
 
 
 def _optimise(level: _Level, transform: sitk.Transform, settings: RegistrationSettings, seed: int) -> None:
@@ -210,7 +212,7 @@ def register_checked(
     retrying from the next starts while `settings.check` fails; the best attempt (passing first, then
     by similarity) is returned with the reasons of its failure, if any."""
     with one_itk_thread():
-        levels = _pyramid(fixed, moving, fixed_mask, moving_mask, settings)
+        levels = _pyramid(_working(fixed, moving, fixed_mask, moving_mask, settings), settings)
         work = levels[-1]
         ranked = _ranked_coarse(levels, settings, seed)
         origin = moments_start(work.fixed, work.moving, work.fixed_mask, work.moving_mask)
@@ -255,8 +257,10 @@ def check_transform(
 ) -> Check:
     """The failure check of `transform` exactly as `register_checked` runs it (on the working grid)."""
     with one_itk_thread():
-        f, m, fm, mm = _working(fixed, moving, fixed_mask, moving_mask, settings)
-        return check(f, m, transform, fm, mm, settings.check or CheckSettings())
+        work = _working(fixed, moving, fixed_mask, moving_mask, settings)
+        return check(
+            work.fixed, work.moving, transform, work.fixed_mask, work.moving_mask, settings.check or CheckSettings()
+        )
 
 
 def register(

@@ -130,9 +130,10 @@ def support(
     image: sitk.Image, grid: sitk.Image, transform: sitk.Transform | None = None, margin_mm: float = 0.0
 ) -> sitk.Image:
     """Voxels of `grid` inside `image`'s field of view (through `transform`), at least `margin_mm` from its edge."""
-    inner = np.zeros(sitk.GetArrayViewFromImage(image).shape, np.uint8)
+    shape: tuple[int, ...] = sitk.GetArrayViewFromImage(image).shape
+    inner = np.zeros(shape, np.uint8)
     edge = [int(np.ceil(margin_mm / s)) for s in image.GetSpacing()[::-1]]  # (z, y, x)
-    inner[tuple(slice(e, n - e) for e, n in zip(edge, inner.shape))] = 1
+    inner[tuple(slice(e, n - e) for e, n in zip(edge, shape))] = 1
     field = sitk.GetImageFromArray(inner)
     field.CopyInformation(image)
     return sitk.Resample(

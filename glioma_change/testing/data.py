@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from glioma_change.formats import LABEL_COLUMNS, pair_id
+from glioma_change.testing.rows import human_label_row, manifest_row, weak_label_row
 
 SHAPE = (10, 12, 8)
 SPACING = (2.0, 2.0, 3.0)
@@ -47,43 +48,16 @@ def make_study(
             sub = f"sub-{pid}"
             write_map(root / sub / f"{stem}_T2wdiff.nii.gz", data)
             write_map(root / sub / f"{stem}_T2wabsdiff.nii.gz", np.abs(data))
+            iso_a, iso_b = a.isoformat(), b.isoformat()
             maps.append(
-                {
-                    "patient_id": pid,
-                    "comparative_date": a.isoformat(),
-                    "exam_date": b.isoformat(),
-                    "pair_id": stem,
-                    "diff_path": f"{sub}/{stem}_T2wdiff.nii.gz",
-                    "absdiff_path": f"{sub}/{stem}_T2wabsdiff.nii.gz",
-                    "qc_path": "",
-                    "status": "ok",
-                    "error": "",
-                }
+                manifest_row(pid, iso_a, iso_b, f"{sub}/{stem}_T2wdiff.nii.gz", f"{sub}/{stem}_T2wabsdiff.nii.gz")
             )
             prob = float(np.clip(y * 0.9 + 0.05 + rng.normal(0, 0.1), 0, 1))
             if rng.random() < 0.2:
                 prob = 0.5
-            row = {
-                "patient_id": pid,
-                "comparative_date": a.isoformat(),
-                "exam_date": b.isoformat(),
-                "global_label": y,
-                "global_prob": float(y),
-                "t2_label": y,
-                "t2_prob": float(y),
-            }
             if p < n_human and (k < pairs_per_patient - 1 or pairs_per_patient == 1):
-                human.append({**row, "source": "human"})
-            weak.append(
-                {
-                    **row,
-                    "global_label": int(prob >= 0.5),
-                    "global_prob": prob,
-                    "t2_label": int(prob >= 0.5),
-                    "t2_prob": prob,
-                    "source": "rules",
-                }
-            )
+                human.append(human_label_row(pid, iso_a, iso_b, y))
+            weak.append(weak_label_row(pid, iso_a, iso_b, prob))
     maps[-1] = {**maps[-1], "status": "failed", "error": "registration diverged"}
     root.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(maps).to_csv(root / "manifest.csv", index=False)

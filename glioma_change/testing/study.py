@@ -10,14 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import nibabel as nib
 import numpy as np
+import optuna
 import pandas as pd
 import yaml
 
 from glioma_change.formats import LABEL_COLUMNS, pair_id
+from glioma_change.study_config import StudySection
+from glioma_change.testing.rows import human_label_row, manifest_row, noisy_prob, weak_label_row
+from glioma_change.tuning.storage import default_storage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,51 +65,16 @@ def make_fake_study(
             affine = np.diag([1.5, 1.5, 1.5, 1.0])
             nib.save(nib.Nifti1Image(img, affine), maps / rel)
             nib.save(nib.Nifti1Image(np.abs(img), affine), maps / rel_abs)
-            manifest.append(
-                {
-                    "patient_id": pid,
-                    "comparative_date": a,
-                    "exam_date": b,
-                    "pair_id": stem,
-                    "diff_path": str(rel),
-                    "absdiff_path": str(rel_abs),
-                    "qc_path": "",
-                    "status": "ok",
-                    "error": "",
-                }
-            )
+            manifest.append(manifest_row(pid, a, b, str(rel), str(rel_abs)))
             label = int(unstable)
             if p < n_human and j < pairs_per_patient - 1:
-                human.append(
-                    {
-                        "patient_id": pid,
-                        "comparative_date": a,
-                        "exam_date": b,
-                        "global_label": label,
-                        "global_prob": float(label),
-                        "t2_label": label,
-                        "t2_prob": float(label),
-                        "source": "human",
-                    }
-                )
+                human.append(human_label_row(pid, a, b, label))
             else:
-                prob = float(np.clip(0.9 * label + 0.05 + gen.normal(0, 0.08), 0.0, 1.0))
-                weak.append(
-                    {
-                        "patient_id": pid,
-                        "comparative_date": a,
-                        "exam_date": b,
-                        "global_label": int(prob >= 0.5),
-                        "global_prob": prob,
-                        "t2_label": int(prob >= 0.5),
-                        "t2_prob": prob,
-                        "source": "rules",
-                    }
-                )
+                weak.append(weak_label_row(pid, a, b, noisy_prob(gen, label)))
     pd.DataFrame(manifest).to_csv(maps / "manifest.csv", index=False)
     pd.DataFrame(human, columns=LABEL_COLUMNS).to_csv(root / "human_labels.csv", index=False)
     pd.DataFrame(weak, columns=LABEL_COLUMNS).to_csv(root / "weak_labels.csv", index=False)
-    study = {
+    study: dict[str, Any] = {
         "data": {
             "manifest": "maps/manifest.csv",
             "human_labels": "human_labels.csv",
@@ -135,19 +106,32 @@ def make_fake_study(
     return path
 
 
+def queued_search(strategies: Sequence[str] = ("baseline", "mixed")) -> dict[str, object]:
+    """A `search` section: the narrowest VGG, batch 8, one trial of each strategy queued first."""
+    return {
+        "networks": ["vgg"],
+        "strategies": list(strategies),
+        "width": {"vgg": [0.25]},
+        "batch_size": [8],
+        "enqueue_each_combination": True,
+    }
+
+
+def load_run_study(run: Path) -> optuna.Study:
+    """The Optuna study that `tune` stored in `RUN/study.db` (under the default study name)."""
+    return optuna.load_study(study_name=StudySection().name, storage=default_storage(run))
+
+
+def cli_command(*args: str) -> list[str]:
+    """The command line `python -m glioma_change -q ARGS`."""
+    return [sys.executable, "-m", "glioma_change", "-q", *args]
+
+
 def cli(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     """Run `python -m glioma_change -q ARGS` and capture its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "glioma_change", "-q", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout
-    )
+    return subprocess.run(cli_command(*args), capture_output=True, text=True, cwd=cwd, timeout=timeout)
 
 
 def cli_popen(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
     """Start `python -m glioma_change -q ARGS` in the background."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "glioma_change", "-q", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=cwd,
-    )
+    return subprocess.Popen(cli_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)

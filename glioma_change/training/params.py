@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, field_validator
 
 from glioma_change.config import StrictModel, validate
 from glioma_change.errors import ConfigError
-from glioma_change.names import Network, check_strategy
+from glioma_change.names import Network, SourceTask, check_strategy
 
 
 class TrainParams(StrictModel):
@@ -27,7 +27,7 @@ class TrainParams(StrictModel):
     aug_strength: float = Field(0.5, ge=0.0, le=1.0)
     weak_threshold: float = Field(0.75, ge=0.5, le=1.0)
     weak_weight: float = Field(1.0, gt=0.0)
-    source_task: Literal["weak_labels", "self_supervised", "both"] = "weak_labels"
+    source_task: SourceTask = "weak_labels"
     growth_ratio: float = Field(0.5, gt=0.0)
     rounds: int = Field(1, ge=0)
     fuse_weight: float = Field(0.0, ge=0.0, le=1.0)

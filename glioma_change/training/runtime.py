@@ -54,7 +54,7 @@ class Runtime:
 
     def prepare(self, model: nn.Module) -> nn.Module:
         """Move a model to the device in the right memory format."""
-        return model.to(self.device, memory_format=self.memory_format)
+        return model.to(self.device, memory_format=self.memory_format)  # type: ignore[call-overload]  # torch's stubs omit memory_format
 
     def forward(self, model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
         """The callable computing `model`'s logits: the model itself, or its `torch.compile` handle."""

@@ -19,11 +19,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 import torch
 from torch import nn
 
-from glioma_change.models import ModelSpec, build_model, freeze_features
+from glioma_change.models import ChangeClassifier, ModelSpec, build_model, freeze_features
 from glioma_change.names import check_strategy
 from glioma_change.seeding import derive_seed
 from glioma_change.study_config import BudgetSection
@@ -41,7 +42,7 @@ from glioma_change.transfer import (
     pretrain_self_supervised,
 )
 
-PRETEXT = "contrastive"  # chosen by benchmarks/bench_transfer.py (docs/transfer.md)
+PRETEXT: Final = "contrastive"  # chosen by benchmarks/bench_transfer.py (docs/transfer.md)
 
 
 @dataclass
@@ -73,7 +74,7 @@ class StrategyContext:
             self.data.bank.signed_channels,
         )
 
-    def new_model(self, purpose: str) -> nn.Module:
+    def new_model(self, purpose: str) -> ChangeClassifier:
         """A freshly initialised network, its initial weights seeded by (seed, fold, purpose)."""
         torch.manual_seed(derive_seed(self.seed, "init", self.data.fold, purpose))
         return build_model(self.spec)
@@ -175,7 +176,7 @@ def self_supervised_features(ctx: StrategyContext) -> dict[str, torch.Tensor]:
     return ctx.cache.get_or_create(ctx.data.fold, fields, train)
 
 
-def pretrained_model(ctx: StrategyContext) -> nn.Module:
+def pretrained_model(ctx: StrategyContext) -> ChangeClassifier:
     """A network pre-trained on the fold's `source_task`: weak labels, the pretext task, or both (pretext first).
 
     Cached per fold, spec, source task, threshold and seed.

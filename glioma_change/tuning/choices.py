@@ -10,7 +10,7 @@ from itertools import product
 from pathlib import Path
 
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from glioma_change.io import write_text_atomic
 from glioma_change.run_layout import RunLayout
@@ -19,6 +19,13 @@ from glioma_change.training.params import TrainParams, params_from_dict
 from glioma_change.tuning.search_space import params_of
 
 log = logging.getLogger(__name__)
+
+
+def objective(trial: FrozenTrial) -> float:
+    """The objective value of a complete trial (Optuna leaves it None only on trials that are not complete)."""
+    if trial.value is None:
+        raise ValueError(f"trial {trial.number} has no value (state {trial.state.name})")
+    return trial.value
 
 
 @dataclass(frozen=True)
@@ -55,13 +62,13 @@ def best_choices(study: optuna.Study, config: StudyConfig) -> tuple[ChosenConfig
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     if not complete:
         raise RuntimeError("the study has no complete trial")
-    top = max(complete, key=lambda t: t.value)
+    top = max(complete, key=objective)
     best = ChosenConfig(top.number, top.value, params_of(top, config.search))
     combos: dict[str, ChosenConfig] = {}
     for network, strategy in product(config.search.networks, config.search.strategies):
         mine = [t for t in complete if t.params.get("network") == network and t.params.get("strategy") == strategy]
         if mine:
-            t = max(mine, key=lambda t: t.value)
+            t = max(mine, key=objective)
             combos[f"{network}/{strategy}"] = ChosenConfig(t.number, t.value, params_of(t, config.search))
         else:
             width = best.params.width if network == best.params.network else config.search.width[network][0]

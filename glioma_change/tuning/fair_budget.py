@@ -94,4 +94,4 @@ class CombinationPruner(optuna.pruners.BasePruner):
         view = _CombinationView(study, combination_of(trial))
         if len(view.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) < self.min_complete:
             return False
-        return self.inner.prune(view, trial)  # type: ignore[arg-type]  (duck-typed: get_trials, direction)
+        return self.inner.prune(view, trial)  # type: ignore[arg-type]  # duck-typed: get_trials, direction

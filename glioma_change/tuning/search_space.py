@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import optuna
 
+from glioma_change.names import Network
 from glioma_change.study_config import SearchSpace
 from glioma_change.training.params import TrainParams, params_from_dict
 from glioma_change.training.strategies import get_strategy
@@ -19,7 +20,7 @@ def defaults(space: SearchSpace) -> dict[str, Any]:
 def sample_params(trial: optuna.Trial, space: SearchSpace) -> TrainParams:
     """Sample one configuration; weak-label parameters only for strategies that use them."""
     strategy = get_strategy(trial.suggest_categorical("strategy", space.strategies))
-    network = trial.suggest_categorical("network", space.networks)
+    network = cast(Network, trial.suggest_categorical("network", space.networks))  # one of space.networks
     values: dict[str, Any] = {
         "network": network,
         "strategy": strategy.name,

@@ -23,6 +23,7 @@ from glioma_change.training.loop import FitResult
 from glioma_change.training.params import TrainParams
 from glioma_change.training.strategies import Trained
 from glioma_change.training.study_data import StudyData
+from glioma_change.tuning.choices import objective
 from glioma_change.tuning.fold_runs import FoldRun, model_spec
 
 
@@ -71,7 +72,7 @@ class TrialModels:
             for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             if (t.params.get("network"), t.params.get("strategy")) == combo
         ]
-        best = max(same, key=lambda t: t.value).number if same else None
+        best = max(same, key=objective).number if same else None
         for t in [*same, trial]:
             if t.number != best and (self.root / str(t.number)).is_dir():
                 shutil.rmtree(self.root / str(t.number), ignore_errors=True)

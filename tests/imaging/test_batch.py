@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from glioma_change.formats import LABEL_COLUMNS, t2w_path
 from glioma_change.imaging.batch import ROWS_DIR, consecutive_pairs, pairs_from_labels, run_batch
 from glioma_change.imaging.pipeline import DiffmapOptions
 from glioma_change.testing.imaging import SessionSpec, make_dataset
+from glioma_change.testing.study import cli_command
 
 OPTIONS = DiffmapOptions(spacing=3.0, shape=(56, 64, 56))
 SPACING = (3.0, 3.0, 4.0)
@@ -129,23 +129,9 @@ def test_killed_build_resumes_and_leaves_no_corrupt_map(tmp_path: Path) -> None:
     sessions = [SessionSpec(f"2020{m:02d}01", (m - 3.0, 2.0, -m), (m, -2.0, 1.0)) for m in (1, 3, 5, 7)]
     root = make_dataset(tmp_path / "bids", {"K1": sessions}, spacing=SPACING, masks=True)
     out = tmp_path / "maps"
-    cmd = [
-        sys.executable,
-        "-m",
-        "glioma_change",
-        "-q",
-        "diffmaps",
-        str(root),
-        "-o",
-        str(out),
-        "--consecutive",
-        "--spacing",
-        "3",
-        "--shape",
-        "56",
-        "64",
-        "56",
-    ]
+    cmd = cli_command(
+        "diffmaps", str(root), "-o", str(out), "--consecutive", "--spacing", "3", "--shape", "56", "64", "56"
+    )
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and not list((out / ROWS_DIR).glob("*.json")):

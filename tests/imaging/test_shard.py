@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +15,7 @@ from glioma_change.formats import LABEL_COLUMNS
 from glioma_change.imaging.batch import PairTask, parse_shard, run_batch, shard_tasks
 from glioma_change.imaging.pipeline import DiffmapOptions
 from glioma_change.testing.imaging import SessionSpec, make_dataset
+from glioma_change.testing.study import cli, cli_command
 
 GRID = ("--spacing", "3", "--shape", "56", "64", "56")
 A, B, C = "20200101", "20200701", "20210101"
@@ -32,20 +32,7 @@ def _labels(path: Path) -> Path:
 
 def _diffmaps(bids: Path, out: Path, labels: Path, *extra: str, threads: str | None = None) -> subprocess.Popen[str]:
     """`glioma-change diffmaps` in the background, with ITK's default threads (or `threads` of them)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "glioma_change",
-        "-q",
-        "diffmaps",
-        str(bids),
-        "-o",
-        str(out),
-        "--pairs",
-        str(labels),
-        *GRID,
-        *extra,
-    ]
+    cmd = cli_command("diffmaps", str(bids), "-o", str(out), "--pairs", str(labels), *GRID, *extra)
     env = dict(os.environ)
     env.pop("ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS", None)
     if threads is not None:
@@ -127,24 +114,7 @@ def test_bad_shard_is_a_config_error(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["0/2", "3/2", "x"])
 def test_bad_shard_exits_2_with_one_line(tmp_path: Path, text: str) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "glioma_change",
-            "-q",
-            "diffmaps",
-            str(tmp_path),
-            "-o",
-            str(tmp_path / "maps"),
-            "--consecutive",
-            "--shard",
-            text,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = cli("diffmaps", str(tmp_path), "-o", str(tmp_path / "maps"), "--consecutive", "--shard", text, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "--shard" in result.stderr
     assert not (tmp_path / "maps").exists()

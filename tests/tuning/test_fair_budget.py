@@ -13,7 +13,7 @@ from optuna.trial import TrialState, create_trial
 
 from glioma_change.models import load_checkpoint
 from glioma_change.study_config import StudyConfig
-from glioma_change.testing.study import cli, make_fake_study
+from glioma_change.testing.study import cli, load_run_study, make_fake_study, queued_search
 from glioma_change.tuning.fair_budget import MAX_FAILED, QUEUED, CombinationPruner, owed, top_up
 
 STRATEGIES = ["baseline", "mixed", "finetune"]
@@ -87,13 +87,7 @@ def test_with_pruning_every_combination_completes_and_is_refit_from_its_own_tria
     study_file = make_fake_study(
         tmp_path,
         budget={"epochs": 2, "patience": 2, "pretrain_epochs": 1, "n_trials": 1, "eval_batch_size": 8},
-        search={
-            "networks": ["vgg"],
-            "strategies": ["baseline", "mixed"],
-            "width": {"vgg": [0.25]},
-            "batch_size": [8],
-            "enqueue_each_combination": True,
-        },
+        search=queued_search(),
         study={
             "heartbeat_interval_s": 1,
             "grace_period_s": 2,
@@ -106,7 +100,7 @@ def test_with_pruning_every_combination_completes_and_is_refit_from_its_own_tria
     run = tmp_path / "run"
     result = cli("tune", str(study_file), "--out", str(run))  # a target of 1 trial, but 2 combinations owed one each
     assert result.returncode == 0, result.stderr
-    trials = optuna.load_study(study_name="glioma-change", storage=f"sqlite:///{run / 'study.db'}").get_trials()
+    trials = load_run_study(run).get_trials()
     complete = {t.params["strategy"]: t for t in trials if t.state == TrialState.COMPLETE}
     assert set(complete) == {"baseline", "mixed"}
     chosen = json.loads((run / "best_params.json").read_text())["combinations"]

@@ -12,24 +12,18 @@ import pytest
 from optuna.trial import TrialState
 
 from glioma_change.cli.tune import INTERRUPTED
-from glioma_change.testing.study import cli, cli_popen, make_fake_study
+from glioma_change.testing.study import cli, cli_popen, load_run_study, make_fake_study, queued_search
 
 
 def _trials(run: Path) -> list[optuna.trial.FrozenTrial]:
-    return optuna.load_study(study_name="glioma-change", storage=f"sqlite:///{run / 'study.db'}").get_trials()
+    return load_run_study(run).get_trials()
 
 
 def test_ctrl_c_ends_with_one_line_and_the_rerun_completes_the_interrupted_combination(tmp_path: Path) -> None:
     study = make_fake_study(
         tmp_path,
         budget={"epochs": 40, "patience": 40, "pretrain_epochs": 1, "n_trials": 2},  # trials of seconds
-        search={
-            "networks": ["vgg"],
-            "strategies": ["baseline", "mixed"],
-            "width": {"vgg": [0.25]},
-            "batch_size": [8],
-            "enqueue_each_combination": True,
-        },
+        search=queued_search(),
     )
     run = tmp_path / "run"
     args = ("tune", str(study), "--out", str(run))

@@ -7,20 +7,14 @@ from pathlib import Path
 import pandas as pd
 
 from glioma_change.models import load_checkpoint
-from glioma_change.testing.study import cli, make_fake_study
+from glioma_change.testing.study import cli, make_fake_study, queued_search
 
 
 def test_refit_runs_every_repeat_and_the_table_summarises_them(tmp_path: Path) -> None:
     study = make_fake_study(
         tmp_path,
         budget={"epochs": 1, "patience": 1, "pretrain_epochs": 1, "n_trials": 2, "eval_batch_size": 8},
-        search={
-            "networks": ["vgg"],
-            "strategies": ["baseline", "mixed"],
-            "width": {"vgg": [0.25]},
-            "batch_size": [8],
-            "enqueue_each_combination": True,
-        },
+        search=queued_search(),
         folds={"n_folds": 2, "val_fraction": 0.3, "repeats": 3},
     )
     run = tmp_path / "run"

@@ -14,15 +14,11 @@ from optuna.trial import TrialState
 
 from glioma_change.formats import PREDICTION_COLUMNS
 from glioma_change.models import load_checkpoint
-from glioma_change.testing.study import cli, cli_popen, make_fake_study
-
-
-def _study(run: Path) -> optuna.Study:
-    return optuna.load_study(study_name="glioma-change", storage=f"sqlite:///{run / 'study.db'}")
+from glioma_change.testing.study import cli, cli_popen, load_run_study, make_fake_study
 
 
 def _states(run: Path) -> list[TrialState]:
-    return [t.state for t in _study(run).get_trials(deepcopy=False)]
+    return [t.state for t in load_run_study(run).get_trials(deepcopy=False)]
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +115,7 @@ def test_killed_worker_resumes_keeps_finished_trials_and_fails_the_interrupted_o
     finally:
         if proc.poll() is None:
             proc.kill()
-    before = _study(run).get_trials(deepcopy=False)
+    before = load_run_study(run).get_trials(deepcopy=False)
     completed = {t.number: t.params for t in before if t.state == TrialState.COMPLETE}
     interrupted = before[-1].number
     assert before[-1].state == TrialState.RUNNING
@@ -127,7 +123,7 @@ def test_killed_worker_resumes_keeps_finished_trials_and_fails_the_interrupted_o
 
     result = cli(*args)
     assert result.returncode == 0, result.stderr
-    after = _study(run).get_trials(deepcopy=False)
+    after = load_run_study(run).get_trials(deepcopy=False)
     by_number = {t.number: t for t in after}
     assert by_number[interrupted].state == TrialState.FAIL
     for number, params in completed.items():
@@ -212,7 +208,7 @@ def test_one_command_with_two_workers_finishes_n_trials_in_two_processes_and_ref
     run = tmp_path / "run"
     result = cli("tune", str(study), "--out", str(run), "--n-trials", "8", "--workers", "2", timeout=600)
     assert result.returncode == 0, result.stderr
-    trials = _study(run).get_trials(deepcopy=False)
+    trials = load_run_study(run).get_trials(deepcopy=False)
     finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
     assert len(finished) == 8 and len({t.number for t in trials}) == len(trials)
     assert not [t for t in trials if t.state == TrialState.RUNNING]
