@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from glioma_change.errors import InputError
@@ -78,8 +79,8 @@ def label_reports(
         global_prob, t2_prob = model.predict(results)
         source = "model"
     else:
-        global_prob = [r.scores.global_prob for r in results]
-        t2_prob = [r.scores.t2_prob for r in results]
+        global_prob = np.array([r.scores.global_prob for r in results])
+        t2_prob = np.array([r.scores.t2_prob for r in results])
         source = "rules"
     table = pd.DataFrame(
         {

@@ -97,7 +97,8 @@ LABEL_WORDS = {
 def gold_labels(rows: list[ReportRow], errors: ErrorLog) -> tuple[list[ReportRow], dict[str, np.ndarray], Counter[str]]:
     """Rows whose two gold labels read as 0/1 (digits or `LABEL_WORDS`), their labels, and the values that
     could not be read (`t2_label='maybe'` → count); those rows are logged with the values found."""
-    kept, values = [], {k: [] for k in LABELS}
+    kept: list[ReportRow] = []
+    values: dict[str, list[int]] = {k: [] for k in LABELS}
     unread: Counter[str] = Counter()
     for row in rows:
         raw = {k: row.extra.get(f"{k}_label", "").strip() for k in LABELS}
@@ -109,8 +110,9 @@ def gold_labels(rows: list[ReportRow], errors: ErrorLog) -> tuple[list[ReportRow
             errors.add(f"labels must be 0/1 or stable/unstable words; found {found}", row=row.row, item=row.patient_id)
             continue
         kept.append(row)
-        for k in LABELS:
-            values[k].append(parsed[k])
+        for k, value in parsed.items():
+            assert value is not None  # a row with an unread label was skipped above
+            values[k].append(value)
     return kept, {k: np.array(v, dtype=int) for k, v in values.items()}, unread
 
 
@@ -248,7 +250,7 @@ def train_model(
     predictions = pd.DataFrame(
         {
             "patient_id": patients,
-            "comparative_date": [iso(r.comparative_date) for r in rows],
+            "comparative_date": [iso(r.comparative_date) if r.comparative_date else "" for r in rows],
             "exam_date": [iso(r.exam_date) for r in rows],
             **{f"{k}_label": gold[k] for k in LABELS},
             **{f"{k}_prob_cv": np.round(cv_prob[k]["model"], 6) for k in LABELS},

@@ -96,7 +96,7 @@ class AdminFinder(BatchComponent):
         if start < limit and low is None:
             m = self.value_end.search(text, start + 1, limit)
             end = m.start() if m else limit
-        elif start < limit:
+        elif start < limit and low is not None:
             brk = _VALUE_BREAK.search(text, start + 1, limit)
             scan = self.value_label_latin1 if latin1 else self.value_label
             label = scan.search(low, start, limit)  # its first character is the one before the label

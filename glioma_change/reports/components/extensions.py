@@ -73,12 +73,12 @@ class BatchComponent:
 def ext(doc: Doc, name: str) -> Any:
     """`doc._.<name>` (an extension with a `None` default), read where spaCy keeps it, `doc.user_data`: each
     `doc._` builds an accessor object (≈2 µs; a report is read some twenty-five times)."""
-    return doc.user_data.get(("._.", name, None, None))
+    return doc.user_data.get(("._.", name, None, None))  # type: ignore[call-overload]  # spaCy's keys are tuples
 
 
 def set_ext(doc: Doc, name: str, value: Any) -> None:
     """`doc._.<name> = value`, written where spaCy keeps it (see `ext`)."""
-    doc.user_data[("._.", name, None, None)] = value
+    doc.user_data[("._.", name, None, None)] = value  # type: ignore[index]  # spaCy's keys are tuples
 
 
 def lexicon_of(nlp: Language, lexicon_dir: str) -> Lexicon:

@@ -44,12 +44,12 @@ class SentenceSplitter(BatchComponent):
         offsets = ext(doc, "gc_offsets")
         if starts_char and offsets is None:
             offsets = doc.to_array(IDX).astype(np.int64)
-        token_starts = np.searchsorted(offsets, starts_char) if starts_char else []
+        token_starts = np.searchsorted(offsets, starts_char) if starts_char else np.zeros(0, dtype=np.int64)
         flags = np.full(len(doc), -1, dtype=np.int64)
         sections = [t for t, _ in ext(doc, "gc_sections") or []]
         starts = sorted({0, *sections, *(int(t) for t in token_starts if t < len(doc))})
         flags[starts] = 1
-        doc.from_array([SENT_START], flags.astype(np.uint64))
+        doc.from_array([SENT_START], flags.astype(np.uint64))  # type: ignore[arg-type]  # 1-D for one attribute
         set_ext(doc, "gc_sentences", starts)
         return doc
 
