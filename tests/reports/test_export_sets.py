@@ -47,3 +47,23 @@ def test_rules_auc_and_accuracy(name: str, language: str, key: str) -> None:
     wrong = df.patient_id[(prob >= 0.5) != gold].tolist()
     assert roc_auc_score(gold, prob) >= 0.97
     assert 1.0 - len(wrong) / len(df) >= 0.92, f"{language} {key}: wrong {wrong}"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_unicode_spaces_of_pdf_exports_change_nothing(language: str) -> None:
+    """PDF extractions write runs of no-break spaces between the parts of a flattened report, a narrow
+    no-break space before French colons and form feeds between pages: the same probabilities as with plain
+    spaces (runs of no-break spaces used to hide every heading)."""
+    texts = report_set("export", language).report_text.tolist()
+    odd = [
+        t.replace("   ", "\u00a0\u00a0\u00a0")
+        .replace("  ", "\u00a0 ")
+        .replace(" :", "\u202f:")
+        .replace(" Page", "\fPage")
+        for t in texts
+    ]
+    assert sum(a != b for a, b in zip(texts, odd)) >= len(texts) // 2
+    plain = apply_rules(texts, [language] * len(texts))
+    exported = apply_rules(odd, [language] * len(odd))
+    for a, b in zip(plain, exported):
+        assert (a.scores.global_prob, a.scores.t2_prob) == pytest.approx((b.scores.global_prob, b.scores.t2_prob))

@@ -9,10 +9,21 @@ from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import TEXT, set_ext
 
+# Spaces and breaks that PDF and word-processor exports write, each replaced by one plain character (so
+# offsets are kept): no-break and narrow no-break spaces (French typography before `:`, runs of them between
+# the parts of a flattened report), the other Unicode spaces, form feeds between pages, Unicode line breaks.
+PLAIN_SPACES = str.maketrans(
+    {
+        **{c: " " for c in "\u00a0\u202f\u2007\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000"},
+        **{c: "\n" for c in "\f\v\u0085\u2028\u2029"},
+    }
+)
+
 
 class TextKeepingTokenizer:
-    """Wraps a spaCy tokenizer and keeps the input text on the Doc (`doc._.gc_text`): `Doc.text` is
-    rebuilt token by token in Python on every access, which cost as much as all the rules together."""
+    """Wraps a spaCy tokenizer: the text's Unicode spaces and page breaks become plain ones
+    (`PLAIN_SPACES`), and the text is kept on the Doc (`doc._.gc_text`): `Doc.text` is rebuilt token by
+    token in Python on every access, which cost as much as all the rules together."""
 
     assigns = TEXT
 
@@ -20,6 +31,7 @@ class TextKeepingTokenizer:
         self.tokenizer = tokenizer
 
     def __call__(self, text: str) -> Doc:
+        text = text.translate(PLAIN_SPACES)
         doc = self.tokenizer(text)
         set_ext(doc, "gc_text", text)
         return doc
