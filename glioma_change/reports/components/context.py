@@ -131,8 +131,7 @@ class ContextLinker(BatchComponent):
         i = bisect_right(clauses, target[0])
         lo = clauses[i - 1] if i > 0 else -1
         hi = clauses[i] if i < len(clauses) else 1 << 30
-        k = bisect_right(cues, lo)
-        return any(lo < c < hi and c != cs for c in cues[k : k + 4])
+        return any(c != cs for c in cues[bisect_right(cues, lo) : bisect_left(cues, hi)])
 
     def _link(self, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool) -> tuple[str, ...] | None:
         """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings: the
