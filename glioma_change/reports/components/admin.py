@@ -25,7 +25,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import ADMIN, BatchComponent, lexicon_of, set_ext, text_of
+from glioma_change.reports.components.extensions import ADMIN, BatchComponent, lexicon_of, lower_of, set_ext, text_of
 from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon
 
@@ -111,11 +111,12 @@ class AdminFinder(BatchComponent):
                 break  # a number or date ends the value unless another number follows ("01 45 67")
         return kept
 
-    def find(self, text: str) -> list[tuple[int, int]]:
-        """Character ranges of the administrative text in `text`."""
-        low: str | None = text.lower()
-        if len(low) != len(text):  # type: ignore[arg-type]
-            low = None
+    def find(self, text: str, low: str | None = None) -> list[tuple[int, int]]:
+        """Character ranges of the administrative text in `text` (`low`: `text.lower()` when at hand and as
+        long)."""
+        if low is None:
+            low = text.lower()
+            low = low if len(low) == len(text) else None
         latin1 = is_latin1(text)  # and so is its lower-case form
         runs = _NUMBER_RUN_LATIN1 if latin1 else _NUMBER_RUN
         candidates = [c.span() for c in runs.finditer(text) if len(_DIGIT.findall(c.group())) >= 5]
@@ -147,7 +148,7 @@ class AdminFinder(BatchComponent):
         return merge(spans)
 
     def __call__(self, doc: Doc) -> Doc:
-        set_ext(doc, "gc_admin", self.find(text_of(doc)))
+        set_ext(doc, "gc_admin", self.find(text_of(doc), lower_of(doc)))
         return doc
 
 

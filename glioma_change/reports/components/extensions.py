@@ -7,9 +7,10 @@ Each component declares the extensions it `assigns` and `requires` in its factor
 component                assigns                                requires
 =======================  =====================================  ===================================
 (tokenizer wrapper)      `doc._.gc_text`                        –
+`lower_of` (first use)   `doc._.gc_lower`                       –
 `glioma_admin`           `doc._.gc_admin`                       –
 `glioma_sections`        `gc_sections`, `gc_labelled`, offsets  `gc_admin`
-`glioma_sentences`       `doc._.gc_sentences`, sentence starts  `gc_sections`
+`glioma_sentences`       `doc._.gc_sentences`                   `gc_sections`
 `glioma_terms`           `doc._.gc_terms`                       `gc_sections`
 `glioma_measurements`    `doc._.gc_measures`                    `gc_sections`
 `glioma_context`         `doc._.gc_evidence`                    sentences, sections, terms, measures
@@ -41,6 +42,7 @@ EVIDENCE_INDEX = {
 }
 
 TEXT = "doc._.gc_text"
+LOWER = "doc._.gc_lower"  # the lower-cased text, read by the scans of several components (see `lower_of`)
 SENTENCES = "doc._.gc_sentences"
 ADMIN = "doc._.gc_admin"
 SECTION_BOUNDS = "doc._.gc_sections"
@@ -50,7 +52,7 @@ TERMS = "doc._.gc_terms"
 MEASURES = "doc._.gc_measures"
 EVIDENCE = "doc._.gc_evidence"
 
-for _attr in (TEXT, SENTENCES, ADMIN, SECTION_BOUNDS, LABELLED, OFFSETS, TERMS, MEASURES, EVIDENCE):
+for _attr in (TEXT, LOWER, SENTENCES, ADMIN, SECTION_BOUNDS, LABELLED, OFFSETS, TERMS, MEASURES, EVIDENCE):
     _name = _attr.rsplit(".", 1)[1]
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
@@ -93,6 +95,17 @@ def text_of(doc: Doc) -> str:
         text = doc.text
         set_ext(doc, "gc_text", text)
     return text
+
+
+def lower_of(doc: Doc) -> str | None:
+    """The lower-cased input text, computed once per doc for the components that scan it; None when
+    lower-casing changes its length (rare letters such as `İ`), so that offsets would not carry over."""
+    key = ("._.", "gc_lower", None, None)
+    if key not in doc.user_data:
+        text = text_of(doc)
+        low = text.lower()
+        doc.user_data[key] = low if len(low) == len(text) else None  # type: ignore[index]  # spaCy's keys are tuples
+    return doc.user_data[key]  # type: ignore[index]
 
 
 def labelled_spans(bounds: list[tuple[int, str]], length: int) -> list[tuple[int, int]]:

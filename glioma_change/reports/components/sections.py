@@ -25,7 +25,6 @@ admin (administrative spans; read by nothing but kept apart from ignored clinica
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 
 import numpy as np
 from spacy.attrs import IDX
@@ -42,6 +41,7 @@ from glioma_change.reports.components.extensions import (
     ext,
     labelled_spans,
     lexicon_of,
+    lower_of,
     set_ext,
     text_of,
 )
@@ -68,6 +68,35 @@ def _boundary_before(before: str) -> tuple[bool, bool]:
     rest = before.rstrip(" \t")
     strong = not rest or rest[-1] in "\n|" or len(before) - len(rest) >= 2
     return strong, bool(rest) and (rest[-1] in ".!?;:)]" or rest[-1].isdecimal())
+
+
+def _overlay(points: list[tuple[int, str]], admin: list[tuple[int, int]], size: int) -> list[tuple[int, str]]:
+    """The change points `points` (sorted) with the sorted, disjoint administrative spans `admin` laid over
+    them: a point at every start or end of either, of kind `admin` inside a span, else the kind of the last
+    point at or before it (the points of a `size`-character text; none past its end but the first)."""
+    out: list[tuple[int, str]] = []
+    i, n, kind = 0, len(points), points[0][1]
+    for start, end in admin:
+        while i < n and points[i][0] < start:
+            kind = points[i][1]
+            i += 1
+            if not out or out[-1][0] != points[i - 1][0]:
+                out.append(points[i - 1])
+            else:
+                out[-1] = points[i - 1]
+        while i < n and points[i][0] < end:
+            kind = points[i][1]
+            i += 1
+        out.append((start, "admin"))
+        if i < n and points[i][0] == end:
+            continue
+        out.append((end, kind))
+    for point in points[i:]:
+        if out[-1][0] == point[0]:
+            out[-1] = point
+        else:
+            out.append(point)
+    return [(c, k) for c, k in out if c < size or c == 0]
 
 
 class SectionDetector(BatchComponent):
@@ -102,19 +131,21 @@ class SectionDetector(BatchComponent):
         nxt = _NEXT_WORD.match(text, end)  # mid-line: "IRM cérébrale Indications Suivi ..." (single spaces)
         return nxt is not None and nxt.group(1)[0].isupper()
 
-    def headings(self, text: str) -> list[tuple[int, int, str]]:
-        """`(start, end, kind)` of every heading in `text` (character offsets)."""
+    def headings(self, text: str, low: str | None = None) -> list[tuple[int, int, str]]:
+        """`(start, end, kind)` of every heading in `text` (character offsets; `low`: `text.lower()` when at
+        hand)."""
         out = []
-        for m in self.heading.finditer(text):
+        for m in self.heading.finditer(text, low):
             start, end = m.span("w")
             if self._accepts(text, start, end):
                 key = text[start:end].lower()
                 out.append((start, end, self.kinds.get(key) or self.kinds[re.sub(r"\s+", " ", key)]))
         return out
 
-    def regions(self, text: str, admin: list[tuple[int, int]]) -> list[tuple[int, str]]:
-        """Character change points `(offset, kind)` of the sections, administrative spans as `admin`."""
-        found = self.headings(text)
+    def regions(self, text: str, admin: list[tuple[int, int]], low: str | None = None) -> list[tuple[int, str]]:
+        """Character change points `(offset, kind)` of the sections, administrative spans as `admin` (`low`:
+        `text.lower()` when at hand)."""
+        found = self.headings(text, low)
         points: list[tuple[int, str]] = [(0, "findings")]
         current = "findings"
         nexts = [start for start, _, _ in found[1:]] + [len(text)]
@@ -128,22 +159,7 @@ class SectionDetector(BatchComponent):
             stop = (_LINE_END if kind == "ignore" else _SENTENCE_END).search(text, content, nxt)
             if stop is not None and stop.end() < nxt:
                 points.append((stop.end(), current))
-        if not admin:
-            return points
-        starts = [p for p, _ in points]
-
-        def kind_at(pos: int) -> str:
-            return points[bisect_right(starts, pos) - 1][1]
-
-        admin_starts = [s for s, _ in admin]
-
-        def in_admin(pos: int) -> bool:
-            i = bisect_right(admin_starts, pos) - 1
-            return i >= 0 and admin[i][0] <= pos < admin[i][1]
-
-        size = len(text)
-        cuts = sorted({*starts, *(s for s, _ in admin), *(e for _, e in admin)})
-        return [(c, "admin" if in_admin(c) else kind_at(c)) for c in cuts if c < size or c == 0]
+        return _overlay(points, admin, len(text)) if admin else points
 
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
@@ -151,7 +167,7 @@ class SectionDetector(BatchComponent):
             set_ext(doc, "gc_sections", [(0, "findings")])
             set_ext(doc, "gc_labelled", [])
             return doc
-        points = self.regions(text, ext(doc, "gc_admin") or [])
+        points = self.regions(text, ext(doc, "gc_admin") or [], lower_of(doc))
         idx = doc.to_array(IDX).astype(np.int64)
         set_ext(doc, "gc_offsets", idx)
         tokens = np.searchsorted(idx, [p for p, _ in points])

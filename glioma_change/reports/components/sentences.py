@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from spacy.attrs import IDX, SENT_START
+from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -28,9 +28,10 @@ _SENTENCE_BREAK = re.compile(
 
 class SentenceSplitter(BatchComponent):
     """Sentence starts after `.!?` + space, at line breaks, at a run of two spaces before a capital (a line
-    break lost by a flattening export) and at section bounds (`glioma_sections`), set in one vectorised
-    call (spaCy's `sentencizer` walks the tokens in Python and cost more than all the rules together); the
-    start tokens go to `doc._.gc_sentences`. Breaks are looked for in the findings and conclusion only
+    break lost by a flattening export) and at section bounds (`glioma_sections`), found by one regex scan
+    (spaCy's `sentencizer` walks the tokens in Python and cost more than all the rules together); the
+    start tokens go to `doc._.gc_sentences`, read by the context rules (the tokens' own `is_sent_start`
+    is left unset: nothing reads it, and writing it cost a tenth of the tokenisation). Breaks are looked for in the findings and conclusion only
     (`doc._.gc_labelled`): every other section is one sentence, read by no rule."""
 
     def __call__(self, doc: Doc) -> Doc:
@@ -44,17 +45,14 @@ class SentenceSplitter(BatchComponent):
         offsets = ext(doc, "gc_offsets")
         if starts_char and offsets is None:
             offsets = doc.to_array(IDX).astype(np.int64)
-        token_starts = np.searchsorted(offsets, starts_char) if starts_char else np.zeros(0, dtype=np.int64)
-        flags = np.full(len(doc), -1, dtype=np.int64)
+        size = len(doc)
+        token_starts = np.searchsorted(offsets, starts_char).tolist() if starts_char else []
         sections = [t for t, _ in ext(doc, "gc_sections") or []]
-        starts = sorted({0, *sections, *(int(t) for t in token_starts if t < len(doc))})
-        flags[starts] = 1
-        doc.from_array([SENT_START], flags.astype(np.uint64))  # type: ignore[arg-type]  # 1-D for one attribute
-        set_ext(doc, "gc_sentences", starts)
+        set_ext(doc, "gc_sentences", sorted({0, *sections, *(t for t in token_starts if t < size)}))
         return doc
 
 
-@Language.factory("glioma_sentences", assigns=[SENTENCES, "token.is_sent_start"], requires=[SECTION_BOUNDS, LABELLED])
+@Language.factory("glioma_sentences", assigns=[SENTENCES], requires=[SECTION_BOUNDS, LABELLED])
 def make_sentences(nlp: Language, name: str) -> SentenceSplitter:
     """Sentence splitting at `.!?` followed by a space and at line breaks."""
     return SentenceSplitter()

@@ -150,24 +150,20 @@ class TermMatcher(BatchComponent):
             found |= self._matches(doc, lo, hi)
         kept: list[tuple[int, int, str]] = []
         taken: dict[int, tuple[int, int]] = {}
-        for s, e, label in sorted(found, key=lambda t: (t[0] - t[1], t[0])):  # longest first
+        for _, s, e, label in sorted([(s - e, s, e, label) for s, e, label in found]):  # longest first
+            span = (s, e)
             if e - s == 1:  # most terms are one word
-                owner = taken.get(s)
-                free = owner is None or owner == (s, e)
-            else:
-                owners = {taken.get(i) for i in range(s, e)}
-                free = owners == {None} or owners == {(s, e)}
-            if free:
+                if taken.setdefault(s, span) == span:
+                    kept.append((s, e, label))
+                continue
+            owners = {taken.get(i) for i in range(s, e)}
+            if owners == {None} or owners == {span}:
                 kept.append((s, e, label))
                 for i in range(s, e):
-                    taken[i] = (s, e)
+                    taken[i] = span
         starts = [start for start, _ in spans]
-
-        def labelled(token: int) -> bool:
-            i = bisect_right(starts, token) - 1
-            return i >= 0 and token < spans[i][1]
-
-        set_ext(doc, "gc_terms", sorted(t for t in kept if labelled(t[0])))
+        kept = [t for t in kept if (i := bisect_right(starts, t[0]) - 1) >= 0 and t[0] < spans[i][1]]
+        set_ext(doc, "gc_terms", sorted(kept))
         return doc
 
 
