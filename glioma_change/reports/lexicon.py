@@ -18,7 +18,10 @@ from typing import Any
 from glioma_change.errors import ConfigError
 from glioma_change.resources import nlp_dir
 
-TARGETS = ("T2", "ENH", "GLOBAL", "TUMOUR", "UNRELATED")
+# OTHER_LESION: a lesion other than the tumour (radiation necrosis, haematoma, cavernoma ...): unrelated to
+# it, like UNRELATED, and the owner of the enhancement and oedema described with it
+TARGETS = ("T2", "ENH", "GLOBAL", "TUMOUR", "UNRELATED", "OTHER_LESION")
+UNRELATED = frozenset({"UNRELATED", "OTHER_LESION"})
 CUES = ("INCREASE", "DECREASE", "CHANGE", "STABLE")
 MODIFIERS = ("NEGATION", "NEGATION_POST", "UNCERTAIN", "UNCERTAIN_POST", "DEGREE", "HISTORICAL", "HYPOTHETICAL")
 BOUNDARIES = ("TERMINATE", "CLAUSE", "COORDINATE")

@@ -1,7 +1,7 @@
-"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third blind set
-(`reports_blind3_*`): reports written blind (the authors had not seen the rules or the lexicons), most as a
-hospital's PDF-to-text export gives them, one line each with an invented identifying header and footer,
-headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
+"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third and fourth blind sets
+(`reports_blind3_*`, `reports_blind4_*`): reports written blind (the authors had not seen the rules or the
+lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
+header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
 longer horizon, change of non-tumour findings, enhancement-only change). See docs/reports.md."""
 
 from __future__ import annotations
@@ -24,7 +24,15 @@ def report_set(name: str, language: str) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(
-    "name,language,minimum", [("export", "en", 60), ("export", "fr", 100), ("blind3", "en", 30), ("blind3", "fr", 60)]
+    "name,language,minimum",
+    [
+        ("export", "en", 60),
+        ("export", "fr", 100),
+        ("blind3", "en", 30),
+        ("blind3", "fr", 60),
+        ("blind4", "en", 30),
+        ("blind4", "fr", 80),
+    ],
 )
 def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:
     df = report_set(name, language)
@@ -35,7 +43,7 @@ def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:
     assert one_line.all() if name == "export" else one_line.mean() >= 0.6
 
 
-@pytest.mark.parametrize("name", ["export", "blind3"])
+@pytest.mark.parametrize("name", ["export", "blind3", "blind4"])
 @pytest.mark.parametrize("language", ["en", "fr"])
 @pytest.mark.parametrize("key", ["global", "t2"])
 def test_rules_auc_and_accuracy(name: str, language: str, key: str) -> None:

@@ -97,6 +97,70 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
         ),
         ("fr", "Conclusion : Nécrose apparue dans la lésion rehaussée. Pas d'extension FLAIR.", 1, 0),
+        # found by the fourth blind set (new wording here): sizes dated to an older exam
+        ("fr", "Résultats : Lésion en hypersignal FLAIR de 41 x 30 mm (33 x 26 mm le 02/05/2022).", 1, 1),
+        ("en", "Findings: FLAIR lesion size - today: 45 x 31 mm - MRI of 12/01/2022: 37 x 27 mm.", 1, 1),
+        (
+            "en",
+            "Findings: The FLAIR abnormality measures 30 x 22 mm. On the MRI of 2022-03-04 it measured 24 x 18 mm.",
+            1,
+            1,
+        ),
+        ("fr", "Résultats : L'hypersignal FLAIR mesure 33 x 21 mm ; il mesurait 26 x 17 mm en mars 2022.", 1, 1),
+        (
+            "fr",
+            "Résultats : Hypersignal FLAIR inchangé ; épaisseur de coupe différente (4 mm contre 2 mm le 01/09/2022).",
+            0,
+            0,
+        ),
+        # another lesion owns the enhancement and oedema described with it
+        (
+            "en",
+            "Findings: The right occipital radiation necrosis shows larger enhancement with more surrounding oedema; tumour site unchanged.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : L'hématome frontal droit se résorbe, avec un rehaussement périphérique moins marqué et un œdème régressif.",
+            0,
+            0,
+        ),
+        # one negation split around the verb; a denial of change is stability
+        ("fr", "Conclusion : L'IRM de ce jour ne montre pas de signe de récidive.", 0, 0),
+        (
+            "fr",
+            "Résultats : Hypersignal FLAIR discrètement plus étendu. Conclusion : Pas de modification significative.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : L'hypersignal FLAIR pourrait être un peu plus étendu, non confirmé en coronal. Dimensions inchangées.",
+            0,
+            0,
+        ),
+        ("fr", "Résultats : Hypersignal FLAIR d'extension identique.", 0, 0),
+        (
+            "fr",
+            "Conclusion : Apparition d'une diffusion restreinte au sein de l'hypersignal FLAIR temporal inchangé.",
+            1,
+            0,
+        ),
+        ("en", "Impression: The FLAIR change around the cavity is unchanged.", 0, 0),
+        (
+            "en",
+            "Findings: The FLAIR abnormality is unchanged since the last scan, though larger than on the initial scan.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : Entre 2021 et 2023 l'hypersignal FLAIR était resté stable ; il augmente sur l'examen de ce jour.",
+            1,
+            1,
+        ),
+        ("fr", "Observations : Hypersignal FLAIR possiblement un peu plus visible.\nOpinion : Aucun changement.", 0, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -28,9 +28,13 @@ from glioma_change.reports.components.extensions import (
     lexicon_of,
     set_ext,
 )
-from glioma_change.reports.lexicon import CUES, TARGETS, Lexicon
+from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
 
+CHANGES = frozenset({"INCREASE", "DECREASE", "CHANGE"})
 FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
+POSTPOSED_GAP = (
+    3  # tokens between a target and a cue that follows it as its adjective ("FLAIR frontal gauche inchangé")
+)
 COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs ("ou d'une", "or of")
 MODIFIER_KIND = {
     "NEGATION": "negated",
@@ -123,6 +127,19 @@ class ContextLinker(BatchComponent):
         return lo, hi
 
     @staticmethod
+    def _owned(cs: int, group: dict[str, Any]) -> bool:
+        """Whether the cue at `cs` describes another lesion than the tumour: the first target of its part of
+        the sentence (between `TERMINATE` terms) is an `OTHER_LESION` before the cue, and no `TUMOUR` target
+        stands in that part ("la radionécrose diminue, avec une prise de contraste réduite et un œdème moins
+        étendu": the enhancement and the oedema are the necrosis's)."""
+        stops = group["terms"]
+        i = bisect_right(stops, cs)
+        lo = stops[i - 1] if i > 0 else -1
+        hi = stops[i] if i < len(stops) else 1 << 30
+        part = [t for t in group["targets"] if lo < t[0] < hi]
+        return bool(part) and part[0][2] == "OTHER_LESION" and part[0][0] < cs and all(t[2] != "TUMOUR" for t in part)
+
+    @staticmethod
     def _claimed(target: list, cs: int, group: dict[str, Any]) -> bool:
         """Whether another cue than the one at `cs` stands in the target's clause ("hypersignal FLAIR
         inchangé : progression probable": the FLAIR abnormality has its own statement, the summary is not
@@ -142,16 +159,21 @@ class ContextLinker(BatchComponent):
         in_clause = [t for t in targets if lo < t[0] < hi]
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]
-            if following and following[0][2] == "UNRELATED":
+            if following and following[0][2] in UNRELATED:
                 return None
-        if not in_clause and targets and targets[0][0] < cs and targets[0][2] == "UNRELATED":
+        if not in_clause and targets and targets[0][0] < cs and targets[0][2] in UNRELATED:
             return None  # "Foyer de radionécrose ..., en légère régression": the change is the subject's
+        if self._owned(cs, group):
+            return None
         pool = in_clause or [t for t in targets if not self._claimed(t, cs, group)]
         if not pool:
             return ("TUMOUR",)
-        usable = [t for t in pool if t[2] != "UNRELATED" and (negated or not t[3])]
-        if any(not t[4] for t in usable):
-            usable = [t for t in usable if not t[4]]
+        usable = [t for t in pool if t[2] not in UNRELATED and (negated or not t[3])]
+        # a located target is the place of a change ("new restricted diffusion within the FLAIR abnormality"),
+        # unless the cue follows it as its adjective ("au sein de l'hypersignal FLAIR frontal inchangé")
+        placed = [t for t in usable if not t[4] or 0 <= cs - t[1] <= POSTPOSED_GAP]
+        if placed and len(placed) < len(usable):
+            usable = placed
         classes = {t[2] for t in usable}
         if not classes:
             return None
@@ -216,7 +238,10 @@ class ContextLinker(BatchComponent):
                 target[3] = "negated" in self._modifiers(target[0], target[1], mods, stops, clauses)
                 target[4] = self._located(target, group["locations"], clauses)
             previous: tuple[int, int, str, bool] | None = None  # the sentence's last cue (start, end, label, negated)
-            for cs, ce, label in sorted(group["cues"], key=lambda c: c[0]):
+            cues = sorted(group["cues"], key=lambda c: c[0])
+            for k, (cs, ce, label) in enumerate(cues):
+                if label in CHANGES and k + 1 < len(cues) and cues[k + 1][2] == "STABLE" and cues[k + 1][0] - ce <= 1:
+                    continue  # "d'extension identique", "size unchanged": the extent, not a change of it
                 section = sections[bisect_right(sec_starts, cs) - 1][1]
                 if section not in SECTIONS:
                     continue
@@ -230,6 +255,8 @@ class ContextLinker(BatchComponent):
                     negated = "negated" in kinds
                     if label == "STABLE" and negated:  # "sans nodule, identique": the negation stays in its clause
                         negated = "negated" in self._modifiers(cs, ce, mods, clauses, clauses)
+                    if label == "STABLE" and negated and self._denial(doc, cs, ce):
+                        negated = False  # "ne montre pas de signe de progression": one negation, ne ... pas
                     if label != "STABLE" and not negated and previous is not None:
                         negated = self._coordinated(doc, previous, cs, group)
                     previous = (cs, ce, label, negated)

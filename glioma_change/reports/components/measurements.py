@@ -21,19 +21,34 @@ from glioma_change.reports.components.extensions import (
 from glioma_change.reports.lexicon import Lexicon, variants
 
 _NUM = r"\d+(?:[.,]\d+)?"
-# a size: `(?<![\w.,])(NUM(?:\s*[x×*]\s*NUM){0,2})\s*(mm|cm)?(?!\w)`, the look-behind moved after the first digit
-# so that the regex engine skips to digits in C
+# a size: `(?<![\w.,/])(NUM(?:\s*[x×*]\s*NUM){0,2})\s*(mm|cm)?(?![\w/])`, the look-behind moved after the first
+# digit so that the regex engine skips to digits in C; never a part of a date ("18/11/2022")
 _SIZE = re.compile(
-    rf"(\d(?<![\w.,]\d)\d*(?:[.,]\d+)?(?:\s*[x\u00d7*]\s*{_NUM}){{0,2}})\s*(mm|cm)?(?!\w)", re.IGNORECASE
+    rf"(\d(?<![\w.,/]\d)\d*(?:[.,]\d+)?(?:\s*[x\u00d7*]\s*{_NUM}){{0,2}})\s*(mm|cm)?(?![\w/])", re.IGNORECASE
 )
 _BREAK = re.compile(r"[;\n]|\.\s+[A-Z]")
+# a date or a year: a size next to one was measured on that (older) exam
+_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|(?:19|20)\d{2})(?!\d)")
 MAX_GAP = 60
+AFTER = 40  # characters read after the second size for the date of its exam ("28 mm (22 mm au 15/12/2023)")
+BEFORE = 40  # characters read before the first size for what it measures ("épaisseur de coupe 5 mm contre 3 mm")
 _REACH = 3 * MAX_GAP  # characters scanned past the findings and conclusion for the second size of a pair
 
 
 def _size_mm(dims: str, unit: str) -> list[float]:
     values = [float(v.replace(",", ".")) for v in re.split(r"\s*[x\u00d7*]\s*", dims)]
     return [v * 10.0 if unit.lower() == "cm" else v for v in values]
+
+
+def _words(phrases: list[str]) -> re.Pattern[str] | None:
+    """One case-insensitive regex for whole `phrases` (accent and apostrophe variants, longest first)."""
+    forms = sorted({f for w in phrases for f in variants(w)}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in forms) + r")(?!\w)", re.I) if forms else None
+
+
+def _dims(size: re.Match[str]) -> int:
+    """The number of dimensions of a size ("28 x 24 mm": 2)."""
+    return len(re.findall(r"[x\u00d7*]", size.group(1), re.I)) + 1
 
 
 def _linear_size(values: list[float], n: int) -> float:
@@ -45,32 +60,54 @@ def _linear_size(values: list[float], n: int) -> float:
 class MeasurementReader(BatchComponent):
     """Finds size comparisons and stores `(start, end, relative change)` in `doc._.gc_measures`.
 
-    Two sizes close together (no sentence break between them) form a comparison when the text between
-    them holds a "previous" word of the lexicon (`current …previously… previous`), or when they read
-    `from PREVIOUS to CURRENT`. At least one of the two needs a unit (mm or cm). Only comparisons that
-    start in the findings or conclusion are read.
+    Two sizes close together form a comparison when the text between them holds a "previous" word of the
+    lexicon (`current …previously… previous`), or when they read `from PREVIOUS to CURRENT`. With the same
+    number of dimensions, a date between them or just after the second one dates the second to an older
+    exam: "47 x 36 mm - Étude du 24/07/2022 : 39 x 30 mm", "28 x 24 mm (22 x 19 mm au 15/12/2023)". A
+    sentence break or `;` between them ends the comparison unless what follows it names the older exam
+    ("34 mm. On the study of 2023-10-22 it measured 27 mm", "37 mm ; elle mesurait 30 mm"). At least one
+    of the two needs a unit (mm or cm); a size of the technique (`measurement.not_lesion`: slice
+    thickness ...) is none of the lesion's. Only comparisons that start in the findings or conclusion
+    are read.
     """
 
     def __init__(self, lexicon: Lexicon) -> None:
-        words = sorted({f for w in lexicon.measurement.get("previous", []) for f in variants(w)}, key=len, reverse=True)
-        self.previous = (
-            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.I) if words else None
-        )
+        self.previous = _words(lexicon.measurement.get("previous", []))
+        self.past = _words(lexicon.measurement.get("past", []))
+        self.not_lesion = _words(lexicon.measurement.get("not_lesion", []))
         pairs = lexicon.measurement.get("from_to", [])
         self.from_to = [
             (re.compile(rf"(?<!\w){re.escape(start)}\s*$", re.I), re.compile(rf"^\s*{re.escape(end)}\s*$", re.I))
             for start, end in pairs
         ]
 
+    def _dated(self, text: str) -> bool:
+        """Whether `text` dates a size to an older exam: a date, or a verb in a past tense ("mesurait")."""
+        return _DATE.search(text) is not None or (self.past is not None and self.past.search(text) is not None)
+
     def _relation(self, text: str, a: re.Match[str], b: re.Match[str]) -> int:
         """+1: a is current, b previous; −1: a previous, b current; 0: no comparison."""
         gap = text[a.end() : b.start()]
-        if len(gap) > MAX_GAP or _BREAK.search(gap):
+        if len(gap) > MAX_GAP:
             return 0
+        if self.not_lesion is not None and self.not_lesion.search(text, max(0, a.start() - BEFORE), a.start()):
+            return 0
+        breaks = list(_BREAK.finditer(gap))
+        if breaks:
+            return 1 if _dims(a) == _dims(b) and self._dated(gap[breaks[-1].end() - 1 :]) else 0
         before = text[max(0, a.start() - 20) : a.start()]
         if any(start.search(before) and end.match(gap) for start, end in self.from_to):
             return -1
-        if self.previous is not None and self.previous.search(gap):
+        if (self.previous is not None and self.previous.search(gap)) or (
+            self.past is not None and self.past.search(gap)
+        ):
+            return 1
+        if _dims(a) != _dims(b):
+            return 0
+        if _DATE.search(gap):
+            return 1
+        after = text[b.end() : b.end() + AFTER]
+        if gap.strip() in ("(", "[") and _DATE.search(after.split(")", 1)[0].split("]", 1)[0]):
             return 1
         return 0
 

@@ -25,6 +25,7 @@ admin (administrative spans; read by nothing but kept apart from ignored clinica
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 import numpy as np
 from spacy.attrs import IDX
@@ -134,22 +135,41 @@ class SectionDetector(BatchComponent):
     def headings(self, text: str, low: str | None = None) -> list[tuple[int, int, str]]:
         """`(start, end, kind)` of every heading in `text` (character offsets; `low`: `text.lower()` when at
         hand)."""
-        out = []
+        return self._scan(text, low)[0]
+
+    def _scan(self, text: str, low: str | None) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+        """The headings, and the capitalised words of ignored headings (technique, comparison ...) that open
+        a sentence without being taken as headings ("… séquences volumétriques. Comparaison avec l'IRM du …")."""
+        out, openers = [], []
         for m in self.heading.finditer(text, low):
             start, end = m.span("w")
-            if self._accepts(text, start, end):
-                key = text[start:end].lower()
-                out.append((start, end, self.kinds.get(key) or self.kinds[re.sub(r"\s+", " ", key)]))
-        return out
+            accepted = self._accepts(text, start, end)
+            if not accepted and not (
+                text[start].isupper() and text[max(0, start - _LOOKBEHIND) : start].rstrip(" \t")[-1:] in ".!?"
+            ):
+                continue
+            key = text[start:end].lower()
+            kind = self.kinds.get(key) or self.kinds[re.sub(r"\s+", " ", key)]
+            if accepted:
+                out.append((start, end, kind))
+            elif kind not in SECTIONS:
+                openers.append((start, end, kind))
+        return out, openers
 
     def regions(self, text: str, admin: list[tuple[int, int]], low: str | None = None) -> list[tuple[int, str]]:
         """Character change points `(offset, kind)` of the sections, administrative spans as `admin` (`low`:
-        `text.lower()` when at hand)."""
-        found = self.headings(text, low)
+        `text.lower()` when at hand). Inside an ignored section that runs to the next heading (its first line
+        had no end: a report flattened with single spaces), a sentence opened by an ignored heading word
+        starts that section."""
+        found, openers = self._scan(text, low)
+        opener_starts = [start for start, _, _ in openers]
         points: list[tuple[int, str]] = [(0, "findings")]
         current = "findings"
-        nexts = [start for start, _, _ in found[1:]] + [len(text)]
-        for (start, end, kind), nxt in zip(found, nexts):
+        k = 0
+        while k < len(found):
+            start, end, kind = found[k]
+            nxt = found[k + 1][0] if k + 1 < len(found) else len(text)
+            k += 1
             if kind in SECTIONS:
                 current = kind
                 points.append((start, kind))
@@ -159,6 +179,10 @@ class SectionDetector(BatchComponent):
             stop = (_LINE_END if kind == "ignore" else _SENTENCE_END).search(text, content, nxt)
             if stop is not None and stop.end() < nxt:
                 points.append((stop.end(), current))
+                continue
+            i = bisect_right(opener_starts, content)
+            if kind == "ignore" and i < len(openers) and openers[i][0] < nxt:
+                found.insert(k, openers[i])
         return _overlay(points, admin, len(text)) if admin else points
 
     def __call__(self, doc: Doc) -> Doc:
