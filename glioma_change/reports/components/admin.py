@@ -47,6 +47,8 @@ _RUN_BODY = r"(?:(?<=[+(])\d[\d .\-()/]{3,}\d|(?<=\d)[\d .\-()/]{3,}\d)"
 _NUMBER_RUN = re.compile(r"[+(\d]" + _RUN_BODY)
 _NUMBER_RUN_LATIN1 = re.compile(latin1_class(r"[+(\d]") + _RUN_BODY)  # the same on Latin-1 text, faster
 _PAGE = re.compile(r"[Pp][Aa][Gg][Ee]")
+# a run that is a date: none of the `STANDALONE` patterns matches one, so only the lexicon's own patterns read it
+_DATE_RUN = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
 _DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
@@ -85,6 +87,7 @@ class AdminFinder(BatchComponent):
         self.value_label = re.compile(rf"[\W_](?:{labels}|{stops})(?![^\W_])")  # over the lower-cased text
         self.value_label_latin1 = re.compile(latin1_class(r"[\W_]") + rf"(?:{labels}|{stops})(?![^\W_])")
         self.standalone = re.compile("|".join(STANDALONE + admin.get("patterns", [])))
+        self.read_dates = bool(admin.get("patterns"))
 
     def _value_end(self, text: str, low: str | None, start: int, latin1: bool = False) -> int:
         """Where the value of a field starting at `start` ends (`low`: the lower-cased text, when as long;
@@ -119,7 +122,11 @@ class AdminFinder(BatchComponent):
             low = low if len(low) == len(text) else None
         latin1 = is_latin1(text)  # and so is its lower-case form
         runs = _NUMBER_RUN_LATIN1 if latin1 else _NUMBER_RUN
-        candidates = [c.span() for c in runs.finditer(text) if len(_DIGIT.findall(c.group())) >= 5]
+        candidates = [
+            c.span()
+            for c in runs.finditer(text)
+            if len(_DIGIT.findall(c.group())) >= 5 and (self.read_dates or not _DATE_RUN.fullmatch(c.group()))
+        ]
         if low is None:
             candidates += [c.span() for c in _PAGE.finditer(text)]
         else:
