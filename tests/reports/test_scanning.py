@@ -19,7 +19,7 @@ from glioma_change.synth.export import flatten, header_footer, invent_identity
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 # invented snippets that probe the edges: text start, glued headings, underscores, tabs, letters whose
-# lower case is longer (`İ`), accents, numbers, page and phone numbers, line breaks
+# lower case is longer (`İ`), accents, numbers, page and phone numbers, line breaks, flattened bullets
 TEXTS = [
     "Findings: stable.",
     "concl.Findings   FLAIR stable_Impression  IMPRESSION:stable",
@@ -31,6 +31,7 @@ TEXTS = [
     "",
     "  ",
     "Findings \u2014 stable (ÿ µ ² ½).\u00a0Conclusion\u2014progression 12 345 678 \u0663\u0664\u0665\u0666\u0667",
+    "Findings   Compared with 2022-10-14   - Larger FLAIR signal.  \u2022 New enhancement 3 mm  - 4 mm  *  note  -x",
 ]
 
 
@@ -64,7 +65,8 @@ def test_word_scanner_finds_what_a_case_insensitive_look_behind_finds(language: 
     [
         (
             sentences._SENTENCE_BREAK,
-            r"[.!?]+[\"')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])",
+            r"[.!?]+[\"')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
+            r"|[ \t]{2,}(?=[\-\u2022\u25aa*][ \t])",
         ),
         (sections._SENTENCE_END, r"[.!?](?=\s)|\n"),
         (sections._LINE_END, r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"),

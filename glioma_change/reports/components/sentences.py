@@ -20,9 +20,11 @@ from glioma_change.reports.components.extensions import (
 )
 
 _SENTENCE_BREAK = re.compile(
-    # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])`, written to start with
+    # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])|[ \t]{2,}(?=[-•▪*][ \t])` (the
+    # last: a bullet of a flattened list), written to start with
     # one character class, which the regex engine skips to in C (an alternation is tried at every position)
-    r"[.!?\n \t](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))"
+    r"[.!?\n \t](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
+    r"|(?<=[ \t])[ \t]+(?=[\-\u2022\u25aa*][ \t]))"
 )
 
 
