@@ -161,6 +161,20 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
         ),
         ("fr", "Observations : Hypersignal FLAIR possiblement un peu plus visible.\nOpinion : Aucun changement.", 0, 0),
+        # found by the fifth blind set (new wording here)
+        ("fr", "Conclusion : Volume de l'hypersignal FLAIR 31,2 cm3 contre 22,4 cm3.", 1, 1),
+        ("en", "Impression: FLAIR abnormality volume 18.5 mL, previously 18.3 mL.", 0, 0),
+        ("en", "Findings: The FLAIR abnormality has contracted and no longer reaches the insula.", 1, 1),
+        ("fr", "Synthèse : RAS de nouveau. Lésion frontale sans évolutivité.", 0, 0),
+        ("fr", "Conclusion : Hypersignal FLAIR idem. Comparaison impossible pour la perfusion.", 0, 0),
+        ("en", "Impression: Stable, in keeping with treatment-related change. Nothing to suggest recurrence.", 0, 0),
+        (
+            "en",
+            "Impression: Stable.\nAddendum: on review the FLAIR abnormality has enlarged; stability withdrawn.",
+            1,
+            1,
+        ),
+        ("fr", "Conclusion : Aspect stable, sans argument d'imagerie pour une tumeur évolutive.", 0, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

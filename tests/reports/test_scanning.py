@@ -27,6 +27,7 @@ TEXTS = [
     "Résultats\tHypersignal stable.  CONCLUSION  Stabilité. résultats de la description",
     "Page 2/3  Tél. 01 45 67 89 12   page 1 sur 2 (555) 123-4567 +33 1 45 67 89 12 MRN 90048649",
     "Lesion 32 x 25 mm, previously 28 x 22 mm.\r\nNow 3,5 cm (before 30 mm); 12.5x10 mm vs 11 mm.",
+    "Volume 24,3 cm3 contre 19,8 cm\u00b3 ; 42.6 cc versus 35.1 mL, 3 cm3x 2 ml3",
     "Impression(s) : progression.\n\n  Technique: T1, T2. Compared with 2019.   Next line  here",
     "",
     "  ",
@@ -99,7 +100,9 @@ def test_latin1_number_runs_match_the_plain_form_on_latin1_texts() -> None:
 
 def test_size_regex_matches_its_plain_form() -> None:
     num = r"\d+(?:[.,]\d+)?"
-    plain = re.compile(rf"(?<![\w.,/])({num}(?:\s*[x\u00d7*]\s*{num}){{0,2}})\s*(mm|cm)?(?![\w/])", re.I)
+    plain = re.compile(
+        rf"(?<![\w.,/])({num}(?:\s*[x\u00d7*]\s*{num}){{0,2}})\s*(cm3|cm\u00b3|cc|ml|mm|cm)?(?![\w/])", re.I
+    )
     for text in _texts():
         fast = [(m.span(), m.groups()) for m in measurements._SIZE.finditer(text)]
         assert fast == [(m.span(), m.groups()) for m in plain.finditer(text)], text

@@ -240,7 +240,7 @@ class ContextLinker(BatchComponent):
             previous: tuple[int, int, str, bool] | None = None  # the sentence's last cue (start, end, label, negated)
             cues = sorted(group["cues"], key=lambda c: c[0])
             for k, (cs, ce, label) in enumerate(cues):
-                if label in CHANGES and k + 1 < len(cues) and cues[k + 1][2] == "STABLE" and cues[k + 1][0] - ce <= 1:
+                if label in CHANGES and k + 1 < len(cues) and cues[k + 1][2] == "STABLE" and cues[k + 1][0] == ce:
                     continue  # "d'extension identique", "size unchanged": the extent, not a change of it
                 section = sections[bisect_right(sec_starts, cs) - 1][1]
                 if section not in SECTIONS:

@@ -15,17 +15,20 @@ from glioma_change.reports.components.extensions import (
     BatchComponent,
     ext,
     lexicon_of,
+    lower_of,
     set_ext,
     text_of,
 )
 from glioma_change.reports.lexicon import Lexicon, variants
 
 _NUM = r"\d+(?:[.,]\d+)?"
-# a size: `(?<![\w.,/])(NUM(?:\s*[x×*]\s*NUM){0,2})\s*(mm|cm)?(?![\w/])`, the look-behind moved after the first
-# digit so that the regex engine skips to digits in C; never a part of a date ("18/11/2022")
+# a size: `(?<![\w.,/])(NUM(?:\s*[x×*]\s*NUM){0,2})\s*(cm3|cm³|cc|ml|mm|cm)?(?![\w/])`, the look-behind moved after
+# the first digit so that the regex engine skips to digits in C; never a part of a date ("18/11/2022")
 _SIZE = re.compile(
-    rf"(\d(?<![\w.,/]\d)\d*(?:[.,]\d+)?(?:\s*[x\u00d7*]\s*{_NUM}){{0,2}})\s*(mm|cm)?(?![\w/])", re.IGNORECASE
+    rf"(\d(?<![\w.,/]\d)\d*(?:[.,]\d+)?(?:\s*[x\u00d7*]\s*{_NUM}){{0,2}})\s*(cm3|cm\u00b3|cc|ml|mm|cm)?(?![\w/])",
+    re.IGNORECASE,
 )
+VOLUME_UNITS = frozenset({"cm3", "cm\u00b3", "cc", "ml"})  # all cubic centimetres
 _BREAK = re.compile(r"[;\n]|\.\s+[A-Z]")
 # a date or a year: a size next to one was measured on that (older) exam
 _DATE = re.compile(r"(?<!\d)(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|(?:19|20)\d{2})(?!\d)")
@@ -36,8 +39,12 @@ _REACH = 3 * MAX_GAP  # characters scanned past the findings and conclusion for 
 
 
 def _size_mm(dims: str, unit: str) -> list[float]:
+    """The diameters of a size in mm; a volume (cm³, cc, mL) as the side of the cube of that volume."""
     values = [float(v.replace(",", ".")) for v in re.split(r"\s*[x\u00d7*]\s*", dims)]
-    return [v * 10.0 if unit.lower() == "cm" else v for v in values]
+    unit = unit.lower()
+    if unit in VOLUME_UNITS:
+        return [(v * 1000.0) ** (1.0 / 3.0) for v in values]
+    return [v * 10.0 if unit == "cm" else v for v in values]
 
 
 def _words(phrases: list[str]) -> re.Pattern[str] | None:
@@ -66,7 +73,8 @@ class MeasurementReader(BatchComponent):
     exam: "47 x 36 mm - Étude du 24/07/2022 : 39 x 30 mm", "28 x 24 mm (22 x 19 mm au 15/12/2023)". A
     sentence break or `;` between them ends the comparison unless what follows it names the older exam
     ("34 mm. On the study of 2023-10-22 it measured 27 mm", "37 mm ; elle mesurait 30 mm"). At least one
-    of the two needs a unit (mm or cm); a size of the technique (`measurement.not_lesion`: slice
+    of the two needs a unit (mm or cm, or a volume: cm³, cc, mL, compared as the side of its cube, never with a
+    diameter); a size of the technique (`measurement.not_lesion`: slice
     thickness ...) is none of the lesion's. Only comparisons that start in the findings or conclusion
     are read.
     """
@@ -114,7 +122,8 @@ class MeasurementReader(BatchComponent):
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         found: list[tuple[int, int, float]] = []
-        if "mm" not in text and "cm" not in text:
+        low = lower_of(doc) or text.lower()
+        if "mm" not in low and "cm" not in low and "cc" not in low and "ml" not in low:
             set_ext(doc, "gc_measures", found)
             return doc
         # a size starts at a digit: spans of white space alone (between header fields) start none
@@ -142,6 +151,8 @@ class MeasurementReader(BatchComponent):
             current, previous = (a, b) if relation > 0 else (b, a)
             unit_c = current.group(2) or previous.group(2)
             unit_p = previous.group(2) or current.group(2)
+            if (unit_c.lower() in VOLUME_UNITS) != (unit_p.lower() in VOLUME_UNITS):
+                continue  # a volume and a diameter
             now, before = _size_mm(current.group(1), unit_c), _size_mm(previous.group(1), unit_p)
             n = min(len(now), len(before))
             rel = _linear_size(now, n) / _linear_size(before, n) - 1.0
