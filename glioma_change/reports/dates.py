@@ -77,6 +77,23 @@ class DateExtractor:
             return other
         return preferred
 
+    def dates(self, text: str) -> list[dt.date]:
+        """Every date written in `text`."""
+        return [
+            d
+            for kind, pattern in self.forms
+            for m in pattern.finditer(text)
+            if (d := self._read(kind, m.groups(), None))
+        ]
+
+    def compared(self, text: str, start: int, end: int) -> list[dt.date]:
+        """The dates that follow a comparison cue within `text[start:end]` ("par rapport au 06/01/2019")."""
+        return [
+            d
+            for cue in self.cue.finditer(text, start, end)
+            for d in self.dates(text[cue.end() : min(end, cue.end() + WINDOW)])
+        ]
+
     def find(self, text: str, exam: dt.date | None = None) -> dt.date | None:
         """The first date after a comparison cue (and before `exam`), or None."""
         for cue in self.cue.finditer(text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from spacy.tokens import Doc
 
 from glioma_change.progress import progress
 from glioma_change.reports.components import PIPELINE, SECTIONS, TextKeepingTokenizer  # registers the factories
-from glioma_change.reports.components.extensions import ext
+from glioma_change.reports.components.extensions import ext, set_ext
 from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.scoring import RuleScores, score
 
@@ -49,6 +50,14 @@ def content_tokens(doc: Doc) -> str:
     return " ".join(words)
 
 
+def _dated_doc(nlp: Language, text: str, dates: Sequence[dt.date | None] | None, i: int) -> Doc:
+    """The tokenised report, with its comparative exam's date when known (`doc._.gc_comparative`)."""
+    doc = nlp.make_doc(text)
+    if dates is not None and dates[i] is not None:
+        set_ext(doc, "gc_comparative", dates[i])
+    return doc
+
+
 @dataclass(frozen=True)
 class RuleResult:
     """Rule scores of one report and its content words (for the trained classifier)."""
@@ -58,15 +67,21 @@ class RuleResult:
 
 
 def apply_rules(
-    texts: Sequence[str], languages: Sequence[str], lexicon_dir: str = "", keep_tokens: bool = False
+    texts: Sequence[str],
+    languages: Sequence[str],
+    lexicon_dir: str = "",
+    keep_tokens: bool = False,
+    comparative_dates: Sequence[dt.date | None] | None = None,
 ) -> list[RuleResult]:
-    """Run the rule pipeline of each report's language over `texts` (same order as given)."""
+    """Run the rule pipeline of each report's language over `texts` (same order as given). With the
+    comparative exams' dates, a sentence that compares only with older exams ("par rapport au 06/01/2019"
+    when the comparative exam is of 2020) gives no change evidence."""
     results: list[RuleResult | None] = [None] * len(texts)
     for language in sorted(set(languages)):
         nlp = build_nlp(language, lexicon_dir)
         rules = load_lexicon(language, lexicon_dir or None).rules
         index = [i for i, lang in enumerate(languages) if lang == language]
-        docs = nlp.pipe((texts[i] for i in index), batch_size=BATCH_SIZE)
+        docs = nlp.pipe((_dated_doc(nlp, texts[i], comparative_dates, i) for i in index), batch_size=BATCH_SIZE)
         for i, doc in progress(zip(index, docs), desc=f"rules ({language})", total=len(index), unit="report"):
             tokens = content_tokens(doc) if keep_tokens else ""
             results[i] = RuleResult(score(ext(doc, "gc_evidence"), rules), tokens)

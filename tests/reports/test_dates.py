@@ -25,6 +25,7 @@ EXAM = dt.date(2021, 9, 1)
         ("fr", "Comparativement à l'examen du 12/03/2021 : stable.", dt.date(2021, 3, 12)),
         ("fr", "Comparaison avec l'IRM du 1er février 2021.", dt.date(2021, 2, 1)),
         ("fr", "Examen de référence : IRM du 04.07.2021.", dt.date(2021, 7, 4)),
+        ("fr", "Lésion stable par rapport au 12/03/2021.", dt.date(2021, 3, 12)),
     ],
 )
 def test_comparative_date_forms(language: str, text: str, expected: dt.date) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from glioma_change.formats import parse_date
 from glioma_change.reports.pipeline import apply_rules
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -51,7 +52,8 @@ def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:
 def test_rules_auc_and_accuracy(name: str, language: str, key: str) -> None:
     """The bars of the held-out hospital exports: AUC >= 0.97 and accuracy >= 0.92, rules only."""
     df = report_set(name, language)
-    results = apply_rules(df.report_text.tolist(), [language] * len(df))
+    dates = [parse_date(d) if d else None for d in df.comparative_date]  # as `labels` passes them
+    results = apply_rules(df.report_text.tolist(), [language] * len(df), comparative_dates=dates)
     prob = np.array([getattr(r.scores, f"{key}_prob") for r in results])
     gold = df[f"{key}_label"].astype(int).to_numpy()
     wrong = df.patient_id[(prob >= 0.5) != gold].tolist()

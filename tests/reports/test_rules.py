@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -180,6 +181,54 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
     ((g, t2),) = rule_probs(language, text)
     assert (g >= 0.5, t2 >= 0.5) == (bool(expect_global), bool(expect_t2)), (g, t2)
+
+
+@pytest.mark.parametrize(
+    "language,text,comparative,expect_t2",
+    [
+        # a change since an exam older than the comparative one is not a change since the comparative exam
+        (
+            "fr",
+            "Résultats : Par rapport à l'IRM du 12/01/2019, nette régression de l'hypersignal FLAIR. "
+            "Depuis l'IRM du 03/02/2020, l'hypersignal FLAIR est inchangé.",
+            dt.date(2020, 2, 3),
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : Par rapport à l'IRM du 12/01/2019, nette régression de l'hypersignal FLAIR. "
+            "Depuis l'IRM du 03/02/2020, l'hypersignal FLAIR est inchangé.",
+            dt.date(2019, 1, 12),
+            1,
+        ),
+        (
+            "en",
+            "Impression: Enlargement of the FLAIR abnormality compared with 4 March 2019; "
+            "unchanged compared with 20 May 2020.",
+            dt.date(2020, 5, 20),
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Hypersignal FLAIR stable depuis le 10/04/2020, après une régression survenue entre le "
+            "06/01/2019 et le 10/04/2020.",
+            dt.date(2020, 4, 10),
+            0,
+        ),
+        ("fr", "Conclusion : Majoration de l'hypersignal FLAIR par rapport au 10/04/2020.", dt.date(2020, 4, 10), 1),
+        (
+            "en",
+            "Impression: Increased FLAIR abnormality since 10 April 2020 (resection 12 March 2018).",
+            dt.date(2020, 4, 10),
+            1,
+        ),
+    ],
+)
+def test_change_before_the_comparative_exam(language: str, text: str, comparative: dt.date, expect_t2: int) -> None:
+    """With the comparative exam's date (the report CSV's), the change of a sentence or clause that compares
+    only with older exams is not counted."""
+    (result,) = apply_rules([text], [language], comparative_dates=[comparative])
+    assert (result.scores.t2_prob >= 0.5) == bool(expect_t2), result.scores.t2_prob
 
 
 def test_hedges_and_hypotheticals_lower_confidence() -> None:

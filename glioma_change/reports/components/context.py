@@ -2,12 +2,15 @@
 
 Applies the modifiers within their scopes, links each cue to its targets (its clause, widened over
 coordinated targets; `LOCATION` targets only as a last resort), drops change cues of sentences that
-compare with an older exam (`OLDER_EXAM`) and sums the evidence into `doc._.gc_evidence` (see
+compare with an older exam (`OLDER_EXAM`, or, with the comparative exam's date in `doc._.gc_comparative`,
+dates older than it) and sums the evidence into `doc._.gc_evidence` (see
 `extensions.EVIDENCE_INDEX`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
@@ -27,7 +30,9 @@ from glioma_change.reports.components.extensions import (
     ext,
     lexicon_of,
     set_ext,
+    text_of,
 )
+from glioma_change.reports.dates import DateExtractor
 from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
 
 CHANGES = frozenset({"INCREASE", "DECREASE", "CHANGE"})
@@ -36,6 +41,8 @@ POSTPOSED_GAP = (
     3  # tokens between a target and a cue that follows it as its adjective ("FLAIR frontal gauche inchangé")
 )
 COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs ("ou d'une", "or of")
+OLDER_MARGIN = dt.timedelta(days=30)  # a compared date this much before the comparative exam is an older exam
+_PART_END = re.compile(r"[,();:]")
 MODIFIER_KIND = {
     "NEGATION": "negated",
     "NEGATION_POST": "negated",
@@ -58,6 +65,7 @@ class ContextLinker(BatchComponent):
         self.weights: dict[str, float] = rules["weights"]
         self.change_rel: float = rules["measurement"]["change_rel"]
         self.stable_rel: float = rules["measurement"]["stable_rel"]
+        self.dates = DateExtractor(lexicon)
         self.negations = tuple(sorted({n.lower() for n in lexicon.terms.get("NEGATION", [])}))
 
     def _modifiers(self, start: int, end: int, mods: list, terminators: list[int], clauses: list[int]) -> set[str]:
@@ -206,6 +214,8 @@ class ContextLinker(BatchComponent):
                     "locations": [],
                     "older": False,
                     "cue_starts": [],
+                    "sid": sid,
+                    "bounds": (sent_starts[sid], sent_starts[sid + 1] if sid + 1 < len(sent_starts) else len(doc)),
                 }
             return by_sentence[sid]
 
@@ -229,9 +239,12 @@ class ContextLinker(BatchComponent):
                 group["older"] = True
         for s, e, rel in measures:
             group_of(s)["cues"].append((s, e, rel))
+        comparative = ext(doc, "gc_comparative")
         for group in by_sentence.values():
             if not group["cues"]:
                 continue
+            if comparative is not None and not group["older"]:
+                group["older"] = self._older_exam(doc, sent_starts, group["sid"], comparative)
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             for target in targets:
@@ -270,10 +283,41 @@ class ContextLinker(BatchComponent):
                     classes = self._link(cs, ce, negated, group, check_next=True)
                 if classes is None or weight == 0.0 or (group["older"] and polarity == "change"):
                     continue
+                if polarity == "change" and comparative is not None and self._before(doc, cs, group, comparative):
+                    continue
                 for cls in classes:
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight
         set_ext(doc, "gc_evidence", evidence)
         return doc
+
+    def _older_exam(self, doc: Doc, sent_starts: list[int], sid: int, comparative: dt.date) -> bool:
+        """Whether sentence `sid` compares only with exams older than the comparative one: every date after a
+        comparison cue in it ("par rapport au 06/01/2019", "compared with 3 May 2019") is more than
+        `OLDER_MARGIN` before `comparative`."""
+        offsets = ext(doc, "gc_offsets")
+        text = text_of(doc)
+        lo = int(offsets[sent_starts[sid]])
+        hi = int(offsets[sent_starts[sid + 1]]) if sid + 1 < len(sent_starts) else len(text)
+        dates = self.dates.compared(text, lo, hi)
+        return bool(dates) and all(d < comparative - OLDER_MARGIN for d in dates)
+
+    def _before(self, doc: Doc, cs: int, group: dict[str, Any], comparative: dt.date) -> bool:
+        """Whether the change at `cs` happened before the comparative exam: the dates of its part of the
+        sentence (between `,`, brackets, `;` and `:`) are none after the comparative exam and one is older
+        ("une régression survenue entre le 06/01/2019 et le 10/04/2020", "enlargement compared with 4 March
+        2019;", the comparative exam being of 2020)."""
+        offsets, text = ext(doc, "gc_offsets"), text_of(doc)
+        first, last = group["bounds"]
+        start, end = int(offsets[first]), int(offsets[last]) if last < len(doc) else len(text)
+        at = int(offsets[cs])
+        lo = max([start] + [text.rfind(c, start, at) + 1 for c in ",(;:"])
+        stop = _PART_END.search(text, at, end)
+        dates = self.dates.dates(text[lo : stop.start() if stop else end])
+        return (
+            bool(dates)
+            and all(d <= comparative + OLDER_MARGIN for d in dates)
+            and min(dates) < comparative - OLDER_MARGIN
+        )
 
     def _denial(self, doc: Doc, start: int, end: int) -> bool:
         """Whether a stability phrase denies a change by a negation ("no evidence of recurrence", "pas de
