@@ -23,7 +23,16 @@ from glioma_change.resources import nlp_dir
 TARGETS = ("T2", "ENH", "GLOBAL", "TUMOUR", "UNRELATED", "OTHER_LESION")
 UNRELATED = frozenset({"UNRELATED", "OTHER_LESION"})
 CUES = ("INCREASE", "DECREASE", "CHANGE", "STABLE")
-MODIFIERS = ("NEGATION", "NEGATION_POST", "UNCERTAIN", "UNCERTAIN_POST", "DEGREE", "HISTORICAL", "HYPOTHETICAL")
+MODIFIERS = (
+    "NEGATION",
+    "NEGATION_POST",
+    "UNCERTAIN",
+    "UNCERTAIN_POST",
+    "DEGREE",
+    "HISTORICAL",
+    "HISTORICAL_POST",
+    "HYPOTHETICAL",
+)
 BOUNDARIES = ("TERMINATE", "CLAUSE", "COORDINATE")
 # LOCATION: a target right after it says where a change is ("new enhancement within the T2 abnormality");
 # OLDER_EXAM: the sentence compares with an exam older than the comparative one ("in retrospect", "plus ancien")

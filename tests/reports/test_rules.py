@@ -176,6 +176,19 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
         ),
         ("fr", "Conclusion : Aspect stable, sans argument d'imagerie pour une tumeur évolutive.", 0, 0),
+        # found by the sixth blind set (new wording here)
+        ("fr", "Résultats : Lésion temporale en hypersignal T2 de 26 X 18 MM, contre 21 X 15 MM auparavant.", 1, 1),
+        (
+            "fr",
+            "Conclusion : Apparition d'une prise de contraste nodulaire sans modification de l'hypersignal FLAIR.",
+            1,
+            0,
+        ),
+        ("en", "Impression: New focal hyperperfusion without change in the FLAIR abnormality.", 1, 0),
+        ("fr", "Résultats : Discret hypersignal FLAIR inchangé dans son extension.", 0, 0),
+        ("fr", "Conclusion : Lésion stable. Nouveaux hypersignaux d'allure vasculaire de la substance blanche.", 0, 0),
+        ("fr", "Conclusion : Hypersignal FLAIR stable, après la régression antérieurement décrite.", 0, 0),
+        ("fr", "Synthèse et avis   stabilité de l'hypersignal FLAIR.   Copie au médecin traitant", 0, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
@@ -229,6 +242,18 @@ def test_change_before_the_comparative_exam(language: str, text: str, comparativ
     only with older exams is not counted."""
     (result,) = apply_rules([text], [language], comparative_dates=[comparative])
     assert (result.scores.t2_prob >= 0.5) == bool(expect_t2), result.scores.t2_prob
+
+
+def test_a_month_is_not_a_hedge() -> None:
+    """ "May" next to a number is a month of a date, not the modal verb (uncertainty)."""
+    may, june = rule_probs(
+        "en",
+        "Findings: On 20 May 2020 the FLAIR lesion has grown.",
+        "Findings: On 20 June 2020 the FLAIR lesion has grown.",
+    )
+    assert may == june
+    (hedged,) = rule_probs("en", "Findings: The FLAIR lesion may have grown.")
+    assert hedged[1] < june[1]
 
 
 def test_hedges_and_hypotheticals_lower_confidence() -> None:

@@ -37,9 +37,10 @@ from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
 
 CHANGES = frozenset({"INCREASE", "DECREASE", "CHANGE"})
 FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
-POSTPOSED_GAP = (
-    3  # tokens between a target and a cue that follows it as its adjective ("FLAIR frontal gauche inchangé")
-)
+# tokens between a target and a cue that follows it as its adjective ("FLAIR frontal gauche inchangé")
+POSTPOSED_GAP = 3
+# tokens from a stability cue to the change noun of its dimension ("inchangé dans son extension")
+EXTENT_GAP = 3
 COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs ("ou d'une", "or of")
 OLDER_MARGIN = dt.timedelta(days=30)  # a compared date this much before the comparative exam is an older exam
 _PART_END = re.compile(r"[,();:]")
@@ -50,6 +51,7 @@ MODIFIER_KIND = {
     "UNCERTAIN_POST": "uncertain",
     "DEGREE": "degree",
     "HISTORICAL": "historical",
+    "HISTORICAL_POST": "historical",
     "HYPOTHETICAL": "hypothetical",
 }
 
@@ -135,6 +137,27 @@ class ContextLinker(BatchComponent):
         return lo, hi
 
     @staticmethod
+    def _extent(k: int, cues: list, clauses: list[int]) -> bool:
+        """Whether change cue `k` of the sorted `cues` names the extent of a stability statement: right before
+        a stability cue, or at most `EXTENT_GAP` tokens after one within its clause ("size unchanged",
+        "inchangé dans son extension")."""
+        ce = cues[k][1]
+        if k + 1 < len(cues) and cues[k + 1][2] == "STABLE" and cues[k + 1][0] == ce:
+            return True
+        if k == 0 or cues[k - 1][2] != "STABLE" or cues[k][0] - cues[k - 1][1] > EXTENT_GAP:
+            return False
+        i = bisect_left(clauses, cues[k - 1][1])
+        return not (i < len(clauses) and clauses[i] < cues[k][0])
+
+    @staticmethod
+    def _separated(cs: int, ce: int, target: list, cues: list[int]) -> bool:
+        """Whether another cue stands between the cue at [cs, ce) and `target`: the target is that cue's
+        ("apparition d'une hyperperfusion *sans modification* du FLAIR": the FLAIR is not new)."""
+        lo, hi = (ce, target[0]) if target[0] >= ce else (target[1], cs)
+        k = bisect_left(cues, lo)
+        return k < len(cues) and cues[k] < hi
+
+    @staticmethod
     def _owned(cs: int, group: dict[str, Any]) -> bool:
         """Whether the cue at `cs` describes another lesion than the tumour: the first target of its part of
         the sentence (between `TERMINATE` terms) is an `OTHER_LESION` before the cue, and no `TUMOUR` target
@@ -164,7 +187,7 @@ class ContextLinker(BatchComponent):
         (its first target, before the cue) is unrelated."""
         targets = group["targets"]
         lo, hi = self._clause(cs, ce, group)
-        in_clause = [t for t in targets if lo < t[0] < hi]
+        in_clause = [t for t in targets if lo < t[0] < hi and not self._separated(cs, ce, t, group["cue_starts"])]
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]
             if following and following[0][2] in UNRELATED:
@@ -253,8 +276,8 @@ class ContextLinker(BatchComponent):
             previous: tuple[int, int, str, bool] | None = None  # the sentence's last cue (start, end, label, negated)
             cues = sorted(group["cues"], key=lambda c: c[0])
             for k, (cs, ce, label) in enumerate(cues):
-                if label in CHANGES and k + 1 < len(cues) and cues[k + 1][2] == "STABLE" and cues[k + 1][0] == ce:
-                    continue  # "d'extension identique", "size unchanged": the extent, not a change of it
+                if label in CHANGES and self._extent(k, cues, clauses):
+                    continue  # "d'extension identique", "inchangé dans son extension": the extent, not a change of it
                 section = sections[bisect_right(sec_starts, cs) - 1][1]
                 if section not in SECTIONS:
                     continue

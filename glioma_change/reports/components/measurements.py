@@ -29,6 +29,7 @@ _SIZE = re.compile(
     re.IGNORECASE,
 )
 VOLUME_UNITS = frozenset({"cm3", "cm\u00b3", "cc", "ml"})  # all cubic centimetres
+_TIMES = re.compile(r"\s*[x\u00d7*]\s*", re.IGNORECASE)  # between the diameters of a size ("32 X 25")
 _BREAK = re.compile(r"[;\n]|\.\s+[A-Z]")
 # a date or a year: a size next to one was measured on that (older) exam
 _DATE = re.compile(r"(?<!\d)(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|(?:19|20)\d{2})(?!\d)")
@@ -40,7 +41,7 @@ _REACH = 3 * MAX_GAP  # characters scanned past the findings and conclusion for 
 
 def _size_mm(dims: str, unit: str) -> list[float]:
     """The diameters of a size in mm; a volume (cm³, cc, mL) as the side of the cube of that volume."""
-    values = [float(v.replace(",", ".")) for v in re.split(r"\s*[x\u00d7*]\s*", dims)]
+    values = [float(v.replace(",", ".")) for v in _TIMES.split(dims)]
     unit = unit.lower()
     if unit in VOLUME_UNITS:
         return [(v * 1000.0) ** (1.0 / 3.0) for v in values]
@@ -55,7 +56,7 @@ def _words(phrases: list[str]) -> re.Pattern[str] | None:
 
 def _dims(size: re.Match[str]) -> int:
     """The number of dimensions of a size ("28 x 24 mm": 2)."""
-    return len(re.findall(r"[x\u00d7*]", size.group(1), re.I)) + 1
+    return len(_TIMES.findall(size.group(1))) + 1
 
 
 def _linear_size(values: list[float], n: int) -> float:

@@ -13,9 +13,10 @@ export (`...   Indications   Suivi ...   Description   ...   Conclusions   ...`)
   ("IRM cérébrale Indications Suivi ..." flattened with single spaces).
 
 A heading ends the section before it. Findings and conclusion sections run to the next heading; ignored
-sections (indication, technique, history ...) to the next heading or the end of their first line of
-content (a line break, or a sentence end followed by a run of spaces and a capital); `ignore_sentence` sections (comparison) to the end of their sentence. Text before the first
-heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
+sections (indication, history ...) to the next heading or the end of their first line of content (a line
+break, or a sentence end followed by a run of spaces and a capital); `technique` and `ignore_sentence`
+(comparison) sections to the end of their first sentence (a technique paragraph flattened with single
+spaces would otherwise swallow the findings after it). Text before the first heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
 
 `doc._.gc_sections` holds `[(token, kind), ...]` change points, kind in findings / conclusion / ignore /
 admin (administrative spans; read by nothing but kept apart from ignored clinical sections);

@@ -106,6 +106,7 @@ class TermMatcher(BatchComponent):
         # matching reaches this far around the findings and conclusion, so that a term straddling their
         # edge, or overlapping one that does, is resolved as over the whole report
         self.margin = 2 * longest
+        self.months = frozenset(f for m in lexicon.dates.get("months", {}) for f in variants(m))
 
     def _regex_terms(self, text: str, lo: int, hi: int) -> Iterator[tuple[int, int, str]]:
         """`(start, end, label)` of the matches of `self.regex.finditer(text, lo, hi)` (label: their group)."""
@@ -119,6 +120,12 @@ class TermMatcher(BatchComponent):
             start, end = m.span(label) if label else m.span()
             yield start, end, label
             m = self.regex_latin1.search(text, max(end, start + 1) - 1, hi)  # its last character may start the next
+
+    def _in_date(self, doc: Doc, start: int, end: int, label: str) -> bool:
+        """Whether a one-word uncertainty term is a month of a date ("20 May 2020" is not the modal *may*)."""
+        if label != "UNCERTAIN" or end - start != 1 or doc[start].lower_ not in self.months:
+            return False
+        return (start > 0 and doc[start - 1].like_num) or (end < len(doc) and doc[end].like_num)
 
     def _matches(self, doc: Doc, lo: int, hi: int) -> set[tuple[int, int, str]]:
         """Every match within the tokens `[lo, hi)`, overlapping ones included."""
@@ -162,7 +169,11 @@ class TermMatcher(BatchComponent):
                 for i in range(s, e):
                     taken[i] = span
         starts = [start for start, _ in spans]
-        kept = [t for t in kept if (i := bisect_right(starts, t[0]) - 1) >= 0 and t[0] < spans[i][1]]
+        kept = [
+            t
+            for t in kept
+            if (i := bisect_right(starts, t[0]) - 1) >= 0 and t[0] < spans[i][1] and not self._in_date(doc, *t)
+        ]
         set_ext(doc, "gc_terms", sorted(kept))
         return doc
 
