@@ -189,6 +189,14 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ("fr", "Conclusion : Lésion stable. Nouveaux hypersignaux d'allure vasculaire de la substance blanche.", 0, 0),
         ("fr", "Conclusion : Hypersignal FLAIR stable, après la régression antérieurement décrite.", 0, 0),
         ("fr", "Synthèse et avis   stabilité de l'hypersignal FLAIR.   Copie au médecin traitant", 0, 0),
+        # found by the seventh blind set (new wording here)
+        ("fr", "Conclusion : Hyperperfusion nouvelle de la berge postérieure de la cavité. FLAIR inchangé.", 1, 0),
+        (
+            "fr",
+            "Conclusion : Absence d'évolution par rapport au dernier contrôle. Croissance très lente sur cinq ans.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import spacy
 
 from glioma_change.reports.components import admin, measurements, sections, sentences
 from glioma_change.reports.components.extensions import ext, set_ext
 from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
+from glioma_change.reports.components.tokenizer import plain_spaces
 from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.pipeline import build_nlp
 from glioma_change.seeding import rng
@@ -106,6 +108,22 @@ def test_size_regex_matches_its_plain_form() -> None:
     for text in _texts():
         fast = [(m.span(), m.groups()) for m in measurements._SIZE.finditer(text)]
         assert fast == [(m.span(), m.groups()) for m in plain.finditer(text)], text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_tokens_are_spacys_without_the_white_space_special_cases(language: str) -> None:
+    """The pipeline's tokenizer drops spaCy's special cases for white space (they made every run of two spaces
+    go through a retokenisation) and keeps abbreviations whole by `token_match` instead of special cases
+    (a special case stops spaCy's cache for the rest of a text): the same tokens as `spacy.blank` on the
+    same (plain-spaced) texts."""
+    blank = spacy.blank(language)
+    assert " " in blank.tokenizer.rules  # what the pipeline drops
+    texts = [plain_spaces(t) for t in _texts()] + ["a  b\t\tc \n\n  d   e.  F", "  lead and trail  "]
+    ours = build_nlp(language).tokenizer
+    assert [t.text for t in ours("M. Dupont, Dr. Martin p. 3")] == ["M.", "Dupont", ",", "Dr.", "Martin", "p.", "3"]
+    for text in texts:
+        expected = [(t.text_with_ws, t.is_space, t.norm_) for t in blank(text)]
+        assert [(t.text_with_ws, t.is_space, t.norm_) for t in ours(text)] == expected, text
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

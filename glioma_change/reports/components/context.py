@@ -190,7 +190,9 @@ class ContextLinker(BatchComponent):
         in_clause = [t for t in targets if lo < t[0] < hi and not self._separated(cs, ce, t, group["cue_starts"])]
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]
-            if following and following[0][2] in UNRELATED:
+            # "hyperperfusion nouvelle de la berge de la cavité": the cue follows its own target
+            postposed = any(0 <= cs - t[1] <= POSTPOSED_GAP and t[2] not in UNRELATED for t in in_clause)
+            if following and following[0][2] in UNRELATED and not postposed:
                 return None
         if not in_clause and targets and targets[0][0] < cs and targets[0][2] in UNRELATED:
             return None  # "Foyer de radionécrose ..., en légère régression": the change is the subject's
