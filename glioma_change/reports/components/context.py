@@ -56,6 +56,13 @@ MODIFIER_KIND = {
 }
 
 
+def _characters(doc: Doc, bounds: tuple[int, int]) -> tuple[int, int]:
+    """Character range of the tokens `[bounds[0], bounds[1])` of `doc`."""
+    offsets = ext(doc, "gc_offsets")
+    first, last = bounds
+    return int(offsets[first]), int(offsets[last]) if last < len(doc) else len(text_of(doc))
+
+
 class ContextLinker(BatchComponent):
     """ConText-style modifiers with scopes, cue→target linking, evidence per section × class × polarity."""
 
@@ -183,8 +190,10 @@ class ContextLinker(BatchComponent):
 
     def _link(self, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool) -> tuple[str, ...] | None:
         """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings: the
-        first target right after it is unrelated, or its clause holds no target and the sentence's subject
-        (its first target, before the cue) is unrelated."""
+        first target right after it is unrelated (unless the cue follows a target of its own as its
+        adjective), or its clause holds no target and the sentence's subject (its first target, before the
+        cue) is unrelated, or its part of the sentence describes another lesion (`_owned`). Targets that
+        another cue stands in front of are that cue's (`_separated`)."""
         targets = group["targets"]
         lo, hi = self._clause(cs, ce, group)
         in_clause = [t for t in targets if lo < t[0] < hi and not self._separated(cs, ce, t, group["cue_starts"])]
@@ -239,7 +248,6 @@ class ContextLinker(BatchComponent):
                     "locations": [],
                     "older": False,
                     "cue_starts": [],
-                    "sid": sid,
                     "bounds": (sent_starts[sid], sent_starts[sid + 1] if sid + 1 < len(sent_starts) else len(doc)),
                 }
             return by_sentence[sid]
@@ -269,7 +277,7 @@ class ContextLinker(BatchComponent):
             if not group["cues"]:
                 continue
             if comparative is not None and not group["older"]:
-                group["older"] = self._older_exam(doc, sent_starts, group["sid"], comparative)
+                group["older"] = self._older_exam(doc, group, comparative)
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             for target in targets:
@@ -315,15 +323,12 @@ class ContextLinker(BatchComponent):
         set_ext(doc, "gc_evidence", evidence)
         return doc
 
-    def _older_exam(self, doc: Doc, sent_starts: list[int], sid: int, comparative: dt.date) -> bool:
-        """Whether sentence `sid` compares only with exams older than the comparative one: every date after a
-        comparison cue in it ("par rapport au 06/01/2019", "compared with 3 May 2019") is more than
+    def _older_exam(self, doc: Doc, group: dict[str, Any], comparative: dt.date) -> bool:
+        """Whether the sentence of `group` compares only with exams older than the comparative one: every date
+        after a comparison cue in it ("par rapport au 06/01/2019", "compared with 3 May 2019") is more than
         `OLDER_MARGIN` before `comparative`."""
-        offsets = ext(doc, "gc_offsets")
-        text = text_of(doc)
-        lo = int(offsets[sent_starts[sid]])
-        hi = int(offsets[sent_starts[sid + 1]]) if sid + 1 < len(sent_starts) else len(text)
-        dates = self.dates.compared(text, lo, hi)
+        lo, hi = _characters(doc, group["bounds"])
+        dates = self.dates.compared(text_of(doc), lo, hi)
         return bool(dates) and all(d < comparative - OLDER_MARGIN for d in dates)
 
     def _before(self, doc: Doc, cs: int, group: dict[str, Any], comparative: dt.date) -> bool:
@@ -331,10 +336,9 @@ class ContextLinker(BatchComponent):
         sentence (between `,`, brackets, `;` and `:`) are none after the comparative exam and one is older
         ("une régression survenue entre le 06/01/2019 et le 10/04/2020", "enlargement compared with 4 March
         2019;", the comparative exam being of 2020)."""
-        offsets, text = ext(doc, "gc_offsets"), text_of(doc)
-        first, last = group["bounds"]
-        start, end = int(offsets[first]), int(offsets[last]) if last < len(doc) else len(text)
-        at = int(offsets[cs])
+        text = text_of(doc)
+        start, end = _characters(doc, group["bounds"])
+        at = int(ext(doc, "gc_offsets")[cs])
         lo = max([start] + [text.rfind(c, start, at) + 1 for c in ",(;:"])
         stop = _PART_END.search(text, at, end)
         dates = self.dates.dates(text[lo : stop.start() if stop else end])
