@@ -77,14 +77,18 @@ class DateExtractor:
             return other
         return preferred
 
-    def dates(self, text: str) -> list[dt.date]:
-        """Every date written in `text`."""
+    def _written(self, text: str, exam: dt.date | None) -> list[tuple[int, dt.date]]:
+        """`(offset, date)` of every date written in `text` (an ambiguous one read as before `exam`)."""
         return [
-            d
+            (m.start(), d)
             for kind, pattern in self.forms
             for m in pattern.finditer(text)
-            if (d := self._read(kind, m.groups(), None))
+            if (d := self._read(kind, m.groups(), exam))
         ]
+
+    def dates(self, text: str) -> list[dt.date]:
+        """Every date written in `text`."""
+        return [d for _, d in self._written(text, None)]
 
     def compared(self, text: str, start: int, end: int) -> list[dt.date]:
         """The dates that follow a comparison cue within `text[start:end]` ("par rapport au 06/01/2019")."""
@@ -98,12 +102,7 @@ class DateExtractor:
         """The first date after a comparison cue (and before `exam`), or None."""
         for cue in self.cue.finditer(text):
             window = text[cue.end() : cue.end() + WINDOW]
-            found = []
-            for kind, pattern in self.forms:
-                for m in pattern.finditer(window):
-                    date = self._read(kind, m.groups(), exam)
-                    if date is not None and (exam is None or date < exam):
-                        found.append((m.start(), date))
+            found = [(at, d) for at, d in self._written(window, exam) if exam is None or d < exam]
             if found:
                 return min(found)[1]
         return None

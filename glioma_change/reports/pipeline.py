@@ -53,10 +53,10 @@ def _faster_special_cases(tokenizer: Tokenizer) -> None:
       "(Dr." now splits as "(", "Dr", ".".)
     """
     rules = {k: v for k, v in (tokenizer.rules or {}).items() if not k.isspace()}
-    moved = sorted(k for k, v in rules.items() if len(v) == 1 and v[0].get(ORTH) == k and _ABBREVIATION.fullmatch(k))
-    tokenizer.rules = {k: v for k, v in rules.items() if k not in set(moved)}
+    moved = {k for k, v in rules.items() if len(v) == 1 and v[0].get(ORTH) == k and _ABBREVIATION.fullmatch(k)}
+    tokenizer.rules = {k: v for k, v in rules.items() if k not in moved}
     if moved:
-        whole = re.compile("|".join(re.escape(k) for k in moved))
+        whole = re.compile("|".join(re.escape(k) for k in sorted(moved)))
         before = tokenizer.token_match
         tokenizer.token_match = (lambda s: before(s) or whole.fullmatch(s)) if before else whole.fullmatch
 

@@ -17,6 +17,7 @@ from glioma_change.formats import parse_date
 from glioma_change.reports.pipeline import apply_rules
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+SETS = ("export", "blind3", "blind4", "blind5", "blind6", "blind7")
 
 
 def report_set(name: str, language: str) -> pd.DataFrame:
@@ -50,7 +51,7 @@ def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:
     assert one_line.all() if name == "export" else one_line.mean() >= 0.6
 
 
-@pytest.mark.parametrize("name", ["export", "blind3", "blind4", "blind5", "blind6", "blind7"])
+@pytest.mark.parametrize("name", SETS)
 @pytest.mark.parametrize("language", ["en", "fr"])
 @pytest.mark.parametrize("key", ["global", "t2"])
 def test_rules_auc_and_accuracy(name: str, language: str, key: str) -> None:

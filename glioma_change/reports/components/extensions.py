@@ -101,12 +101,14 @@ def text_of(doc: Doc) -> str:
 def lower_of(doc: Doc) -> str | None:
     """The lower-cased input text, computed once per doc for the components that scan it; None when
     lower-casing changes its length (rare letters such as `İ`), so that offsets would not carry over."""
-    key = ("._.", "gc_lower", None, None)
-    if key not in doc.user_data:
+    low = ext(doc, "gc_lower")
+    if low is None:
         text = text_of(doc)
         low = text.lower()
-        doc.user_data[key] = low if len(low) == len(text) else None  # type: ignore[index]  # spaCy's keys are tuples
-    return doc.user_data[key]  # type: ignore[index]
+        if len(low) != len(text):
+            return None
+        set_ext(doc, "gc_lower", low)
+    return low
 
 
 def labelled_spans(bounds: list[tuple[int, str]], length: int) -> list[tuple[int, int]]:

@@ -72,6 +72,12 @@ def _boundary_before(before: str) -> tuple[bool, bool]:
     return strong, bool(rest) and (rest[-1] in ".!?;:)]" or rest[-1].isdecimal())
 
 
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether a capitalised word at `start` opens a sentence (after `.!?` and spaces) or the text."""
+    before = text[max(0, start - _LOOKBEHIND) : start].rstrip(" \t")
+    return text[start].isupper() and (not before or before[-1] in ".!?")
+
+
 def _overlay(points: list[tuple[int, str]], admin: list[tuple[int, int]], size: int) -> list[tuple[int, str]]:
     """The change points `points` (sorted) with the sorted, disjoint administrative spans `admin` laid over
     them: a point at every start or end of either, of kind `admin` inside a span, else the kind of the last
@@ -145,9 +151,7 @@ class SectionDetector(BatchComponent):
         for m in self.heading.finditer(text, low):
             start, end = m.span("w")
             accepted = self._accepts(text, start, end)
-            if not accepted and not (
-                text[start].isupper() and text[max(0, start - _LOOKBEHIND) : start].rstrip(" \t")[-1:] in ".!?"
-            ):
+            if not accepted and not _opens_sentence(text, start):
                 continue
             key = text[start:end].lower()
             kind = self.kinds.get(key) or self.kinds[re.sub(r"\s+", " ", key)]
