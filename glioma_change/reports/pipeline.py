@@ -38,27 +38,32 @@ def build_nlp(language: str, lexicon_dir: str = "") -> Language:
     return nlp
 
 
-_ABBREVIATION = re.compile(r"[^\W\d_][\w.\-]*\.")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _faster_special_cases(tokenizer: Tokenizer) -> None:
-    """The tokenizer's special cases, rearranged for speed with the same tokens:
+    """The tokenizer's special cases, rearranged for speed. Once a special case is hit, spaCy caches no
+    further word of that text (and runs its special-case matcher over the whole doc), so one "n°",
+    "rendez-vous" or "M." tokenised a report word by word, three times slower. Only the special cases that
+    split a word ("don't", "a-t-il") are kept:
 
     * those for white space (" ", "\t", "\n", "\xa0") map it to itself, but every run of two spaces went
-      through the special-case matcher and a retokenisation (flattened exports tokenised three times
-      slower); without them every token is the same (no-break spaces are plain ones by then);
-    * abbreviations kept whole by a special case ("M.", "Dr.", "p.") are kept whole by `token_match`
-      instead: once a special case is hit, spaCy caches no further word of that text, so a report whose
-      header reads "M. DUPONT" was tokenised word by word. (One difference: after an opening bracket,
-      "(Dr." now splits as "(", "Dr", ".".)
+      through the special-case matcher and a retokenisation; without them every token is the same (no-break
+      spaces are plain ones by then);
+    * a word kept whole ("M.", "Dr.", "n°", "rendez-vous") is kept whole by `token_match` instead (the same
+      token; its norm, which no rule reads, is the word itself). One difference: after an opening
+      bracket, "(Dr." splits as "(", "Dr", ".";
+    * emoticons and quotes (":)", "):", "8)", "''") are dropped: the punctuation rules split them as they
+      split any punctuation ("(FLAIR):" ends in ")", ":" as "(FLAIR)." ends in ")", ".").
     """
     rules = {k: v for k, v in (tokenizer.rules or {}).items() if not k.isspace()}
-    moved = {k for k, v in rules.items() if len(v) == 1 and v[0].get(ORTH) == k and _ABBREVIATION.fullmatch(k)}
-    tokenizer.rules = {k: v for k, v in rules.items() if k not in moved}
-    if moved:
-        whole = re.compile("|".join(re.escape(k) for k in sorted(moved)))
+    whole = {k for k, v in rules.items() if len(v) == 1 and v[0].get(ORTH) == k}
+    tokenizer.rules = {k: v for k, v in rules.items() if k not in whole}
+    words = sorted(k for k in whole if _LETTER.search(k))
+    if words:
+        kept = re.compile("|".join(re.escape(k) for k in words))
         before = tokenizer.token_match
-        tokenizer.token_match = (lambda s: before(s) or whole.fullmatch(s)) if before else whole.fullmatch
+        tokenizer.token_match = (lambda s: before(s) or kept.fullmatch(s)) if before else kept.fullmatch
 
 
 def content_tokens(doc: Doc) -> str:
