@@ -79,13 +79,15 @@ def _combined(evidence: list[float], classes: tuple[str, ...], combine: dict[str
 def _t2_section(
     evidence: list[float], section: str, other_change: bool, combine: dict[str, float]
 ) -> tuple[float, bool, bool]:
-    """T2 value of one section: T2/FLAIR evidence (+ a fraction of generic), else damped generic evidence."""
+    """T2 value of one section: T2/FLAIR evidence (+ a fraction of generic), else generic evidence; generic
+    evidence damped when enhancement or other components changed (it may be theirs: "prise de contraste
+    majorée, progression selon RANO ; hypersignal FLAIR stable")."""
     factor = combine["stable_factor"]
     specific, has_specific = _net(evidence, section, ("T2",), factor)
     generic, has_generic = _net(evidence, section, ("TUMOUR",), factor)
-    if has_specific:
-        return specific + combine["generic_weight_with_specific_t2"] * generic, True, True
     damp = combine["generic_t2_weight_with_other_change"] if other_change else 1.0
+    if has_specific:
+        return specific + combine["generic_weight_with_specific_t2"] * damp * generic, True, True
     return generic * damp, has_generic, False
 
 

@@ -1,5 +1,5 @@
-"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to seventh blind sets
-(`reports_blind3_*` to `reports_blind7_*`): reports written blind (the authors had not seen the rules or the
+"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to ninth blind sets
+(`reports_blind3_*` to `reports_blind9_*`): reports written blind (the authors had not seen the rules or the
 lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
 header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
 longer horizon, change of non-tumour findings, enhancement-only change). See docs/reports.md."""
@@ -17,7 +17,7 @@ from glioma_change.formats import parse_date
 from glioma_change.reports.pipeline import apply_rules
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SETS = ("export", "blind3", "blind4", "blind5", "blind6", "blind7")
+SETS = ("export", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
 
 
 def report_set(name: str, language: str) -> pd.DataFrame:
@@ -40,6 +40,10 @@ def report_set(name: str, language: str) -> pd.DataFrame:
         ("blind6", "fr", 60),
         ("blind7", "en", 30),
         ("blind7", "fr", 90),
+        ("blind8", "en", 30),
+        ("blind8", "fr", 70),
+        ("blind9", "en", 40),
+        ("blind9", "fr", 60),
     ],
 )
 def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:

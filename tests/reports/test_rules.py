@@ -197,6 +197,47 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # found by the eighth and ninth blind sets (new wording here)
+        (
+            "fr",
+            "Conclusion : Hypersignal FLAIR stable.   Validé électroniquement par le Dr Fictif   Rappel de l'échelle : "
+            "1 amélioration, 2 stable, 3 progression probable",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Stable FLAIR abnormality.\nElectronically signed by Dr Nobody\nScale key: 4 progression",
+            0,
+            0,
+        ),
+        ("fr", "Résultats : L'hypersignal T1 spontané de la cavité a diminué. Hypersignal FLAIR inchangé.", 0, 0),
+        ("fr", "Conclusion : Régression de la pneumencéphalie. Hypersignal FLAIR stable.", 0, 0),
+        ("fr", "Conclusion : Hypersignal FLAIR de même extension que précédemment.", 0, 0),
+        (
+            "fr",
+            "Antécédents oncologiques\nProgression en 2022 traitée par bévacizumab.\nRésultats\nFLAIR stable.",
+            0,
+            0,
+        ),
+        ("en", "Impression: Decreased enhancement, not meeting criteria for partial response. FLAIR unchanged.", 1, 0),
+        ("fr", "Résultats : L'hypersignal FLAIR a gagné le corps calleux.", 1, 1),
+        ("en", "Findings: FLAIR hyperintensity, which extends to the atrium, is unchanged in extent.", 0, 0),
+        (
+            "fr",
+            "Conclusion : Augmentation de la prise de contraste (18 x 12 mm contre 11 x 6 mm), correspondant à une "
+            "progression. Hypersignal FLAIR stable.",
+            1,
+            0,
+        ),
+        ("en", "Impression: No residual tumour. This study will serve as a new baseline.", 0, 0),
+        ("fr", "Conclusion : Pas de tumeur résiduelle. Cet examen servira de nouvelle référence.", 0, 0),
+        (
+            "en",
+            "Impression: Reduction of the enhancing nodule and of the FLAIR abnormality on a stable steroid dose.",
+            1,
+            1,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

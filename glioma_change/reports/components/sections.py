@@ -16,7 +16,10 @@ A heading ends the section before it. Findings and conclusion sections run to th
 sections (indication, history ...) to the next heading or the end of their first line of content (a line
 break, or a sentence end followed by a run of spaces and a capital); `technique` and `ignore_sentence`
 (comparison) sections to the end of their first sentence (a technique paragraph flattened with single
-spaces would otherwise swallow the findings after it). Text before the first heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
+spaces would otherwise swallow the findings after it). An ignored heading alone on its line with up to
+`HEADING_WORDS` more words ("Antécédents oncologiques") takes the next line too. `footer` headings
+(signature lines, a scale's key) are taken wherever they stand and ignored to the next heading. Text before
+the first heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
 
 `doc._.gc_sections` holds `[(token, kind), ...]` change points, kind in findings / conclusion / ignore /
 admin (administrative spans; read by nothing but kept apart from ignored clinical sections);
@@ -60,6 +63,7 @@ _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
 # and a capital (a line break lost by a flattening export; a wrapped line does not end a sentence)
 _LINE_END = re.compile(r"[\r\n.!?](?:(?<=\r)\n|(?<=\n)|(?<=[.!?])[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))")
 _LOOKBEHIND = 12
+HEADING_WORDS = 2  # words after a heading word that may finish it on its own line ("Antécédents oncologiques")
 _SPACES = re.compile(r"\s*")
 
 
@@ -70,6 +74,13 @@ def _boundary_before(before: str) -> tuple[bool, bool]:
     rest = before.rstrip(" \t")
     strong = not rest or rest[-1] in "\n|" or len(before) - len(rest) >= 2
     return strong, bool(rest) and (rest[-1] in ".!?;:)]" or rest[-1].isdecimal())
+
+
+def _heading_line(text: str, content: int, stop: re.Match[str]) -> bool:
+    """Whether the first line of an ignored section, from `content` to the line break `stop`, only finishes its
+    heading ("Histoire oncologique" on a line of its own): at most `HEADING_WORDS` words, no sentence end."""
+    line = text[content : stop.start()]
+    return stop.group() in ("\n", "\r\n") and len(line.split()) <= HEADING_WORDS and not any(c in line for c in ".!?:")
 
 
 def _opens_sentence(text: str, start: int) -> bool:
@@ -150,11 +161,11 @@ class SectionDetector(BatchComponent):
         out, openers = [], []
         for m in self.heading.finditer(text, low):
             start, end = m.span("w")
-            accepted = self._accepts(text, start, end)
-            if not accepted and not _opens_sentence(text, start):
-                continue
             key = text[start:end].lower()
             kind = self.kinds.get(key) or self.kinds[re.sub(r"\s+", " ", key)]
+            accepted = kind == "footer" or self._accepts(text, start, end)
+            if not accepted and not _opens_sentence(text, start):
+                continue
             if accepted:
                 out.append((start, end, kind))
             elif kind not in SECTIONS:
@@ -180,8 +191,12 @@ class SectionDetector(BatchComponent):
                 points.append((start, kind))
                 continue
             points.append((start, "ignore"))
+            if kind == "footer":
+                continue
             content = _SPACES.match(text, end).end()  # type: ignore[union-attr]
             stop = (_LINE_END if kind == "ignore" else _SENTENCE_END).search(text, content, nxt)
+            if kind == "ignore" and stop is not None and _heading_line(text, content, stop):
+                stop = _LINE_END.search(text, stop.end(), nxt)
             if stop is not None and stop.end() < nxt:
                 points.append((stop.end(), current))
                 continue
