@@ -173,5 +173,6 @@ def test_regex_terms_scan_finds_what_the_plain_regex_finds(language: str) -> Non
         for lo in (0, 1, 7):
             hi = max(lo, len(text) - 3)
             want = [(m.start(), m.end(), m.lastgroup) for m in plain.finditer(text, lo, hi)]
-            assert list(matcher._regex_terms(text, lo, hi)) == want, text
-    assert any(list(matcher._regex_terms(text, 0, len(text))) for text in extra)
+            for low in (text.lower(), None):  # over the lower-cased text when at hand, else with re.I
+                assert list(matcher._regex_terms(text, low, lo, hi)) == want, text
+    assert any(list(matcher._regex_terms(text, text.lower(), 0, len(text))) for text in extra)

@@ -20,6 +20,7 @@ from glioma_change.reports.components.extensions import (
     BatchComponent,
     ext,
     lexicon_of,
+    lower_of,
     set_ext,
     text_of,
 )
@@ -99,27 +100,32 @@ class TermMatcher(BatchComponent):
         self.use_matcher = len(self.patterns) > 0
         groups = [f"(?P<{label}>{'|'.join(rx)})" for label, rx in lexicon.regex_terms.items() if rx]
         # a regex term starts at a word (`\\b` and a letter): on Latin-1 text the scan starts at the non-word
-        # character before it, a bitmap class the regex engine skips to in C
+        # character before it, a bitmap class the regex engine skips to in C; a pattern written in lower case
+        # runs without `re.I` over the lower-cased text (twice as fast: case-folding every literal is the cost)
         body = "(?=\\w)(?:" + "|".join(groups) + ")"
         self.regex = re.compile(body, re.I) if groups else None
-        self.regex_latin1 = re.compile(f"(?-i:{_NON_WORD})" + body, re.I) if groups else None
+        lower = body == body.lower()
+        self.regex_latin1 = re.compile(f"(?-i:{_NON_WORD})" + body, 0 if lower else re.I) if groups else None
+        self.scan_lower = lower
         # matching reaches this far around the findings and conclusion, so that a term straddling their
         # edge, or overlapping one that does, is resolved as over the whole report
         self.margin = 2 * longest
         self.months = frozenset(f for m in lexicon.dates.get("months", {}) for f in variants(m))
 
-    def _regex_terms(self, text: str, lo: int, hi: int) -> Iterator[tuple[int, int, str]]:
-        """`(start, end, label)` of the matches of `self.regex.finditer(text, lo, hi)` (label: their group)."""
+    def _regex_terms(self, text: str, low: str | None, lo: int, hi: int) -> Iterator[tuple[int, int, str]]:
+        """`(start, end, label)` of the matches of `self.regex.finditer(text, lo, hi)` (label: their group;
+        `low`: the lower-cased text, when as long)."""
         assert self.regex is not None and self.regex_latin1 is not None
-        if not is_latin1(text):
+        if not is_latin1(text) or (self.scan_lower and low is None):
             yield from ((m.start(), m.end(), m.lastgroup or "") for m in self.regex.finditer(text, lo, hi))
             return
-        m = self.regex.match(text, lo, hi) or self.regex_latin1.search(text, lo, hi)
+        scanned = low if self.scan_lower and low is not None else text
+        m = self.regex.match(text, lo, hi) or self.regex_latin1.search(scanned, lo, hi)
         while m is not None:
             label = m.lastgroup or ""
             start, end = m.span(label) if label else m.span()
             yield start, end, label
-            m = self.regex_latin1.search(text, max(end, start + 1) - 1, hi)  # its last character may start the next
+            m = self.regex_latin1.search(scanned, max(end, start + 1) - 1, hi)  # its last character may start the next
 
     def _in_date(self, doc: Doc, start: int, end: int, label: str) -> bool:
         """Whether a one-word uncertainty term is a month of a date ("20 May 2020" is not the modal *may*)."""
@@ -135,7 +141,8 @@ class TermMatcher(BatchComponent):
             found.update((lo + s, lo + e, self.labels[m]) for m, s, e in self.patterns(window))
         if self.regex is not None:
             text = text_of(doc)
-            for start, end, label in self._regex_terms(text, doc[lo].idx, doc[hi].idx if hi < len(doc) else len(text)):
+            ends = doc[lo].idx, doc[hi].idx if hi < len(doc) else len(text)
+            for start, end, label in self._regex_terms(text, lower_of(doc), *ends):
                 span = doc.char_span(start, end, alignment_mode="expand")
                 if span is not None and label:
                     found.add((span.start, span.end, label))
@@ -172,7 +179,9 @@ class TermMatcher(BatchComponent):
         kept = [
             t
             for t in kept
-            if (i := bisect_right(starts, t[0]) - 1) >= 0 and t[0] < spans[i][1] and not self._in_date(doc, *t)
+            if (i := bisect_right(starts, t[0]) - 1) >= 0
+            and t[0] < spans[i][1]
+            and not (t[2] == "UNCERTAIN" and self._in_date(doc, *t))
         ]
         set_ext(doc, "gc_terms", sorted(kept))
         return doc
