@@ -62,6 +62,12 @@ class DateExtractor:
             ("mdy", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{1,2}}){suffix},?\s+(\d{{4}})(?!\d)", re.I)),
             ("compact", re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")),
         ]
+        # periods that are not one day: "mars 2022", "06/2023", "2022"
+        self.partial = [
+            ("month", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{4}})(?!\d)", re.I)),
+            ("numeric_month", re.compile(r"(?<![\d/.\-])(\d{1,2})[/.](\d{4})(?![\d/.\-]\d)")),
+            ("year", re.compile(r"(?<![\w/.\-])((?:19|20)\d\d)(?![\w/\-]|\.\d)")),
+        ]
 
     def _read(self, kind: str, groups: tuple[str, ...], exam: dt.date | None) -> dt.date | None:
         if kind in ("iso", "compact"):
@@ -86,16 +92,38 @@ class DateExtractor:
             if (d := self._read(kind, m.groups(), exam))
         ]
 
-    def dates(self, text: str) -> list[dt.date]:
-        """Every date written in `text`."""
-        return [d for _, d in self._written(text, None)]
+    def periods(self, text: str) -> list[tuple[dt.date, dt.date]]:
+        """`(first day, last day)` of every date written in `text`, and of every month ("mars 2022", "06/2023")
+        and year ("2022") written outside a date."""
+        days = [
+            (m.start(), m.end(), d)
+            for kind, pattern in self.forms
+            for m in pattern.finditer(text)
+            if (d := self._read(kind, m.groups(), None))
+        ]
+        out = [(d, d) for _, _, d in days]
+        for kind, pattern in self.partial:
+            for m in pattern.finditer(text):
+                if any(s < m.end() and m.start() < e for s, e, _ in days):
+                    continue
+                if kind == "year":
+                    out.append((dt.date(int(m.group(1)), 1, 1), dt.date(int(m.group(1)), 12, 31)))
+                    continue
+                month = self.months[m.group(1).lower()] if kind == "month" else int(m.group(1))
+                first = _date(int(m.group(2)), month, 1)
+                if first is not None:
+                    nxt = _date(first.year + month // 12, month % 12 + 1, 1)
+                    out.append((first, nxt - dt.timedelta(days=1) if nxt else first))
+                days.append((m.start(), m.end(), dt.date.min))  # a month's year is not a year of its own
+        return out
 
-    def compared(self, text: str, start: int, end: int) -> list[dt.date]:
-        """The dates that follow a comparison cue within `text[start:end]` ("par rapport au 06/01/2019")."""
+    def compared(self, text: str, start: int, end: int) -> list[tuple[dt.date, dt.date]]:
+        """The periods (`periods`) that follow a comparison cue within `text[start:end]` ("par rapport au
+        06/01/2019", "compared with 2019")."""
         return [
-            d
+            p
             for cue in self.cue.finditer(text, start, end)
-            for d in self.dates(text[cue.end() : min(end, cue.end() + WINDOW)])
+            for p in self.periods(text[cue.end() : min(end, cue.end() + WINDOW)])
         ]
 
     def find(self, text: str, exam: dt.date | None = None) -> dt.date | None:

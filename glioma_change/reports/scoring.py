@@ -87,6 +87,8 @@ def _t2_section(
     generic, has_generic = _net(evidence, section, ("TUMOUR",), factor)
     damp = combine["generic_t2_weight_with_other_change"] if other_change else 1.0
     if has_specific:
+        if specific < 0:  # the T2/FLAIR abnormality is said to be stable: a generic change is mostly another's
+            damp = combine["generic_t2_weight_with_other_change"]
         return specific + combine["generic_weight_with_specific_t2"] * damp * generic, True, True
     return generic * damp, has_generic, False
 

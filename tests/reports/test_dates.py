@@ -43,3 +43,17 @@ def test_no_date_without_comparison_cue_or_after_the_exam() -> None:
     assert extractor.find("Surgery on 12 March 2019. Stable lesion.", EXAM) is None
     assert extractor.find("Compared with the MRI of 12 March 2022.", EXAM) is None
     assert extractor.find("Compared with the MRI of 31/02/2021.", EXAM) is None
+
+
+def test_periods_are_days_months_and_years_outside_dates() -> None:
+    """Months and years written alone are periods (first, last day); the year of a full date is not a period."""
+    extractor = DateExtractor(load_lexicon("fr"))
+    day = dt.date(2023, 9, 26)
+    assert extractor.periods("par rapport au 26 septembre 2023") == [(day, day)]
+    assert extractor.periods("moins étendu qu'en juillet 2023") == [(dt.date(2023, 7, 1), dt.date(2023, 7, 31))]
+    assert extractor.periods("terminé en 01/2024") == [(dt.date(2024, 1, 1), dt.date(2024, 1, 31))]
+    assert extractor.periods("entre 2022 et le 12.03.2023") == [
+        (dt.date(2023, 3, 12), dt.date(2023, 3, 12)),
+        (dt.date(2022, 1, 1), dt.date(2022, 12, 31)),
+    ]
+    assert extractor.periods("rCBV 2,1 ; 1500 ms ; 24 x 18 mm") == []

@@ -1,5 +1,5 @@
-"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to ninth blind sets
-(`reports_blind3_*` to `reports_blind9_*`): reports written blind (the authors had not seen the rules or the
+"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to eleventh blind sets
+(`reports_blind3_*` to `reports_blind11_*`): reports written blind (the authors had not seen the rules or the
 lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
 header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
 longer horizon, change of non-tumour findings, enhancement-only change). See docs/reports.md."""
@@ -17,7 +17,7 @@ from glioma_change.formats import parse_date
 from glioma_change.reports.pipeline import apply_rules
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SETS = ("export", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9")
+SETS = ("export", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11")
 
 
 def report_set(name: str, language: str) -> pd.DataFrame:
@@ -44,6 +44,10 @@ def report_set(name: str, language: str) -> pd.DataFrame:
         ("blind8", "fr", 70),
         ("blind9", "en", 40),
         ("blind9", "fr", 60),
+        ("blind10", "en", 20),
+        ("blind10", "fr", 80),
+        ("blind11", "en", 50),
+        ("blind11", "fr", 50),
     ],
 )
 def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:

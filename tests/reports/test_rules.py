@@ -238,6 +238,27 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             1,
         ),
+        # found by the tenth and eleventh blind sets (new wording here)
+        ("fr", "Conclusion : Lésion stable. L'augmentation signalée en mai ne se poursuit pas.", 0, 0),
+        ("fr", "Conclusion : Régression de l'hypersignal FLAIR, confirmant a posteriori une pseudoprogression.", 1, 1),
+        ("fr", "Synthèse : Foyer hyperperfusé nouveau au contact de la cavité. Hypersignal FLAIR inchangé.", 1, 0),
+        (
+            "fr",
+            "Description  Hypersignal FLAIR stable.   Appréciation   Apparition d'une restriction de diffusion.",
+            1,
+            0,
+        ),
+        ("en", "Findings: FLAIR signal extending into the internal capsule, unchanged since the last scan.", 0, 0),
+        ("en", "Impression: Stable. The gradual improvement over the previous year has now plateaued.", 0, 0),
+        ("fr", "Conclusion : Hypersignal FLAIR de 30 mm, stable. Nouveau contrôle dans six mois.", 0, 0),
+        ("en", "Impression: New non-enhancing diffusion restricting area. FLAIR abnormality unchanged.", 1, 0),
+        (
+            "fr",
+            "Résultats : Nodule rehaussé de 9 x 6 mm ce jour, 9 x 6 mm le 19/03/2024, 12 x 8 mm le 12/12/2023 et "
+            "18 x 14 mm le 05/07/2023. Hypersignal FLAIR stable.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
@@ -284,6 +305,20 @@ def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2:
             dt.date(2020, 4, 10),
             1,
         ),
+        # months and years written alone (tenth and eleventh blind sets)
+        (
+            "fr",
+            "Résultats : Hypersignal FLAIR superposable, nettement moins étendu qu'en juillet 2023.",
+            dt.date(2024, 3, 19),
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Augmentation de l'hypersignal FLAIR par rapport à 2022 ; stable depuis.",
+            dt.date(2023, 9, 26),
+            0,
+        ),
+        ("fr", "Conclusion : Augmentation de l'hypersignal FLAIR par rapport à 2023.", dt.date(2023, 9, 26), 1),
     ],
 )
 def test_change_before_the_comparative_exam(language: str, text: str, comparative: dt.date, expect_t2: int) -> None:

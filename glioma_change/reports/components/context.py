@@ -235,8 +235,7 @@ class ContextLinker(BatchComponent):
         sec_starts = [s for s, _ in sections]
         by_sentence: dict[int, dict[str, Any]] = {}
 
-        def group_of(start: int) -> dict[str, Any]:
-            sid = bisect_right(sent_starts, start) - 1
+        def group_of(sid: int) -> dict[str, Any]:
             if sid not in by_sentence:
                 by_sentence[sid] = {
                     "cues": [],
@@ -252,8 +251,14 @@ class ContextLinker(BatchComponent):
                 }
             return by_sentence[sid]
 
-        for s, e, label in terms:
-            group = group_of(s)
+        # only sentences with a cue or a size comparison give evidence: the terms of the others are skipped
+        sids = [bisect_right(sent_starts, s) - 1 for s, _, _ in terms]
+        cued = {sid for sid, (_, _, label) in zip(sids, terms) if label in CUES}
+        cued.update(bisect_right(sent_starts, s) - 1 for s, _, _ in measures)
+        for sid, (s, e, label) in zip(sids, terms):
+            if sid not in cued:
+                continue
+            group = group_of(sid)
             if label in CUES:
                 group["cues"].append((s, e, label))
             elif label in TARGETS:
@@ -271,7 +276,7 @@ class ContextLinker(BatchComponent):
             elif label == "OLDER_EXAM":
                 group["older"] = True
         for s, e, rel in measures:
-            group_of(s)["cues"].append((s, e, rel))
+            group_of(bisect_right(sent_starts, s) - 1)["cues"].append((s, e, rel))
         comparative = ext(doc, "gc_comparative")
         for group in by_sentence.values():
             if not group["cues"]:
@@ -328,8 +333,8 @@ class ContextLinker(BatchComponent):
         after a comparison cue in it ("par rapport au 06/01/2019", "compared with 3 May 2019") is more than
         `OLDER_MARGIN` before `comparative`."""
         lo, hi = _characters(doc, group["bounds"])
-        dates = self.dates.compared(text_of(doc), lo, hi)
-        return bool(dates) and all(d < comparative - OLDER_MARGIN for d in dates)
+        periods = self.dates.compared(text_of(doc), lo, hi)
+        return bool(periods) and all(last < comparative - OLDER_MARGIN for _, last in periods)
 
     def _before(self, doc: Doc, cs: int, group: dict[str, Any], comparative: dt.date) -> bool:
         """Whether the change at `cs` happened before the comparative exam: the dates of its part of the
@@ -341,11 +346,11 @@ class ContextLinker(BatchComponent):
         at = int(ext(doc, "gc_offsets")[cs])
         lo = max([start] + [text.rfind(c, start, at) + 1 for c in ",(;:"])
         stop = _PART_END.search(text, at, end)
-        dates = self.dates.dates(text[lo : stop.start() if stop else end])
+        periods = self.dates.periods(text[lo : stop.start() if stop else end])
         return (
-            bool(dates)
-            and all(d <= comparative + OLDER_MARGIN for d in dates)
-            and min(dates) < comparative - OLDER_MARGIN
+            bool(periods)
+            and all(first <= comparative + OLDER_MARGIN for first, _ in periods)
+            and min(last for _, last in periods) < comparative - OLDER_MARGIN
         )
 
     def _denial(self, doc: Doc, start: int, end: int) -> bool:

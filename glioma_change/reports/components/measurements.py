@@ -33,6 +33,9 @@ _TIMES = re.compile(r"\s*[x\u00d7*]\s*", re.IGNORECASE)  # between the diameters
 _BREAK = re.compile(r"[;\n]|\.\s+[A-Z]")
 # a date or a year: a size next to one was measured on that (older) exam
 _DATE = re.compile(r"(?<!\d)(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|(?:19|20)\d{2})(?!\d)")
+# a date right after a size dates that size to an older exam ("9 x 6 mm le 19/03/2024, 11 x 8 mm le 12/12/2023"):
+# it is no current size
+_DATED_FIRST = re.compile(r"\s*(?:le|du|au|en|on|in|at|of)?\s*" + _DATE.pattern, re.IGNORECASE)
 MAX_GAP = 60
 AFTER = 40  # characters read after the second size for the date of its exam ("28 mm (22 mm au 15/12/2023)")
 BEFORE = 40  # characters read before the first size for what it measures ("épaisseur de coupe 5 mm contre 3 mm")
@@ -97,7 +100,7 @@ class MeasurementReader(BatchComponent):
     def _relation(self, text: str, a: re.Match[str], b: re.Match[str]) -> int:
         """+1: a is current, b previous; −1: a previous, b current; 0: no comparison."""
         gap = text[a.end() : b.start()]
-        if len(gap) > MAX_GAP:
+        if len(gap) > MAX_GAP or _DATED_FIRST.match(gap):
             return 0
         if self.not_lesion is not None and self.not_lesion.search(text, max(0, a.start() - BEFORE), a.start()):
             return 0
