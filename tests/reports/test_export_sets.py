@@ -1,5 +1,5 @@
-"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to eleventh blind sets
-(`reports_blind3_*` to `reports_blind11_*`): reports written blind (the authors had not seen the rules or the
+"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to thirteenth blind
+sets (`reports_blind3_*` to `reports_blind13_*`): reports written blind (the authors had not seen the rules or the
 lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
 header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
 longer horizon, change of non-tumour findings, enhancement-only change). See docs/reports.md."""
@@ -17,7 +17,20 @@ from glioma_change.formats import parse_date
 from glioma_change.reports.pipeline import apply_rules
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SETS = ("export", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10", "blind11")
+SETS = (
+    "export",
+    "blind3",
+    "blind4",
+    "blind5",
+    "blind6",
+    "blind7",
+    "blind8",
+    "blind9",
+    "blind10",
+    "blind11",
+    "blind12",
+    "blind13",
+)
 
 
 def report_set(name: str, language: str) -> pd.DataFrame:
@@ -48,6 +61,10 @@ def report_set(name: str, language: str) -> pd.DataFrame:
         ("blind10", "fr", 80),
         ("blind11", "en", 50),
         ("blind11", "fr", 50),
+        ("blind12", "en", 20),
+        ("blind12", "fr", 80),
+        ("blind13", "en", 30),
+        ("blind13", "fr", 70),
     ],
 )
 def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:

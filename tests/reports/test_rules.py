@@ -252,6 +252,26 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ("en", "Impression: Stable. The gradual improvement over the previous year has now plateaued.", 0, 0),
         ("fr", "Conclusion : Hypersignal FLAIR de 30 mm, stable. Nouveau contrôle dans six mois.", 0, 0),
         ("en", "Impression: New non-enhancing diffusion restricting area. FLAIR abnormality unchanged.", 1, 0),
+        # found by the twelfth and thirteenth blind sets (new wording here)
+        ("fr", "DEMANDE D'AVIS   Progression sur l'IRM locale ?   RESULTATS   FLAIR stable.   AVIS   Stabilité.", 0, 0),
+        ("fr", "Conclusion : Lésion stable au printemps 2024, différence de 0,1 cm3 non significative.", 0, 0),
+        ("fr", "Résultat : Evolution attendue du site opératoire, hématome en voie de résorption. FLAIR stable.", 0, 0),
+        (
+            "en",
+            "Question for MDT   Local report says new lesions. Recurrence?   Radiology review   FLAIR abnormality "
+            "unchanged.   MDT radiology conclusion   Stable.",
+            0,
+            0,
+        ),
+        ("fr", "Conclusion : Majoration de l'hypersignal FLAIR par rapport au précédent, lentement progressive.", 1, 1),
+        ("fr", "Conclusion : Lésion stable ; variation de volume de -1 %, non significative.", 0, 0),
+        (
+            "fr",
+            "Conclusion : Majoration de l'hypersignal FLAIR sans prise de contraste, donc évolution compatible avec "
+            "un gliome de bas grade.",
+            1,
+            1,
+        ),
         (
             "fr",
             "Résultats : Nodule rehaussé de 9 x 6 mm ce jour, 9 x 6 mm le 19/03/2024, 12 x 8 mm le 12/12/2023 et "

@@ -9,8 +9,6 @@ dates older than it) and sums the evidence into `doc._.gc_evidence` (see
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
@@ -30,8 +28,8 @@ from glioma_change.reports.components.extensions import (
     ext,
     lexicon_of,
     set_ext,
-    text_of,
 )
+from glioma_change.reports.components.horizon import changed_before, older_exam
 from glioma_change.reports.dates import DateExtractor
 from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
 
@@ -42,8 +40,6 @@ POSTPOSED_GAP = 3
 # tokens from a stability cue to the change noun of its dimension ("inchangé dans son extension")
 EXTENT_GAP = 3
 COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs ("ou d'une", "or of")
-OLDER_MARGIN = dt.timedelta(days=30)  # a compared date this much before the comparative exam is an older exam
-_PART_END = re.compile(r"[,();:]")
 MODIFIER_KIND = {
     "NEGATION": "negated",
     "NEGATION_POST": "negated",
@@ -54,13 +50,6 @@ MODIFIER_KIND = {
     "HISTORICAL_POST": "historical",
     "HYPOTHETICAL": "hypothetical",
 }
-
-
-def _characters(doc: Doc, bounds: tuple[int, int]) -> tuple[int, int]:
-    """Character range of the tokens `[bounds[0], bounds[1])` of `doc`."""
-    offsets = ext(doc, "gc_offsets")
-    first, last = bounds
-    return int(offsets[first]), int(offsets[last]) if last < len(doc) else len(text_of(doc))
 
 
 class ContextLinker(BatchComponent):
@@ -246,6 +235,8 @@ class ContextLinker(BatchComponent):
                     "coords": set(),
                     "locations": [],
                     "older": False,
+                    "OLDER_EXAM": [],
+                    "RECENT_EXAM": [],
                     "cue_starts": [],
                     "bounds": (sent_starts[sid], sent_starts[sid + 1] if sid + 1 < len(sent_starts) else len(doc)),
                 }
@@ -273,16 +264,20 @@ class ContextLinker(BatchComponent):
                 group["mods"].append((s, e, label))
             elif label == "LOCATION":
                 group["locations"].append((s, e))
-            elif label == "OLDER_EXAM":
-                group["older"] = True
+            elif label in ("OLDER_EXAM", "RECENT_EXAM"):
+                group[label].append(s)
         for s, e, rel in measures:
             group_of(bisect_right(sent_starts, s) - 1)["cues"].append((s, e, rel))
         comparative = ext(doc, "gc_comparative")
         for group in by_sentence.values():
             if not group["cues"]:
                 continue
-            if comparative is not None and not group["older"]:
-                group["older"] = self._older_exam(doc, group, comparative)
+            # an older horizon, unless its part of the sentence names the previous exam ("lente majoration par
+            # rapport au précédent"); else, with the comparative exam's date, dates older than it
+            recent = {bisect_right(group["terms"], r) for r in group["RECENT_EXAM"]}
+            group["older"] = any(bisect_right(group["terms"], o) not in recent for o in group["OLDER_EXAM"])
+            if comparative is not None and not group["older"] and not recent:
+                group["older"] = older_exam(self.dates, doc, group["bounds"], comparative)
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             for target in targets:
@@ -321,37 +316,16 @@ class ContextLinker(BatchComponent):
                     classes = self._link(cs, ce, negated, group, check_next=True)
                 if classes is None or weight == 0.0 or (group["older"] and polarity == "change"):
                     continue
-                if polarity == "change" and comparative is not None and self._before(doc, cs, group, comparative):
+                if (
+                    polarity == "change"
+                    and comparative is not None
+                    and changed_before(self.dates, doc, cs, group["bounds"], comparative)
+                ):
                     continue
                 for cls in classes:
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight
         set_ext(doc, "gc_evidence", evidence)
         return doc
-
-    def _older_exam(self, doc: Doc, group: dict[str, Any], comparative: dt.date) -> bool:
-        """Whether the sentence of `group` compares only with exams older than the comparative one: every date
-        after a comparison cue in it ("par rapport au 06/01/2019", "compared with 3 May 2019") is more than
-        `OLDER_MARGIN` before `comparative`."""
-        lo, hi = _characters(doc, group["bounds"])
-        periods = self.dates.compared(text_of(doc), lo, hi)
-        return bool(periods) and all(last < comparative - OLDER_MARGIN for _, last in periods)
-
-    def _before(self, doc: Doc, cs: int, group: dict[str, Any], comparative: dt.date) -> bool:
-        """Whether the change at `cs` happened before the comparative exam: the dates of its part of the
-        sentence (between `,`, brackets, `;` and `:`) are none after the comparative exam and one is older
-        ("une régression survenue entre le 06/01/2019 et le 10/04/2020", "enlargement compared with 4 March
-        2019;", the comparative exam being of 2020)."""
-        text = text_of(doc)
-        start, end = _characters(doc, group["bounds"])
-        at = int(ext(doc, "gc_offsets")[cs])
-        lo = max([start] + [text.rfind(c, start, at) + 1 for c in ",(;:"])
-        stop = _PART_END.search(text, at, end)
-        periods = self.dates.periods(text[lo : stop.start() if stop else end])
-        return (
-            bool(periods)
-            and all(first <= comparative + OLDER_MARGIN for first, _ in periods)
-            and min(last for _, last in periods) < comparative - OLDER_MARGIN
-        )
 
     def _denial(self, doc: Doc, start: int, end: int) -> bool:
         """Whether a stability phrase denies a change by a negation ("no evidence of recurrence", "pas de

@@ -36,6 +36,7 @@ _DATE = re.compile(r"(?<!\d)(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|(?:19|2
 # a date right after a size dates that size to an older exam ("9 x 6 mm le 19/03/2024, 11 x 8 mm le 12/12/2023"):
 # it is no current size
 _DATED_FIRST = re.compile(r"\s*(?:le|du|au|en|on|in|at|of)?\s*" + _DATE.pattern, re.IGNORECASE)
+_YEAR = re.compile(r"(?:19|20)\d\d")
 MAX_GAP = 60
 AFTER = 40  # characters read after the second size for the date of its exam ("28 mm (22 mm au 15/12/2023)")
 BEFORE = 40  # characters read before the first size for what it measures ("épaisseur de coupe 5 mm contre 3 mm")
@@ -147,8 +148,8 @@ class MeasurementReader(BatchComponent):
                 (a, b) for a, b in zip(sizes, sizes[1:]) if a.start() < labelled[bisect_right(starts, a.start()) - 1][1]
             ]
         for a, b in pairs:
-            if not (a.group(2) or b.group(2)):
-                continue
+            if not (a.group(2) or b.group(2)) or _YEAR.fullmatch(a.group(0)) or _YEAR.fullmatch(b.group(0)):
+                continue  # a size has a unit, one of the two at least; a bare year is none ("printemps 2024")
             relation = self._relation(text, a, b)
             if relation == 0:
                 continue

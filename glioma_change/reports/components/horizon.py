@@ -1,0 +1,50 @@
+"""Which exam a change is measured against: the comparative exam, or an older one ("par rapport au
+06/01/2019", "augmentation par rapport à 2022", "a régressé entre 2021 et 2022") when the comparative exam's
+date is known (`doc._.gc_comparative`). Read by `glioma_context`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from spacy.tokens import Doc
+
+from glioma_change.reports.components.extensions import ext, text_of
+from glioma_change.reports.dates import DateExtractor
+
+OLDER_MARGIN = dt.timedelta(days=30)  # a compared date this much before the comparative exam is an older exam
+_PART_END = re.compile(r"[,();:]")
+
+
+def characters(doc: Doc, bounds: tuple[int, int]) -> tuple[int, int]:
+    """Character range of the tokens `[bounds[0], bounds[1])` of `doc`."""
+    offsets = ext(doc, "gc_offsets")
+    first, last = bounds
+    return int(offsets[first]), int(offsets[last]) if last < len(doc) else len(text_of(doc))
+
+
+def older_exam(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparative: dt.date) -> bool:
+    """Whether the sentence of tokens `bounds` compares only with exams older than the comparative one: every
+    date or period after a comparison cue in it ("par rapport au 06/01/2019", "compared with 3 May 2019",
+    "par rapport à 2022") ends more than `OLDER_MARGIN` before `comparative`."""
+    lo, hi = characters(doc, bounds)
+    periods = dates.compared(text_of(doc), lo, hi)
+    return bool(periods) and all(last < comparative - OLDER_MARGIN for _, last in periods)
+
+
+def changed_before(dates: DateExtractor, doc: Doc, cs: int, bounds: tuple[int, int], comparative: dt.date) -> bool:
+    """Whether the change at token `cs` of the sentence `bounds` happened before the comparative exam: the dates
+    and periods of its part of the sentence (between `,`, brackets, `;` and `:`) start none after the
+    comparative exam and one ends before it ("une régression survenue entre le 06/01/2019 et le 10/04/2020",
+    "moins étendu qu'en juillet 2023", the comparative exam being later)."""
+    text = text_of(doc)
+    start, end = characters(doc, bounds)
+    at = int(ext(doc, "gc_offsets")[cs])
+    lo = max([start] + [text.rfind(c, start, at) + 1 for c in ",(;:"])
+    stop = _PART_END.search(text, at, end)
+    periods = dates.periods(text[lo : stop.start() if stop else end])
+    return (
+        bool(periods)
+        and all(first <= comparative + OLDER_MARGIN for first, _ in periods)
+        and min(last for _, last in periods) < comparative - OLDER_MARGIN
+    )
