@@ -6,7 +6,6 @@ lexicon's `regex_terms` (years, numbers of years); where matches overlap the lon
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterator
 from typing import Any
 
@@ -175,14 +174,10 @@ class TermMatcher(BatchComponent):
                 kept.append((s, e, label))
                 for i in range(s, e):
                     taken[i] = span
-        starts = [start for start, _ in spans]
-        kept = [
-            t
-            for t in kept
-            if (i := bisect_right(starts, t[0]) - 1) >= 0
-            and t[0] < spans[i][1]
-            and not (t[2] == "UNCERTAIN" and self._in_date(doc, *t))
-        ]
+        inside = bytearray(len(doc))  # 1 for the tokens of the findings and conclusion
+        for start, end in spans:
+            inside[start:end] = b"\x01" * (end - start)
+        kept = [t for t in kept if inside[t[0]] and not (t[2] == "UNCERTAIN" and self._in_date(doc, *t))]
         set_ext(doc, "gc_terms", sorted(kept))
         return doc
 
