@@ -1,5 +1,5 @@
-"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to thirteenth blind
-sets (`reports_blind3_*` to `reports_blind13_*`): reports written blind (the authors had not seen the rules or the
+"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to fifteenth blind
+sets (`reports_blind3_*` to `reports_blind15_*`): reports written blind (the authors had not seen the rules or the
 lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
 header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
 longer horizon, change of non-tumour findings, enhancement-only change). See docs/reports.md."""
@@ -65,6 +65,10 @@ def report_set(name: str, language: str) -> pd.DataFrame:
         ("blind12", "fr", 80),
         ("blind13", "en", 30),
         ("blind13", "fr", 70),
+        ("blind14", "en", 30),
+        ("blind14", "fr", 70),
+        ("blind15", "en", 20),
+        ("blind15", "fr", 80),
     ],
 )
 def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:

@@ -272,6 +272,19 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             1,
         ),
+        # found by the fourteenth and fifteenth blind sets (new wording here)
+        (
+            "fr",
+            "Résultats\nLésion en hypersignal FLAIR de 30 x 21 mm contre 30 x 20 mm, sans\nmajoration notable.",
+            0,
+            0,
+        ),
+        ("fr", "Conclusion : Les écarts de mesure sont infra-millimétriques, dans la marge de mesure.", 0, 0),
+        ("fr", "Conclusion : Majoration du FLAIR depuis le 09/04/2024, après une période de stabilité.", 1, 1),
+        ("fr", "Conclusion : Hypersignal FLAIR inchangé, à surveiller (risque de progression non rehaussée).", 0, 0),
+        ("fr", "CONCLUSION   AGGRAVATION DES CRISES. PAS DE MODIFICATION DE LA LESION.", 0, 0),
+        ("fr", "Conclusion : Aspect globalement similaire, lésion discrètement moins volumineuse.", 1, 1),
+        ("en", "Impression: Unchanged FLAIR signal; attention for nonenhancing progression is advised.", 0, 0),
         (
             "fr",
             "Résultats : Nodule rehaussé de 9 x 6 mm ce jour, 9 x 6 mm le 19/03/2024, 12 x 8 mm le 12/12/2023 et "

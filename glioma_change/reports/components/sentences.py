@@ -20,16 +20,17 @@ from glioma_change.reports.components.extensions import (
 )
 
 _SENTENCE_BREAK = re.compile(
-    # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])|[ \t]{2,}(?=[-•▪*][ \t])` (the
+    # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)(?![a-z])|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])|[ \t]{2,}(?=[-•▪*][ \t])` (the
     # last: a bullet of a flattened list), written to start with
     # one character class, which the regex engine skips to in C (an alternation is tried at every position)
-    r"[.!?\n \t](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
+    r"[.!?\n \t](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)(?![a-z\u00df-\u00ff])|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
     r"|(?<=[ \t])[ \t]+(?=[\-\u2022\u25aa*][ \t]))"
 )
 
 
 class SentenceSplitter(BatchComponent):
-    """Sentence starts after `.!?` + space, at line breaks, at a run of two spaces before a capital (a line
+    """Sentence starts after `.!?` + space, at line breaks (not before a lower-case letter: a line wrapped by
+    a PDF export goes on), at a run of two spaces before a capital (a line
     break lost by a flattening export) and at section bounds (`glioma_sections`), found by one regex scan
     (spaCy's `sentencizer` walks the tokens in Python and cost more than all the rules together); the
     start tokens go to `doc._.gc_sentences`, read by the context rules (the tokens' own `is_sent_start`
