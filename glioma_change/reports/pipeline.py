@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 from glioma_change.progress import progress
 from glioma_change.reports.components import PIPELINE, SECTIONS, TextKeepingTokenizer  # registers the factories
 from glioma_change.reports.components.extensions import ext, set_ext
+from glioma_change.reports.components.tokenizer import lexicon_words
 from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.scoring import RuleScores, score
 
@@ -27,12 +28,12 @@ BATCH_SIZE = 256
 @cache
 def build_nlp(language: str, lexicon_dir: str = "") -> Language:
     """A blank `language` pipeline with the admin, section, sentence, term, measurement and context components."""
-    load_lexicon(language, lexicon_dir or None)  # fail early with a clear message
+    lexicon = load_lexicon(language, lexicon_dir or None)  # fail early with a clear message
     nlp = spacy.blank(language)
     tokenizer = nlp.tokenizer
     assert isinstance(tokenizer, Tokenizer)
     _faster_special_cases(tokenizer)
-    nlp.tokenizer = TextKeepingTokenizer(tokenizer)
+    nlp.tokenizer = TextKeepingTokenizer(tokenizer, lexicon_words(lexicon))
     for name in PIPELINE:
         nlp.add_pipe(name, config={} if name == "glioma_sentences" else {"lexicon_dir": lexicon_dir})
     return nlp

@@ -285,6 +285,8 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ("fr", "CONCLUSION   AGGRAVATION DES CRISES. PAS DE MODIFICATION DE LA LESION.", 0, 0),
         ("fr", "Conclusion : Aspect globalement similaire, lésion discrètement moins volumineuse.", 1, 1),
         ("en", "Impression: Unchanged FLAIR signal; attention for nonenhancing progression is advised.", 0, 0),
+        ("fr", "Conclusion : Nette aug- mentation de l'hyper- signal FLAIR.", 1, 1),
+        ("en", "Impression: The FLAIR abnormality has in-\ncreased.", 1, 1),
         (
             "fr",
             "Résultats : Nodule rehaussé de 9 x 6 mm ce jour, 9 x 6 mm le 19/03/2024, 12 x 8 mm le 12/12/2023 et "

@@ -13,7 +13,7 @@ import spacy
 from glioma_change.reports.components import admin, measurements, sections, sentences
 from glioma_change.reports.components.extensions import ext, set_ext
 from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
-from glioma_change.reports.components.tokenizer import plain_spaces
+from glioma_change.reports.components.tokenizer import plain_spaces, rejoin_hyphenated
 from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.pipeline import build_nlp
 from glioma_change.seeding import rng
@@ -176,3 +176,12 @@ def test_regex_terms_scan_finds_what_the_plain_regex_finds(language: str) -> Non
             for low in (text.lower(), None):  # over the lower-cased text when at hand, else with re.I
                 assert list(matcher._regex_terms(text, low, lo, hi)) == want, text
     assert any(list(matcher._regex_terms(text, text.lower(), 0, len(text))) for text in extra)
+
+
+def test_words_hyphenated_at_a_line_end_are_joined_only_when_the_lexicon_knows_them() -> None:
+    words = build_nlp("fr").tokenizer.words
+    text = "Hyper- signal superpo- sable, pro-\ngression ; post- et pré-contraste, compa- rativement, post-opératoire"
+    assert rejoin_hyphenated(text, words) == (
+        "Hypersignal superposable, progression ; post- et pré-contraste, compa- rativement, post-opératoire"
+    )
+    assert rejoin_hyphenated("Pas de lésion.", words) == "Pas de lésion."

@@ -1,4 +1,5 @@
-"""A tokenizer wrapper that keeps the input text on the Doc."""
+"""A tokenizer wrapper that keeps the input text on the Doc, with its odd spaces made plain and the lexicon's
+words that a PDF export hyphenated at a line end joined again."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import TEXT, set_ext
+from glioma_change.reports.lexicon import Lexicon, variants
 
 # Spaces and breaks that PDF and word-processor exports write, each replaced by one plain character (so
 # offsets are kept): no-break and narrow no-break spaces (French typography before `:`, runs of them between
@@ -29,6 +31,30 @@ def plain_spaces(text: str) -> str:
     return _ODD_SPACE.sub(lambda m: PLAIN_SPACES[m.group()], text)
 
 
+# a word cut by a hyphen and a line end or spaces, as PDF extraction leaves it ("hyper- signal", "pro-\ngression")
+_HYPHENATED = re.compile(r"([^\W\d_]+)-(?:[ \t]+(?:\r?\n[ \t]*)?|\r?\n[ \t]*)([^\W\d_]+)")
+
+
+def lexicon_words(lexicon: Lexicon) -> frozenset[str]:
+    """The lower-cased single words of the lexicon's terms and headings, accent variants included."""
+    phrases = [p for terms in lexicon.terms.values() for p in terms]
+    phrases += [h for kind, headings in lexicon.sections.items() if kind != "prose_followers" for h in headings]
+    return frozenset(w for p in phrases for form in variants(p) for w in form.split() if w.isalpha())
+
+
+def rejoin_hyphenated(text: str, words: frozenset[str]) -> str:
+    """`text` with each word that a hyphen and a line end or spaces cut in two ("superpo- sable") joined again
+    when the joined word is one of `words` (a lexicon word); other hyphens ("post- et pré-contraste") stay."""
+    if "- " not in text and "-\n" not in text and "-\t" not in text and "-\r" not in text:
+        return text
+
+    def join(m: re.Match[str]) -> str:
+        word = m.group(1) + m.group(2)
+        return word if word.lower() in words else m.group()
+
+    return _HYPHENATED.sub(join, text)
+
+
 class TextKeepingTokenizer:
     """Wraps a spaCy tokenizer: the text's Unicode spaces and page breaks become plain ones
     (`PLAIN_SPACES`), and the text is kept on the Doc (`doc._.gc_text`): `Doc.text` is rebuilt token by
@@ -36,11 +62,14 @@ class TextKeepingTokenizer:
 
     assigns = TEXT
 
-    def __init__(self, tokenizer: Any) -> None:
+    def __init__(self, tokenizer: Any, words: frozenset[str] = frozenset()) -> None:
         self.tokenizer = tokenizer
+        self.words = words
 
     def __call__(self, text: str) -> Doc:
         text = plain_spaces(text)
+        if self.words:
+            text = rejoin_hyphenated(text, self.words)
         doc = self.tokenizer(text)
         set_ext(doc, "gc_text", text)
         return doc
