@@ -83,10 +83,10 @@ class DateExtractor:
             return other
         return preferred
 
-    def _written(self, text: str, exam: dt.date | None) -> list[tuple[int, dt.date]]:
-        """`(offset, date)` of every date written in `text` (an ambiguous one read as before `exam`)."""
+    def _written(self, text: str, exam: dt.date | None) -> list[tuple[int, int, dt.date]]:
+        """`(start, end, date)` of every date written in `text` (an ambiguous one read as before `exam`)."""
         return [
-            (m.start(), d)
+            (m.start(), m.end(), d)
             for kind, pattern in self.forms
             for m in pattern.finditer(text)
             if (d := self._read(kind, m.groups(), exam))
@@ -95,16 +95,12 @@ class DateExtractor:
     def periods(self, text: str) -> list[tuple[dt.date, dt.date]]:
         """`(first day, last day)` of every date written in `text`, and of every month ("mars 2022", "06/2023")
         and year ("2022") written outside a date."""
-        days = [
-            (m.start(), m.end(), d)
-            for kind, pattern in self.forms
-            for m in pattern.finditer(text)
-            if (d := self._read(kind, m.groups(), None))
-        ]
+        days = self._written(text, None)
         out = [(d, d) for _, _, d in days]
+        taken = [(start, end) for start, end, _ in days]  # a month's or a date's year is no year of its own
         for kind, pattern in self.partial:
             for m in pattern.finditer(text):
-                if any(s < m.end() and m.start() < e for s, e, _ in days):
+                if any(start < m.end() and m.start() < end for start, end in taken):
                     continue
                 if kind == "year":
                     out.append((dt.date(int(m.group(1)), 1, 1), dt.date(int(m.group(1)), 12, 31)))
@@ -114,7 +110,7 @@ class DateExtractor:
                 if first is not None:
                     nxt = _date(first.year + month // 12, month % 12 + 1, 1)
                     out.append((first, nxt - dt.timedelta(days=1) if nxt else first))
-                days.append((m.start(), m.end(), dt.date.min))  # a month's year is not a year of its own
+                taken.append(m.span())
         return out
 
     def compared(self, text: str, start: int, end: int) -> list[tuple[dt.date, dt.date]]:
@@ -130,7 +126,7 @@ class DateExtractor:
         """The first date after a comparison cue (and before `exam`), or None."""
         for cue in self.cue.finditer(text):
             window = text[cue.end() : cue.end() + WINDOW]
-            found = [(at, d) for at, d in self._written(window, exam) if exam is None or d < exam]
+            found = [(at, d) for at, _, d in self._written(window, exam) if exam is None or d < exam]
             if found:
                 return min(found)[1]
         return None

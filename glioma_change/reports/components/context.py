@@ -244,8 +244,8 @@ class ContextLinker(BatchComponent):
 
         # only sentences with a cue or a size comparison give evidence: the terms of the others are skipped
         sids = [bisect_right(sent_starts, s) - 1 for s, _, _ in terms]
-        cued = {sid for sid, (_, _, label) in zip(sids, terms) if label in CUES}
-        cued.update(bisect_right(sent_starts, s) - 1 for s, _, _ in measures)
+        measured = [bisect_right(sent_starts, s) - 1 for s, _, _ in measures]
+        cued = {sid for sid, (_, _, label) in zip(sids, terms) if label in CUES} | set(measured)
         for sid, (s, e, label) in zip(sids, terms):
             if sid not in cued:
                 continue
@@ -266,8 +266,8 @@ class ContextLinker(BatchComponent):
                 group["locations"].append((s, e))
             elif label in ("OLDER_EXAM", "RECENT_EXAM"):
                 group[label].append(s)
-        for s, e, rel in measures:
-            group_of(bisect_right(sent_starts, s) - 1)["cues"].append((s, e, rel))
+        for sid, (s, e, rel) in zip(measured, measures):
+            group_of(sid)["cues"].append((s, e, rel))
         comparative = ext(doc, "gc_comparative")
         for group in by_sentence.values():
             if not group["cues"]:
