@@ -70,6 +70,15 @@ def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+def _all(text: str, word: str) -> list[int]:
+    """The offsets of every `word` in `text`, not overlapping."""
+    out, at = [], text.find(word)
+    while at >= 0:
+        out.append(at)
+        at = text.find(word, at + len(word))
+    return out
+
+
 class AdminFinder(BatchComponent):
     """Finds labelled identifying fields, institution lines and stand-alone identifiers."""
 
@@ -122,23 +131,18 @@ class AdminFinder(BatchComponent):
             low = low if len(low) == len(text) else None
         latin1 = is_latin1(text)  # and so is its lower-case form
         runs = _NUMBER_RUN_LATIN1 if latin1 else _NUMBER_RUN
-        candidates = [
-            c.span()
-            for c in runs.finditer(text)
-            if len(_DIGIT.findall(c.group())) >= 5 and (self.read_dates or not _DATE_RUN.fullmatch(c.group()))
+        # every stand-alone identifier but a page number lies in a run of digits (and up to four capitals
+        # before it): the patterns run over the run, its letters and the character after it (for `\b`); a
+        # lexicon's own patterns may reach further
+        tail = 12 if self.read_dates else 1
+        windows = [
+            (max(0, start - 5), min(len(text), end + tail))
+            for start, end, run in ((c.start(), c.end(), c.group()) for c in runs.finditer(text))
+            if len(_DIGIT.findall(run)) >= 5 and (self.read_dates or not _DATE_RUN.fullmatch(run))
         ]
-        if low is None:
-            candidates += [c.span() for c in _PAGE.finditer(text)]
-        else:
-            at = low.find("page")
-            while at >= 0:
-                candidates.append((at, at + 4))
-                at = low.find("page", at + 4)
-        spans = [
-            m.span()
-            for start, end in candidates
-            for m in self.standalone.finditer(text, max(0, start - 5), min(len(text), end + 12))
-        ]
+        pages = [c.start() for c in _PAGE.finditer(text)] if low is None else _all(low, "page")
+        windows += [(max(0, at - 5), min(len(text), at + 16)) for at in pages]
+        spans = [m.span() for start, end in windows for m in self.standalone.finditer(text, start, end)]
         if "@" in text:
             spans += [m.span() for m in _EMAIL.finditer(text)]
         for m in self.labelled.finditer(text, low or text.lower()):

@@ -28,6 +28,7 @@ _SIZE = re.compile(
     rf"(\d(?<![\w.,/]\d)\d*(?:[.,]\d+)?(?:\s*[x\u00d7*]\s*{_NUM}){{0,2}})\s*(cm3|cm\u00b3|cc|ml|mm|cm)?(?![\w/])",
     re.IGNORECASE,
 )
+_SIZE_LOWER = re.compile(_SIZE.pattern)  # the same over the lower-cased text (case-folding every try cost half)
 VOLUME_UNITS = frozenset({"cm3", "cm\u00b3", "cc", "ml"})  # all cubic centimetres
 _TIMES = re.compile(r"\s*[x\u00d7*]\s*", re.IGNORECASE)  # between the diameters of a size ("32 X 25")
 _BREAK = re.compile(r"[;\n]|\.\s+[A-Z]")
@@ -127,7 +128,8 @@ class MeasurementReader(BatchComponent):
     def __call__(self, doc: Doc) -> Doc:
         text = text_of(doc)
         found: list[tuple[int, int, float]] = []
-        low = lower_of(doc) or text.lower()
+        lower = lower_of(doc)
+        low = lower or text.lower()
         if "mm" not in low and "cm" not in low and "cc" not in low and "ml" not in low:
             set_ext(doc, "gc_measures", found)
             return doc
@@ -143,7 +145,8 @@ class MeasurementReader(BatchComponent):
         pairs = []
         for lo, hi in ranges:
             # sizes of the findings and conclusion, and the size after them (a pair's second half)
-            sizes = list(_SIZE.finditer(text, lo, min(len(text), hi + _REACH)))
+            reach = min(len(text), hi + _REACH)
+            sizes = list(_SIZE_LOWER.finditer(lower, lo, reach) if lower else _SIZE.finditer(text, lo, reach))
             pairs += [
                 (a, b) for a, b in zip(sizes, sizes[1:]) if a.start() < labelled[bisect_right(starts, a.start()) - 1][1]
             ]

@@ -19,13 +19,13 @@ from glioma_change.reports.components.extensions import (
     text_of,
 )
 
-# A sentence starts after `[.!?]+["')\]]*[ \t]+(?=\S)`, after `\n\s*(?=\S)(?![a-z])`, after `[ \t]{2,}` before a
-# capital (a line break lost by a flattening export) or before a bullet of a flattened list (`[-•▪*][ \t]`).
-# Two scans, each written to start with a character class that the regex engine skips to in C (an
-# alternation is tried at every position; one class for all four stopped at every space): every match ends
-# where its run of white space ends, so the two give the starts that one scan for the four would.
-_BREAK_AFTER_MARK = re.compile(r"[.!?\n](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)(?![a-z\u00df-\u00ff]))")
-_BREAK_AFTER_GAP = re.compile(r"[ \t]{2,}(?:(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])|(?=[\-\u2022\u25aa*][ \t]))")
+_SENTENCE_BREAK = re.compile(
+    # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)(?![a-z])|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])|[ \t]{2,}(?=[-•▪*][ \t])` (the
+    # last: a bullet of a flattened list), written to start with
+    # one character class, which the regex engine skips to in C (an alternation is tried at every position)
+    r"[.!?\n \t](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)(?![a-z\u00df-\u00ff])|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
+    r"|(?<=[ \t])[ \t]+(?=[\-\u2022\u25aa*][ \t]))"
+)
 
 
 class SentenceSplitter(BatchComponent):
@@ -43,10 +43,7 @@ class SentenceSplitter(BatchComponent):
             set_ext(doc, "gc_sentences", [])
             return doc
         starts_char = [
-            m.end()
-            for _, _, lo, hi in ext(doc, "gc_labelled")
-            for scan in (_BREAK_AFTER_MARK, _BREAK_AFTER_GAP)
-            for m in scan.finditer(text, lo, hi)
+            m.end() for _, _, lo, hi in ext(doc, "gc_labelled") for m in _SENTENCE_BREAK.finditer(text, lo, hi)
         ]
         offsets = ext(doc, "gc_offsets")
         if starts_char and offsets is None:
