@@ -56,6 +56,10 @@ def variants(phrase: str) -> set[str]:
     return out
 
 
+# lists under `sections` that hold no headings: words after a heading that continue prose, dictated colons
+SECTION_WORDS = ("prose_followers", "dictated_colon")
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """The resources of one language."""
@@ -70,6 +74,10 @@ class Lexicon:
     admin: dict[str, Any]
     regex_terms: dict[str, list[str]]
     rules: dict[str, Any]
+
+    def headings(self) -> dict[str, list[str]]:
+        """The section headings by kind (findings, conclusion, ignore, technique, ignore_sentence, footer)."""
+        return {kind: headings for kind, headings in self.sections.items() if kind not in SECTION_WORDS}
 
 
 def available_languages(root: str | None = None) -> list[str]:
@@ -101,6 +109,22 @@ def _read_patterns(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def respelled(phrases: list[str], spellings: dict[str, list[str]]) -> list[str]:
+    """`phrases` and, after them, each phrase with a common misspelling of one of its stems (`spellings`: stem →
+    its other spellings, e.g. `rehauss` → `réhauss`, the accented form French reports often write)."""
+    out, seen = list(phrases), set(phrases)
+    for phrase in phrases:
+        low = phrase.lower()
+        for stem, others in spellings.items():
+            if stem in low:
+                for other in others:
+                    form = low.replace(stem, other)
+                    if form not in seen:
+                        seen.add(form)
+                        out.append(form)
+    return out
+
+
 @cache
 def load_lexicon(language: str, root: str | None = None) -> Lexicon:
     """Load `nlp/<language>/` (or `<root>/<language>/`) and `nlp/rules.json`."""
@@ -117,7 +141,7 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
     rules = _read_json(rules_path if rules_path.is_file() else nlp_dir() / "rules.json")
     return Lexicon(
         language=language,
-        terms={k: list(terms.get(k, [])) for k in CATEGORIES},
+        terms={k: respelled(list(terms.get(k, [])), data.get("spellings", {})) for k in CATEGORIES},
         patterns=_read_patterns(base / language / "patterns.jsonl"),
         sections={k: list(v) for k, v in data.get("sections", {}).items()},
         stopwords=frozenset(w for s in data.get("stopwords", []) for w in variants(s)),

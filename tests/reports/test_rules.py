@@ -294,6 +294,48 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # found by the seventeenth blind set (new wording here)
+        (
+            "fr",
+            "Résultats : Extension de l'hypersignal T2 de 6 mm vers l'arrière. Conclusion : Aspect stable de la composante "
+            "réhaussée.",
+            1,
+            1,
+        ),
+        ("fr", "Conclusion : Plage FLAIR non réhaussée inchangée autour de la cavité.", 0, 0),
+        ("fr", "Conclusion : Non-majoration de la plage en hypersignal T2.", 0, 0),
+        ("fr", "Conclusion : Anomalie FLAIR d'aspect figé. La diminution sous radiothérapie est ancienne.", 0, 0),
+        (
+            "en",
+            "Previous impression: Increased FLAIR signal concerning for progression.\nImpression: No change of the "
+            "FLAIR signal.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion antérieure : augmentation de l'hypersignal FLAIR.\nConclusion : hypersignal FLAIR superposable.",
+            0,
+            0,
+        ),
+        # found by the sixteenth blind set (new wording here)
+        (
+            "en",
+            "Impression: FLAIR abnormality unchanged since the last study. The growth relative to the March nadir "
+            "was already reported.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Hypersignal FLAIR superposable. La diminution obtenue depuis le début du traitement est "
+            "maintenue (-20 %).",
+            0,
+            0,
+        ),
+        ("fr", "Conclusion : FLAIR inchangé. Élévation de la choline et apparition de lactates.", 1, 0),
+        ("en", "Impression: Stable FLAIR signal. New lactate doublet and rising choline.", 1, 0),
+        ("en", "Technique colon axial FLAIR and T2 Findings colon increased FLAIR signal in the right insula", 1, 1),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -86,7 +86,7 @@ class AdminFinder(BatchComponent):
         admin = lexicon.admin
         labels = phrase_pattern(admin.get("field_labels", []))
         places = phrase_pattern(admin.get("institutions", []))
-        headings = [h for kind, hs in lexicon.sections.items() if kind != "prose_followers" for h in hs]
+        headings = [h for hs in lexicon.headings().values() for h in hs]
         stops = phrase_pattern(admin.get("value_stops", []) + headings)
         # one scan for fields and institutions, one search for the end of a value
         self.labelled = WordScanner(

@@ -4,7 +4,8 @@ A report may be laid out on lines (`Findings:` at a line start) or flattened to 
 export (`...   Indications   Suivi ...   Description   ...   Conclusions   ...`). A lexicon heading
 (`nlp/<lang>/lexicon.json` → `sections`, any case, accents optional) is taken as a heading when
 
-* a colon or dash follows it; or
+* a colon or dash follows it, or the word a dictation left for a colon (`sections.dictated_colon`:
+  "Findings colon ..."); or
 * it stands at a boundary (text or line start, a run of two spaces, a sentence end) and is followed by a
   line end or a run of two spaces, or by a word that does not continue prose (a capitalised word, or
   one not in `sections.prose_followers`: "la *description de* la lésion" is prose, "*Description* La
@@ -53,7 +54,7 @@ from glioma_change.reports.components.extensions import (
 from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon, variants
 
-_COLON_AFTER = re.compile(r"[ \t]*(?::|\u2014|\u2013|-(?=\s))")
+_COLON_AFTER = r"[ \t]*(?::|\u2014|\u2013|-(?=\s))"
 _GAP_AFTER = re.compile(r"[ \t]*(?:\r?\n|$)|[ \t]{2,}")
 _NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
 # patterns that start with a character class, which the regex engine skips to in C (the forms
@@ -123,17 +124,18 @@ class SectionDetector(BatchComponent):
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.kinds: dict[str, str] = {}
-        for kind, headings in lexicon.sections.items():
-            if kind == "prose_followers":
-                continue
+        for kind, headings in lexicon.headings().items():
             for heading in headings:
                 for form in variants(heading):
                     self.kinds[re.sub(r"\s+", " ", form)] = kind
         self.followers = frozenset(f for w in lexicon.sections.get("prose_followers", []) for f in variants(w))
         self.heading = WordScanner(rf"{phrase_pattern(list(self.kinds))}(?![^\W_])")
+        # a colon, or the word a dictation left for one ("Findings colon ...")
+        dictated = phrase_pattern(lexicon.sections.get("dictated_colon", []))
+        self.colon_after = re.compile(rf"{_COLON_AFTER}|[ \t]+(?i:{dictated})(?![^\W_])")
 
     def _accepts(self, text: str, start: int, end: int) -> bool:
-        if _COLON_AFTER.match(text, end):
+        if self.colon_after.match(text, end):
             return True
         gap_after = _GAP_AFTER.match(text, end) is not None
         capital = text[start].isupper()

@@ -44,7 +44,7 @@ _LONGEST_WORD = 60  # letters read before a hyphen
 def lexicon_words(lexicon: Lexicon) -> frozenset[str]:
     """The lower-cased single words of the lexicon's terms and headings, accent variants included."""
     phrases = [p for terms in lexicon.terms.values() for p in terms]
-    phrases += [h for kind, headings in lexicon.sections.items() if kind != "prose_followers" for h in headings]
+    phrases += [h for headings in lexicon.headings().values() for h in headings]
     return frozenset(w for p in phrases for form in variants(p) for w in form.split() if w.isalpha())
 
 
