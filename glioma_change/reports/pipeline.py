@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import spacy
+from spacy.attrs import IS_PUNCT, IS_SPACE, LANG, LIKE_NUM, LOWER, NORM
 from spacy.language import Language
 from spacy.symbols import ORTH
 from spacy.tokenizer import Tokenizer
@@ -28,6 +29,11 @@ BATCH_SIZE = 256
 # chunk) and nothing is cached after that: every later report is tokenised uncached, five to ten times
 # slower (≈ 20 µs a chunk for the French affix and token-match rules). A million chunks cost ≈ 50 MB at most.
 TOKENIZER_CACHE = 1_000_000
+# The lexical attributes the rules and the classifier's content words read (`lower_`, `is_punct`, `is_space`,
+# `like_num`; `norm` and `lang` as spaCy sets them). spaCy computes some twenty for every word it meets for the
+# first time (shape, stop word, prefix, suffix ... in Python, ≈ 15 µs a word), and an export never stops
+# bringing new ones (dates, record numbers, names): the others are left unset (False, empty) on these docs.
+LEXEME_ATTRIBUTES = frozenset({LOWER, NORM, IS_SPACE, IS_PUNCT, LIKE_NUM, LANG})
 
 
 @cache
@@ -35,6 +41,8 @@ def build_nlp(language: str, lexicon_dir: str = "") -> Language:
     """A blank `language` pipeline with the admin, section, sentence, term, measurement and context components."""
     lexicon = load_lexicon(language, lexicon_dir or None)  # fail early with a clear message
     nlp = spacy.blank(language)
+    getters = nlp.vocab.lex_attr_getters
+    nlp.vocab.lex_attr_getters = {k: v for k, v in getters.items() if k in LEXEME_ATTRIBUTES}  # this vocab's own
     tokenizer = nlp.tokenizer
     assert isinstance(tokenizer, Tokenizer)
     _faster_special_cases(tokenizer)

@@ -129,6 +129,20 @@ def test_tokens_are_spacys_without_the_white_space_special_cases(language: str) 
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_rule_vocabulary_computes_the_attributes_the_rules_read_and_no_other(language: str) -> None:
+    """The lexical attributes the rules and the content words read are spaCy's; the others (shape, stop word
+    ...) are not computed for new words, and only in the rule pipeline's own vocabulary."""
+    words = "Nouvel hypersignal FLAIR 12/03/2021 , 3,5 mm ( IPP83015527 ) : zyxwvq-nouveau".split()
+    blank = spacy.blank(language)(" ".join(words))
+    ours = build_nlp(language).tokenizer(" ".join(words))
+    read = [(t.text, t.lower_, t.norm_, t.is_punct, t.is_space, t.like_num, t.lang_) for t in blank]
+    assert [(t.text, t.lower_, t.norm_, t.is_punct, t.is_space, t.like_num, t.lang_) for t in ours] == read
+    assert not any(t.is_alpha or t.shape_ for t in ours if t.text == "zyxwvq")  # a word no vocabulary had met
+    assert [t.shape_ for t in blank if t.text == "zyxwvq"] == ["xxxx"]
+    assert len(spacy.blank(language).vocab.lex_attr_getters) > len(build_nlp(language).vocab.lex_attr_getters)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
 def test_batched_pipeline_gives_the_evidence_of_one_doc_at_a_time(language: str) -> None:
     nlp = build_nlp(language)
     texts = _texts()
