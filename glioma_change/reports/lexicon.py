@@ -74,6 +74,7 @@ class Lexicon:
     admin: dict[str, Any]
     regex_terms: dict[str, list[str]]
     rules: dict[str, Any]
+    novelty: frozenset[str] = frozenset()  # cue words that announce something new, never an extent ("nouvelle")
 
     def headings(self) -> dict[str, list[str]]:
         """The section headings by kind (findings, conclusion, ignore, technique, ignore_sentence, footer)."""
@@ -150,4 +151,5 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
         admin=data.get("admin", {}),
         regex_terms={k: list(v) for k, v in data.get("regex_terms", {}).items() if k in CATEGORIES},
         rules=rules,
+        novelty=frozenset(f for w in data.get("novelty", []) for f in variants(w)),
     )

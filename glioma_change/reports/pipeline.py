@@ -8,6 +8,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import spacy
 from spacy.attrs import IS_PUNCT, IS_SPACE, LANG, LIKE_NUM, LOWER, NORM
@@ -41,8 +42,8 @@ def build_nlp(language: str, lexicon_dir: str = "") -> Language:
     """A blank `language` pipeline with the admin, section, sentence, term, measurement and context components."""
     lexicon = load_lexicon(language, lexicon_dir or None)  # fail early with a clear message
     nlp = spacy.blank(language)
-    getters = nlp.vocab.lex_attr_getters
-    nlp.vocab.lex_attr_getters = {k: v for k, v in getters.items() if k in LEXEME_ATTRIBUTES}  # this vocab's own
+    vocab: Any = nlp.vocab  # spaCy's type stub lacks `lex_attr_getters`
+    vocab.lex_attr_getters = {k: v for k, v in vocab.lex_attr_getters.items() if k in LEXEME_ATTRIBUTES}  # its own
     tokenizer = nlp.tokenizer
     assert isinstance(tokenizer, Tokenizer)
     _faster_special_cases(tokenizer)

@@ -1,5 +1,5 @@
-"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to seventeenth blind
-sets (`reports_blind3_*` to `reports_blind17_*`): reports written blind (the authors had not seen the rules or the
+"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to nineteenth blind
+sets (`reports_blind3_*` to `reports_blind19_*`): reports written blind (the authors had not seen the rules or the
 lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
 header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
 longer horizon, change of non-tumour findings, enhancement-only change). See docs/reports.md."""
@@ -17,7 +17,13 @@ from glioma_change.formats import parse_date
 from glioma_change.reports.pipeline import apply_rules
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-ONE_LINE = {"export": 1.0, "blind16": 0.3, "blind17": 0.4}  # the share of reports flattened to one line (else 0.6)
+ONE_LINE = {
+    "export": 1.0,
+    "blind16": 0.3,
+    "blind17": 0.4,
+    "blind18": 0.3,
+    "blind19": 0.4,
+}  # the share of reports flattened to one line (else 0.6)
 SETS = (
     "export",
     "blind3",
@@ -35,6 +41,8 @@ SETS = (
     "blind15",
     "blind16",
     "blind17",
+    "blind18",
+    "blind19",
 )
 
 
@@ -78,6 +86,10 @@ def report_set(name: str, language: str) -> pd.DataFrame:
         ("blind16", "fr", 70),
         ("blind17", "en", 30),
         ("blind17", "fr", 70),
+        ("blind18", "en", 30),
+        ("blind18", "fr", 70),
+        ("blind19", "en", 40),
+        ("blind19", "fr", 60),
     ],
 )
 def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:

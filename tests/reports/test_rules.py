@@ -336,6 +336,15 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ("fr", "Conclusion : FLAIR inchangé. Élévation de la choline et apparition de lactates.", 1, 0),
         ("en", "Impression: Stable FLAIR signal. New lactate doublet and rising choline.", 1, 0),
         ("en", "Technique colon axial FLAIR and T2 Findings colon increased FLAIR signal in the right insula", 1, 1),
+        # found by the eighteenth and nineteenth blind sets (new wording here)
+        ("fr", "Hypersignal FLAIR : ☐ Augmentation ☐ Diminution\nConclusion : hypersignal FLAIR superposable.", 0, 0),
+        ("en", "Findings: FLAIR signal: [ ] stable [x] increased", 1, 1),
+        ("fr", "Conclusion : Prise de contraste nodulaire nouvelle sans modification de l'hypersignal FLAIR.", 1, 0),
+        ("fr", "Hypersignal FLAIR : stable\nNouvelle lésion : non\nProgression : non", 0, 0),
+        ("en", "FLAIR: unchanged\nNew enhancement: none", 0, 0),
+        ("fr", "Résultats   Hypersignal FLAIR   stable   Nouvelle lésion   non   Effet de masse   absent", 0, 0),
+        ("en", "Comparison  13 Mar 2023  FLAIR  decreased, edema has resolved   Impression  Improvement.", 1, 1),
+        ("en", "Impression: Stable appearance; the improvement seen on the previous study is maintained.", 0, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -71,7 +71,7 @@ def test_word_scanner_finds_what_a_case_insensitive_look_behind_finds(language: 
             r"[.!?]+[\"')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
             r"|[ \t]{2,}(?=[\-\u2022\u25aa*][ \t])",
         ),
-        (sections._SENTENCE_END, r"[.!?](?=\s)|\n"),
+        (sections._SENTENCE_END, r"[.!?](?=\s)|\n|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"),
         (sections._LINE_END, r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"),
         (admin._VALUE_BREAK, admin._VALUE_END.pattern),
         (admin._NUMBER_RUN, r"[+(]?\d[\d .\-()/]{3,}\d"),

@@ -65,6 +65,7 @@ class ContextLinker(BatchComponent):
         self.stable_rel: float = rules["measurement"]["stable_rel"]
         self.dates = DateExtractor(lexicon)
         self.negations = tuple(sorted({n.lower() for n in lexicon.terms.get("NEGATION", [])}))
+        self.novelty = lexicon.novelty
 
     def _modifiers(self, start: int, end: int, mods: list, terminators: list[int], clauses: list[int]) -> set[str]:
         """Kinds of the modifiers whose scope covers the token range [start, end).
@@ -132,12 +133,14 @@ class ContextLinker(BatchComponent):
                 lo = prev
         return lo, hi
 
-    @staticmethod
-    def _extent(k: int, cues: list, clauses: list[int]) -> bool:
+    def _extent(self, doc: Doc, k: int, cues: list, clauses: list[int]) -> bool:
         """Whether change cue `k` of the sorted `cues` names the extent of a stability statement: right before
         a stability cue, or at most `EXTENT_GAP` tokens after one within its clause ("size unchanged",
-        "inchangé dans son extension")."""
-        ce = cues[k][1]
+        "inchangé dans son extension"); a cue announcing something new never is ("prise de contraste nouvelle sans
+        modification du FLAIR")."""
+        cs, ce = cues[k][0], cues[k][1]
+        if doc[cs:ce].text.lower() in self.novelty:
+            return False
         if k + 1 < len(cues) and cues[k + 1][2] == "STABLE" and cues[k + 1][0] == ce:
             return True
         if k == 0 or cues[k - 1][2] != "STABLE" or cues[k][0] - cues[k - 1][1] > EXTENT_GAP:
@@ -286,7 +289,7 @@ class ContextLinker(BatchComponent):
             previous: tuple[int, int, str, bool] | None = None  # the sentence's last cue (start, end, label, negated)
             cues = sorted(group["cues"], key=lambda c: c[0])
             for k, (cs, ce, label) in enumerate(cues):
-                if label in CHANGES and self._extent(k, cues, clauses):
+                if label in CHANGES and self._extent(doc, k, cues, clauses):
                     continue  # "d'extension identique", "inchangé dans son extension": the extent, not a change of it
                 section = sections[bisect_right(sec_starts, cs) - 1][1]
                 if section not in SECTIONS:

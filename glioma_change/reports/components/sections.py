@@ -20,7 +20,8 @@ break, or a sentence end followed by a run of spaces and a capital); `technique`
 spaces would otherwise swallow the findings after it). An ignored heading alone on its line with up to
 `HEADING_WORDS` more words ("Antécédents oncologiques") takes the next line too. `footer` headings
 (signature lines, a scale's key) are taken wherever they stand and ignored to the next heading. Text before
-the first heading counts as findings. Administrative spans (`glioma_admin`) are ignored wherever they lie.
+the first heading counts as findings. Administrative spans (`glioma_admin`) and the options of a template's
+empty boxes ("☐ Augmentation", "[ ] progression": no statement) are ignored wherever they lie.
 
 `doc._.gc_sections` holds `[(token, kind), ...]` change points, kind in findings / conclusion / ignore /
 admin (administrative spans; read by nothing but kept apart from ignored clinical sections);
@@ -37,6 +38,7 @@ from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from glioma_change.reports.components.admin import merge
 from glioma_change.reports.components.extensions import (
     ADMIN,
     LABELLED,
@@ -59,10 +61,18 @@ _GAP_AFTER = re.compile(r"[ \t]*(?:\r?\n|$)|[ \t]{2,}")
 _NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
 # patterns that start with a character class, which the regex engine skips to in C (the forms
 # `[.!?](?=\s)|\n` and `\r?\n|[.!?][ \t]{2,}...` are tried at every position of a long section)
-_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|(?=\s))")
+_SENTENCE_END = re.compile(
+    r"[.!?\n \t](?:(?<=\n)|(?<=[.!?])(?=\s)|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))"
+)
 # the end of an ignored section's first line: a line break, or a sentence end followed by a run of spaces
 # and a capital (a line break lost by a flattening export; a wrapped line does not end a sentence)
 _LINE_END = re.compile(r"[\r\n.!?](?:(?<=\r)\n|(?<=\n)|(?<=[.!?])[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))")
+# the option after an empty box of a template export ("☐ Augmentation", "[ ] progression"), up to the next box,
+# bracket, line break, "|" or run of two spaces: no statement
+_UNTICKED = re.compile(
+    r"(?:\u2610|\u25a1|\[[ \t]?\]|\([ \t]\))(?:(?![ \t]{2})[^\u2610\u25a1\u2611\u2612\u25a0\[(\n|])*"
+)
+_BOXES = ("\u2610", "\u25a1", "[ ]", "[]", "( )", "[\t]", "(\t)")
 _LOOKBEHIND = 12
 HEADING_WORDS = 2  # words after a heading word that may finish it on its own line ("Antécédents oncologiques")
 _SPACES = re.compile(r"\s*")
@@ -213,7 +223,10 @@ class SectionDetector(BatchComponent):
             set_ext(doc, "gc_sections", [(0, "findings")])
             set_ext(doc, "gc_labelled", [])
             return doc
-        points = self.regions(text, ext(doc, "gc_admin") or [], lower_of(doc))
+        ignored = ext(doc, "gc_admin") or []
+        if any(box in text for box in _BOXES):
+            ignored = merge([*ignored, *(m.span() for m in _UNTICKED.finditer(text))])
+        points = self.regions(text, ignored, lower_of(doc))
         idx = doc.to_array(IDX).astype(np.int64)
         set_ext(doc, "gc_offsets", idx)
         tokens = np.searchsorted(idx, [p for p, _ in points])

@@ -178,8 +178,35 @@ class TermMatcher(BatchComponent):
         for start, end in spans:
             inside[start:end] = b"\x01" * (end - start)
         kept = [t for t in kept if inside[t[0]] and not (t[2] == "UNCERTAIN" and self._in_date(doc, *t))]
-        set_ext(doc, "gc_terms", sorted(kept))
+        set_ext(doc, "gc_terms", _field_values(doc, sorted(kept)))
         return doc
+
+
+_NEGATIONS = ("NEGATION", "NEGATION_POST")
+
+
+def _field_values(doc: Doc, terms: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """`terms` (sorted) with the negation that alone answers a template field ("Nouvelle lésion : non",
+    "New enhancement: none", "Nouvelle lésion   non" once a flattening export dropped the colon) made a
+    post-negation of the field, and the field's colon no boundary: the negation answers the field when it
+    follows the colon or a run of spaces and punctuation, a line break, a run of spaces or the end follows it."""
+
+    def answers(s: int, e: int) -> bool:
+        after = doc[e] if e < len(doc) else None
+        return after is None or after.is_space or after.is_punct
+
+    out: list[tuple[int, int, str]] = []
+    answered = False  # the previous term was the colon of a field answered by a negation
+    for i, (s, e, label) in enumerate(terms):
+        if label == "TERMINATE" and i + 1 < len(terms) and doc[s:e].text == ":":
+            ns, ne, nlabel = terms[i + 1]
+            if ns == e and nlabel in _NEGATIONS and answers(ns, ne):
+                answered = True
+                continue
+        spaced = label == "NEGATION" and s > 0 and doc[s - 1].is_space and answers(s, e)
+        out.append((s, e, "NEGATION_POST" if answered or spaced else label))
+        answered = False
+    return out
 
 
 @Language.factory("glioma_terms", default_config={"lexicon_dir": ""}, assigns=[TERMS], requires=[LABELLED])
