@@ -345,6 +345,18 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ("fr", "Résultats   Hypersignal FLAIR   stable   Nouvelle lésion   non   Effet de masse   absent", 0, 0),
         ("en", "Comparison  13 Mar 2023  FLAIR  decreased, edema has resolved   Impression  Improvement.", 1, 1),
         ("en", "Impression: Stable appearance; the improvement seen on the previous study is maintained.", 0, 0),
+        (
+            "en",
+            "Impression: No definite change. Apparent increased conspicuity relates to the change from 1.5T to 3T.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Pas de modification. Hypersignal FLAIR mieux visible du fait du changement de machine.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
