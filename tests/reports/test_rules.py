@@ -357,6 +357,10 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # found by the twentieth and twenty-first blind sets (new wording here)
+        ("fr", "Conclusion :\n= foyer frontal droit\nØ nouvelle lésion, Ø nouvelle prise de contraste", 0, 0),
+        ("fr", "Conclusion : stabilité des deux foyers, maintien de la réponse obtenue.", 0, 0),
+        ("en", "Impression: Both lesions unchanged; maintained response.", 0, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
