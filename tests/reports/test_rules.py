@@ -361,6 +361,26 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ("fr", "Conclusion :\n= foyer frontal droit\nØ nouvelle lésion, Ø nouvelle prise de contraste", 0, 0),
         ("fr", "Conclusion : stabilité des deux foyers, maintien de la réponse obtenue.", 0, 0),
         ("en", "Impression: Both lesions unchanged; maintained response.", 0, 0),
+        (
+            "en",
+            "Prior impression (03/07/2023), quoted verbatim:\nIncreased FLAIR signal, consistent with progression.\n"
+            "Impression: Stable FLAIR signal.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Rappel de la conclusion de l'examen du 03/05/2019 :\nMajoration de l'hypersignal FLAIR.\n"
+            "Conclusion : aspect stable.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : pas de récidive.\nEn résumé pour le patient : la petite tumeur bénigne a très légèrement grossi.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -4,8 +4,8 @@ A report may be laid out on lines (`Findings:` at a line start) or flattened to 
 export (`...   Indications   Suivi ...   Description   ...   Conclusions   ...`). A lexicon heading
 (`nlp/<lang>/lexicon.json` → `sections`, any case, accents optional) is taken as a heading when
 
-* a colon or dash follows it, or the word a dictation left for a colon (`sections.dictated_colon`:
-  "Findings colon ..."); or
+* a colon or dash follows it (or ends its line, the heading starting the line), or the word a dictation
+  left for a colon (`sections.dictated_colon`: "Findings colon ..."); or
 * it stands at a boundary (text or line start, a run of two spaces, a sentence end) and is followed by a
   line end or a run of two spaces, or by a word that does not continue prose (a capitalised word, or
   one not in `sections.prose_followers`: "la *description de* la lésion" is prose, "*Description* La
@@ -58,6 +58,8 @@ from glioma_change.reports.lexicon import Lexicon, variants
 
 _COLON_AFTER = r"[ \t]*(?::|\u2014|\u2013|-(?=\s))"
 _GAP_AFTER = re.compile(r"[ \t]*(?:\r?\n|$)|[ \t]{2,}")
+# the rest of a heading's line, up to a colon that ends the line ("Rappel de la conclusion de l'examen du 03/05/2019 :")
+_LINE_TO_COLON = re.compile(r"[^\n:]{0,60}:[ \t]*(?:\r?\n|$)")
 _NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
 # patterns that start with a character class, which the regex engine skips to in C (the forms
 # `[.!?](?=\s)|\n` and `\r?\n|[.!?][ \t]{2,}...` are tried at every position of a long section)
@@ -89,9 +91,12 @@ def _boundary_before(before: str) -> tuple[bool, bool]:
 
 def _heading_line(text: str, content: int, stop: re.Match[str]) -> bool:
     """Whether the first line of an ignored section, from `content` to the line break `stop`, only finishes its
-    heading ("Histoire oncologique" on a line of its own): at most `HEADING_WORDS` words, no sentence end."""
+    heading ("Histoire oncologique" on a line of its own: at most `HEADING_WORDS` words, no sentence end) or
+    introduces the next line ("Prior impression (03/07/2023), quoted verbatim:")."""
     line = text[content : stop.start()]
-    return stop.group() in ("\n", "\r\n") and len(line.split()) <= HEADING_WORDS and not any(c in line for c in ".!?:")
+    if stop.group() not in ("\n", "\r\n"):
+        return False
+    return line.rstrip().endswith(":") or (len(line.split()) <= HEADING_WORDS and not any(c in line for c in ".!?:"))
 
 
 def _opens_sentence(text: str, start: int) -> bool:
@@ -152,7 +157,7 @@ class SectionDetector(BatchComponent):
         strong, weak = _boundary_before(text[max(0, start - _LOOKBEHIND) : start])
         strong = strong or start == 0
         if strong or weak:
-            if gap_after:
+            if gap_after or (strong and _LINE_TO_COLON.match(text, end)):
                 return True
             nxt = _NEXT_WORD.match(text, end)
             prose = nxt is not None and nxt.group(1)[0].islower() and nxt.group(1) in self.followers
