@@ -191,19 +191,18 @@ def _field_values(doc: Doc, terms: list[tuple[int, int, str]]) -> list[tuple[int
     post-negation of the field, and the field's colon no boundary: the negation answers the field when it
     follows the colon or a run of spaces and punctuation, a line break, a run of spaces or the end follows it."""
 
-    def answers(s: int, e: int) -> bool:
-        after = doc[e] if e < len(doc) else None
-        return after is None or after.is_space or after.is_punct
+    def answers(end: int) -> bool:  # whether what follows a negation ending at token `end` ends the field
+        return end >= len(doc) or doc[end].is_space or doc[end].is_punct
 
     out: list[tuple[int, int, str]] = []
     answered = False  # the previous term was the colon of a field answered by a negation
     for i, (s, e, label) in enumerate(terms):
-        if label == "TERMINATE" and i + 1 < len(terms) and doc[s:e].text == ":":
+        if label == "TERMINATE" and e - s == 1 and i + 1 < len(terms) and doc[s].text == ":":
             ns, ne, nlabel = terms[i + 1]
-            if ns == e and nlabel in _NEGATIONS and answers(ns, ne):
+            if ns == e and nlabel in _NEGATIONS and answers(ne):
                 answered = True
                 continue
-        spaced = label == "NEGATION" and s > 0 and doc[s - 1].is_space and answers(s, e)
+        spaced = label == "NEGATION" and s > 0 and doc[s - 1].is_space and answers(e)
         out.append((s, e, "NEGATION_POST" if answered or spaced else label))
         answered = False
     return out
