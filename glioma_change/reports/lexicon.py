@@ -77,7 +77,8 @@ class Lexicon:
     novelty: frozenset[str] = frozenset()  # cue words that announce something new, never an extent ("nouvelle")
 
     def headings(self) -> dict[str, list[str]]:
-        """The section headings by kind (findings, conclusion, ignore, technique, ignore_sentence, footer)."""
+        """The section headings by kind (findings, conclusion, ignore, technique, ignore_sentence,
+        superseded, footer)."""
         return {kind: headings for kind, headings in self.sections.items() if kind not in SECTION_WORDS}
 
 

@@ -1,5 +1,6 @@
-"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to nineteenth blind
-sets (`reports_blind3_*` to `reports_blind19_*`): reports written blind (the authors had not seen the rules or the
+"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to twenty-first blind
+sets (`reports_blind3_*` to `reports_blind21_*`; of the twentieth, the French half: the English one waits in
+`tests/data/pending`): reports written blind (the authors had not seen the rules or the
 lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
 header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
 longer horizon, change of non-tumour findings, enhancement-only change). See docs/reports.md."""
@@ -23,6 +24,8 @@ ONE_LINE = {
     "blind17": 0.4,
     "blind18": 0.3,
     "blind19": 0.4,
+    "blind20": 0.4,
+    "blind21": 0.4,
 }  # the share of reports flattened to one line (else 0.6)
 SETS = (
     "export",
@@ -43,7 +46,9 @@ SETS = (
     "blind17",
     "blind18",
     "blind19",
+    "blind21",
 )
+PAIRS = [(name, language) for name in SETS for language in ("en", "fr")] + [("blind20", "fr")]
 
 
 def report_set(name: str, language: str) -> pd.DataFrame:
@@ -90,6 +95,9 @@ def report_set(name: str, language: str) -> pd.DataFrame:
         ("blind18", "fr", 70),
         ("blind19", "en", 40),
         ("blind19", "fr", 60),
+        ("blind20", "fr", 70),
+        ("blind21", "en", 40),
+        ("blind21", "fr", 60),
     ],
 )
 def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:
@@ -101,8 +109,7 @@ def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:
     assert one_line.mean() >= ONE_LINE.get(name, 0.6)
 
 
-@pytest.mark.parametrize("name", SETS)
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("name,language", PAIRS)
 @pytest.mark.parametrize("key", ["global", "t2"])
 def test_rules_auc_and_accuracy(name: str, language: str, key: str) -> None:
     """The bars of the held-out hospital exports: AUC >= 0.97 and accuracy >= 0.92, rules only."""

@@ -381,6 +381,52 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # found by the twentieth and twenty-first sets flattened (new wording here): a finding that comes "with
+        # surrounding" FLAIR signal shares its cue; a list after a comparison heading; "none" answers a field; a
+        # preliminary read is superseded by the final one; a quoted conclusion ends where its quote ends
+        (
+            "en",
+            "Findings   New   a 7 mm enhancing focus in the right insula with surrounding FLAIR hyperintensity of 15 mm.   "
+            "Impression   Residual tumour otherwise unchanged.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Findings   Per-sequence comparison   - FLAIR: decrease of the right parietal hyperintensity, 30 mm (was 38 "
+            "mm).   - T1 post-contrast: no enhancement.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Impression Left frontal cavity = Right parietal focus = New lesion none Abnormal enhancement none",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Resident preliminary: Enlarging FLAIR abnormality in the right temporal lobe.\n\nAttending review: I do not "
+            "agree; the FLAIR abnormality measures 31 x 22 mm on both exams.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Lecture préliminaire (interne) : majoration de l'hypersignal FLAIR temporal droit.\nConclusion préliminaire : "
+            "progression.\n\nRelecture senior : hypersignal FLAIR identique après mesure comparative.\n\nConclusion : "
+            "stabilité.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Motif   suivi.   Rappel de la conclusion de l'IRM du 12/02/2020 (Dr Perrin) :   « Extension de l'hypersignal "
+            "FLAIR pariétal gauche. Apparition d'un rehaussement nodulaire. »   Examen de ce jour   L'hypersignal FLAIR "
+            "pariétal gauche est inchangé. Le rehaussement nodulaire est de même taille.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -19,7 +19,8 @@ break, or a sentence end followed by a run of spaces and a capital); `technique`
 (comparison) sections to the end of their first sentence (a technique paragraph flattened with single
 spaces would otherwise swallow the findings after it). An ignored heading alone on its line with up to
 `HEADING_WORDS` more words ("Antécédents oncologiques") takes the next line too. `footer` headings
-(signature lines, a scale's key) are taken wherever they stand and ignored to the next heading. Text before
+(signature lines, a scale's key) are taken wherever they stand and ignored to the next heading; `superseded`
+ones (a preliminary read, which the final read after it replaces) are ignored to the next heading. Text before
 the first heading counts as findings. Administrative spans (`glioma_admin`) and the options of a template's
 empty boxes ("☐ Augmentation", "[ ] progression": no statement) are ignored wherever they lie.
 
@@ -58,17 +59,24 @@ from glioma_change.reports.lexicon import Lexicon, variants
 
 _COLON_AFTER = r"[ \t]*(?::|\u2014|\u2013|-(?=\s))"
 _GAP_AFTER = re.compile(r"[ \t]*(?:\r?\n|$)|[ \t]{2,}")
-# the rest of a heading's line, up to a colon that ends the line ("Rappel de la conclusion de l'examen du 03/05/2019 :")
-_LINE_TO_COLON = re.compile(r"[^\n:]{0,60}:[ \t]*(?:\r?\n|$)")
+# the rest of a heading's line, up to a colon that ends the line or that a run of spaces follows (a flattened
+# "Rappel de la conclusion de l'examen du 03/05/2019 :")
+_LINE_TO_COLON = re.compile(r"[^\n:]{0,60}:(?:[ \t]*(?:\r?\n|$)|[ \t]{2,})")
 _NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
 # patterns that start with a character class, which the regex engine skips to in C (the forms
 # `[.!?](?=\s)|\n` and `\r?\n|[.!?][ \t]{2,}...` are tried at every position of a long section)
 _SENTENCE_END = re.compile(
     r"[.!?\n \t](?:(?<=\n)|(?<=[.!?])(?=\s)|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))"
 )
+# a list item ("- FLAIR: ...", "• T1: ..."): after a technique or comparison heading, the heading had no sentence
+_BULLET = re.compile(r"[\-\u2022\u25aa*][ \t]")
+_ITEM = re.compile(r"[\-\u2022\u25aa*][ \t]+[^\W\d_][\w/*-]*(?:[ \t]+[\w/*-]+){0,2}[ \t]*:")
 # the end of an ignored section's first line: a line break, or a sentence end followed by a run of spaces
 # and a capital (a line break lost by a flattening export; a wrapped line does not end a sentence)
-_LINE_END = re.compile(r"[\r\n.!?](?:(?<=\r)\n|(?<=\n)|(?<=[.!?])[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))")
+_LINE_END = re.compile(
+    r"[\r\n.!?\u00bb\u201d\"](?:(?<=\r)\n|(?<=\n)|(?:(?<=[.!?])|(?<=[.!?][\u00bb\u201d\"])|(?<=[.!?][ \u00a0][\u00bb\u201d]))"
+    r"[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))"
+)
 # the option after an empty box of a template export ("☐ Augmentation", "[ ] progression"), up to the next box,
 # bracket, line break, "|" or run of two spaces: no statement
 _UNTICKED = re.compile(
@@ -76,6 +84,9 @@ _UNTICKED = re.compile(
 )
 _BOXES = ("\u2610", "\u25a1", "[ ]", "[]", "( )", "[\t]", "(\t)")
 _LOOKBEHIND = 12
+# ignored up to the next heading: signature lines and a scale's key (`footer`), a preliminary read that a final
+# one follows (`superseded`: "Resident preliminary", "Lecture préliminaire")
+TO_NEXT_HEADING = ("footer", "superseded")
 HEADING_WORDS = 2  # words after a heading word that may finish it on its own line ("Antécédents oncologiques")
 _SPACES = re.compile(r"\s*")
 
@@ -97,6 +108,18 @@ def _heading_line(text: str, content: int, stop: re.Match[str]) -> bool:
     if stop.group() not in ("\n", "\r\n"):
         return False
     return line.rstrip().endswith(":") or (len(line.split()) <= HEADING_WORDS and not any(c in line for c in ".!?:"))
+
+
+def _list_follows(text: str, end: int, content: int, admin: list[tuple[int, int]]) -> bool:
+    """Whether a list starts the content of a technique or comparison heading ending at `end` (its first
+    sentence is then none): a bullet after a line end or a run of spaces, or after a single space a bullet
+    whose label ends in a colon ("comparison - FLAIR: reduced ..."; not an administrative field)."""
+    if not _BULLET.match(text, content):
+        return False
+    if _GAP_AFTER.match(text, end):
+        return True
+    item = _ITEM.match(text, content)
+    return item is not None and not any(s < item.end() and e > content for s, e in admin)
 
 
 def _opens_sentence(text: str, start: int) -> bool:
@@ -181,6 +204,8 @@ class SectionDetector(BatchComponent):
             key = text[start:end].lower()
             kind = self.kinds.get(key) or self.kinds[re.sub(r"\s+", " ", key)]
             accepted = kind == "footer" or self._accepts(text, start, end)
+            if accepted and kind == "superseded":  # "Addendum to preliminary report:" names it, starts none
+                accepted = start == 0 or any(_boundary_before(text[max(0, start - _LOOKBEHIND) : start]))
             if not accepted and not _opens_sentence(text, start):
                 continue
             if accepted:
@@ -208,9 +233,12 @@ class SectionDetector(BatchComponent):
                 points.append((start, kind))
                 continue
             points.append((start, "ignore"))
-            if kind == "footer":
+            if kind in TO_NEXT_HEADING:
                 continue
             content = _SPACES.match(text, end).end()  # type: ignore[union-attr]
+            if kind != "ignore" and _list_follows(text, end, content, admin):
+                points.append((content, current))  # "Sequence-by-sequence comparison   - FLAIR: ..."
+                continue
             stop = (_LINE_END if kind == "ignore" else _SENTENCE_END).search(text, content, nxt)
             if kind == "ignore" and stop is not None and _heading_line(text, content, stop):
                 stop = _LINE_END.search(text, stop.end(), nxt)
