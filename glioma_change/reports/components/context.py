@@ -139,14 +139,14 @@ class ContextLinker(BatchComponent):
         "inchangé dans son extension"); a cue announcing something new never is ("prise de contraste nouvelle sans
         modification du FLAIR")."""
         cs, ce = cues[k][0], cues[k][1]
-        if doc[cs:ce].text.lower() in self.novelty:
-            return False
         if k + 1 < len(cues) and cues[k + 1][2] == "STABLE" and cues[k + 1][0] == ce:
-            return True
-        if k == 0 or cues[k - 1][2] != "STABLE" or cues[k][0] - cues[k - 1][1] > EXTENT_GAP:
+            extent = True
+        elif k == 0 or cues[k - 1][2] != "STABLE" or cs - cues[k - 1][1] > EXTENT_GAP:
             return False
-        i = bisect_left(clauses, cues[k - 1][1])
-        return not (i < len(clauses) and clauses[i] < cues[k][0])
+        else:
+            i = bisect_left(clauses, cues[k - 1][1])
+            extent = not (i < len(clauses) and clauses[i] < cs)
+        return extent and doc[cs:ce].text.lower() not in self.novelty
 
     @staticmethod
     def _separated(cs: int, ce: int, target: list, cues: list[int]) -> bool:

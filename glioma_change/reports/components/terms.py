@@ -163,17 +163,15 @@ class TermMatcher(BatchComponent):
             found |= self._matches(doc, lo, hi)
         kept: list[tuple[int, int, str]] = []
         taken: dict[int, tuple[int, int]] = {}
-        for _, s, e, label in sorted([(s - e, s, e, label) for s, e, label in found]):  # longest first
+        # longest first; most terms are one word, and a one-word term is kept unless a longer one holds its word
+        for _, s, e, label in sorted([(s - e, s, e, label) for s, e, label in found if e - s > 1]):
             span = (s, e)
-            if e - s == 1:  # most terms are one word
-                if taken.setdefault(s, span) == span:
-                    kept.append((s, e, label))
-                continue
             owners = {taken.get(i) for i in range(s, e)}
             if owners == {None} or owners == {span}:
                 kept.append((s, e, label))
                 for i in range(s, e):
                     taken[i] = span
+        kept += [t for t in found if t[1] - t[0] == 1 and t[0] not in taken]
         inside = bytearray(len(doc))  # 1 for the tokens of the findings and conclusion
         for start, end in spans:
             inside[start:end] = b"\x01" * (end - start)
