@@ -427,6 +427,17 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # the twentieth set's French errors (new wording): an ependymal or leptomeningeal "extension" names a site of
+        # the disease, not a growth; "n'a pas changé" is a negated change
+        ("fr", "Conclusion : aspect stable de la lésion du trigone et de l'extension sous-épendymaire.", 0, 0),
+        ("en", "Impression: Stable appearance of the trigonal lesion and of its subependymal spread.", 0, 0),
+        (
+            "fr",
+            "Résultats : nouvelle prise de contraste temporale droite, au sein d'un hypersignal FLAIR qui n'a pas changé."
+            "\nConclusion : progression probable (nouveau rehaussement).",
+            1,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
