@@ -1,9 +1,11 @@
-"""A tokenizer wrapper that keeps the input text on the Doc, with its odd spaces made plain and the lexicon's
-words that a PDF export hyphenated at a line end joined again."""
+"""A tokenizer wrapper that keeps the input text on the Doc, with its odd spaces made plain, the characters
+of PDF extraction made those of the lexicons, and the lexicon's words that a PDF export hyphenated at a line
+end joined again."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -31,6 +33,35 @@ def plain_spaces(text: str) -> str:
     if not any(c in text for c in PLAIN_SPACES):
         return text
     return _ODD_SPACE.sub(lambda m: PLAIN_SPACES[m.group()], text)
+
+
+# Characters that PDF text extraction writes for the letters of the lexicons: typographic ligatures ("ﬁ" in
+# "modiﬁcation"), invisible soft hyphens and zero-width characters inside or between words; accents as combining
+# marks ("inchange\u0301", from decomposed Unicode) are composed first (NFC).
+LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_PDF_CHARACTERS = (*LIGATURES, *INVISIBLE)
+_PDF_CHARACTER = re.compile("[" + "".join(_PDF_CHARACTERS) + "]")
+
+
+def pdf_characters(text: str) -> str:
+    """`text` with its accents composed (NFC), its ligatures spelt out and its soft hyphens and zero-width
+    characters removed (`LIGATURES`, `INVISIBLE`): the words the lexicons spell."""
+    if text.isascii():
+        return text
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if not any(c in text for c in _PDF_CHARACTERS):  # thirteen `in` cost less than one scan for the class
+        return text
+    return _PDF_CHARACTER.sub(lambda m: LIGATURES.get(m.group(), ""), text)
 
 
 # a hyphen and a line end or spaces between two words, as PDF extraction leaves it ("hyper- signal",
@@ -78,7 +109,7 @@ class TextKeepingTokenizer:
         self.words = words
 
     def __call__(self, text: str) -> Doc:
-        text = plain_spaces(text)
+        text = pdf_characters(plain_spaces(text))
         if self.words:
             text = rejoin_hyphenated(text, self.words)
         doc = self.tokenizer(text)
