@@ -164,3 +164,21 @@ def test_characters_of_pdf_extraction_change_nothing(language: str) -> None:
     pdf = apply_rules(extracted, [language] * len(extracted))
     for a, b in zip(plain, pdf):
         assert (a.scores.global_prob, a.scores.t2_prob) == pytest.approx((b.scores.global_prob, b.scores.t2_prob))
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_markup_of_database_and_web_exports_changes_nothing(language: str) -> None:
+    """Database dumps write line breaks as the two characters "\\n"; web information systems export HTML line
+    tags, inline tags and character entities ("&eacute;"): the same probabilities as the plain text (escaped
+    line breaks had changed 5-7 % of the labels, entities 8 % of the French ones)."""
+    texts = [t for t in report_set("blind6", language).report_text if "\n" in t]
+    escaped = [t.replace("\n", "\\n") for t in texts]
+    tagged = [
+        "<p>" + t.replace("\n", "<br />\n").replace("é", "&eacute;").replace("FLAIR", "<b>FLAIR</b>") + "</p>"
+        for t in texts
+    ]
+    assert len(texts) >= 20
+    plain = apply_rules(texts, [language] * len(texts))
+    for exported in (escaped, tagged):
+        for a, b in zip(plain, apply_rules(exported, [language] * len(exported))):
+            assert (a.scores.global_prob, a.scores.t2_prob) == pytest.approx((b.scores.global_prob, b.scores.t2_prob))

@@ -1,9 +1,10 @@
-"""A tokenizer wrapper that keeps the input text on the Doc, with its odd spaces made plain, the characters
-of PDF extraction made those of the lexicons, and the lexicon's words that a PDF export hyphenated at a line
-end joined again."""
+"""A tokenizer wrapper that keeps the input text on the Doc, with the markup of database and web exports
+made text, its odd spaces made plain, the characters of PDF extraction made those of the lexicons, and the
+lexicon's words that a PDF export hyphenated at a line end joined again."""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -13,6 +14,29 @@ from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import TEXT, set_ext
 from glioma_change.reports.lexicon import Lexicon, variants
+
+# What database and web exports leave in a report's text: line breaks written as the two characters "\n"
+# (an escaped export), HTML line and paragraph tags, inline formatting tags and character entities ("&eacute;",
+# "&nbsp;"). Only these tags are read: a "<" of the report ("rCBV < 1.5") stays.
+_ESCAPED_BREAK = re.compile(r"\\r\\n|\\n|\\r")
+_BREAK_TAG = re.compile(r"<(?:br|/?p|/?div|/?li|/?tr)\b[^<>]{0,200}>(?:\r?\n)?", re.I)
+_INLINE_TAG = re.compile(
+    r"</?(?:b|i|u|em|strong|span|font|sup|sub|ul|ol|table|tbody|td|th|html|body)\b[^<>]{0,200}>", re.I
+)
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
+def export_markup(text: str) -> str:
+    """`text` with escaped line breaks and HTML line tags made line breaks, inline tags dropped and character
+    entities decoded (`html.unescape`)."""
+    if "\\" in text:
+        text = _ESCAPED_BREAK.sub("\n", text)
+    if "<" in text:
+        text = _INLINE_TAG.sub("", _BREAK_TAG.sub("\n", text))
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text)
+    return text
+
 
 # Spaces and breaks that PDF and word-processor exports write, each replaced by one plain character (so
 # offsets are kept): no-break and narrow no-break spaces (French typography before `:`, runs of them between
@@ -98,8 +122,9 @@ def rejoin_hyphenated(text: str, words: frozenset[str]) -> str:
 
 
 class TextKeepingTokenizer:
-    """Wraps a spaCy tokenizer: the text's Unicode spaces and page breaks become plain ones
-    (`PLAIN_SPACES`), and the text is kept on the Doc (`doc._.gc_text`): `Doc.text` is rebuilt token by
+    """Wraps a spaCy tokenizer: the text's export markup is read (`export_markup`), its Unicode spaces and
+    page breaks become plain ones (`PLAIN_SPACES`), its PDF characters the lexicons' (`pdf_characters`),
+    and the text is kept on the Doc (`doc._.gc_text`): `Doc.text` is rebuilt token by
     token in Python on every access, which cost as much as all the rules together."""
 
     assigns = TEXT
@@ -109,7 +134,7 @@ class TextKeepingTokenizer:
         self.words = words
 
     def __call__(self, text: str) -> Doc:
-        text = pdf_characters(plain_spaces(text))
+        text = pdf_characters(plain_spaces(export_markup(text)))
         if self.words:
             text = rejoin_hyphenated(text, self.words)
         doc = self.tokenizer(text)
