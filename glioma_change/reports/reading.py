@@ -9,6 +9,10 @@ is logged. The delimiter (`,`, `;` or tab) is taken from the header line. Column
 (`patient_id, comparative_date, exam_date, report_text, language`) unless mapped with
 `columns={"report_text": "Report"}`. Date cells accept ISO, `YYYYMMDD` and `13.12.2011` / `13/12/2011`
 (day first unless `date_order="MDY"`).
+
+An Excel workbook (`.xlsx`, recognised by its content, not its name) is read from its first sheet with the
+`excel` extra (openpyxl): date cells as ISO dates, whole numbers without a decimal point; an Excel 97-2003
+`.xls` is refused with what to do.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ OPTIONAL = ("comparative_date", "language", "global_label", "t2_label")
 CANONICAL = REQUIRED + OPTIONAL
 LEGACY_ENCODINGS = ("cp1252", "latin_1")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_XLSX = b"PK\x03\x04"  # a zip archive: an Office Open XML workbook
+_XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: an Excel 97-2003 workbook
 
 csv.field_size_limit(1 << 24)
 
@@ -86,6 +92,44 @@ def detect_encoding(raw: bytes) -> str:
     return best.encoding if best is not None else LEGACY_ENCODINGS[0]
 
 
+def workbook_as_csv(path: Path, raw: bytes) -> str:
+    """The first sheet of the Excel workbook at `path` as CSV text: empty cells empty, date cells ISO dates,
+    whole numbers (patient ids read as floats) without a decimal point."""
+    if raw.startswith(_XLS):
+        raise InputError("an Excel 97-2003 workbook (.xls): save it as .xlsx or as CSV", path)
+    try:
+        import openpyxl
+    except ImportError:
+        raise InputError(
+            "an Excel workbook: install the excel extra (pip install 'glioma-change[excel]') or save it as CSV", path
+        ) from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zip, XML and key errors for damaged files
+        raise InputError(f"not a readable Excel workbook ({type(exc).__name__})", path) from None
+    sheet = book.worksheets[0]
+    log.info("%s: reading the first sheet of the workbook, %r", path.name, sheet.title)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for values in sheet.iter_rows(values_only=True):
+        writer.writerow([_cell(v) for v in values])
+    book.close()
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    """A workbook cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in (",", ";", "\t")}
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
@@ -113,6 +157,8 @@ def read_reports(
     if not path.is_file():
         raise InputError("report file not found", path)
     raw = path.read_bytes()
+    if raw.startswith((_XLSX, _XLS)):
+        raw, encoding = workbook_as_csv(path, raw).encode("utf-8"), "utf-8"
     chosen = encoding or detect_encoding(raw)
     try:
         codecs.lookup(chosen)

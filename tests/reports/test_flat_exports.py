@@ -211,6 +211,41 @@ def test_windows_1252_semicolon_export_is_fully_labelled_without_identifiers(tmp
         assert token not in written, token
 
 
+def test_excel_workbook_export_is_fully_labelled(tmp_path: Path) -> None:
+    """An export saved as an Excel workbook: own column names, date cells, patient numbers stored as numbers."""
+    fr = pd.read_csv(DATA / "reports_fr.csv", dtype=str, keep_default_na=False)
+    table = pd.DataFrame(
+        {
+            "N° patient": [float(1000 + i) for i in range(len(fr))],
+            "Date examen antérieur": [pd.Timestamp(d) if d else None for d in fr.comparative_date],
+            "Date examen": [pd.Timestamp(d) for d in fr.exam_date],
+            "Compte rendu": [_flat(t, "fr", "   ") for t in fr.report_text],
+        }
+    )
+    path = tmp_path / "export.xlsx"
+    table.to_excel(path, index=False, sheet_name="Comptes rendus")
+    out = tmp_path / "out" / "weak.csv"
+    result = _run("labels", str(path), "-o", str(out), *COLUMNS)
+    assert result.returncode == 0, result.stderr
+    assert "Comptes rendus" in result.stderr
+    labels = pd.read_csv(out, dtype={"patient_id": str})
+    uncertain = pd.read_csv(tmp_path / "out" / "weak.uncertain.csv", dtype={"patient_id": str})
+    assert len(pd.read_csv(tmp_path / "out" / "weak.errors.csv")) == 0
+    assert len(labels) + len(uncertain) == len(fr)
+    assert set(labels.patient_id) <= {str(1000 + i) for i in range(len(fr))}
+    gold = pd.DataFrame({"patient_id": [str(1000 + i) for i in range(len(fr))], "t2_gold": fr.t2_label.astype(int)})
+    merged = labels.merge(gold, on="patient_id")
+    assert (merged.t2_label == merged.t2_gold).mean() >= 0.95
+
+
+def test_old_excel_workbook_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "export.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    result = _run("labels", str(path), "-o", str(tmp_path / "weak.csv"))
+    assert result.returncode != 0
+    assert ".xls" in result.stderr and "CSV" in result.stderr
+
+
 def test_rejected_rows_name_their_patient_and_a_run_where_all_fail_exits_non_zero(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(
