@@ -43,7 +43,12 @@ def prepare_rows(
             continue
         key = (row.patient_id, row.comparative_date, row.exam_date)
         if key in seen:
-            errors.add(f"duplicate pair (first at row {seen[key]})", row=row.row, item=row.patient_id)
+            errors.add(
+                f"duplicate pair (first at row {seen[key]}; a report split over rows, one a line? map the line "
+                "number column: --column line=NAME)",
+                row=row.row,
+                item=row.patient_id,
+            )
             continue
         seen[key] = row.row
         kept.append(row)

@@ -10,6 +10,10 @@ is logged. The delimiter (`,`, `;` or tab) is taken from the header line. Column
 `columns={"report_text": "Report"}`. Date cells accept ISO, `YYYYMMDD` and `13.12.2011` / `13/12/2011`
 (day first unless `date_order="MDY"`).
 
+A report split over rows, one a line of its text (as data warehouses store narratives), is joined again
+when its line-number column is mapped (`columns={"line": "LINE"}`): the rows of one patient, exam date and
+comparative date are one report, their texts joined by line breaks in line order (blank lines kept).
+
 An Excel workbook (`.xlsx`, recognised by its content, not its name) is read from its first sheet with the
 `excel` extra (openpyxl): date cells as ISO dates, whole numbers without a decimal point; an Excel 97-2003
 `.xls` is refused with what to do.
@@ -35,7 +39,7 @@ from glioma_change.reports.dates import parse_column_date
 log = logging.getLogger(__name__)
 
 REQUIRED = ("patient_id", "exam_date", "report_text")
-OPTIONAL = ("comparative_date", "language", "global_label", "t2_label")
+OPTIONAL = ("comparative_date", "language", "global_label", "t2_label", "line")
 CANONICAL = REQUIRED + OPTIONAL
 LEGACY_ENCODINGS = ("cp1252", "latin_1")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -56,6 +60,7 @@ class ReportRow:
     comparative_date: dt.date | None = None
     language: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    line: int | None = None  # the row's line of a report split over rows (`join_lines`)
 
 
 def parse_column_map(items: list[str]) -> dict[str, str]:
@@ -189,7 +194,29 @@ def read_reports(
         row = _parse(number, record, len(header), where, errors, per_cell, date_order)
         if row is not None:
             rows.append(row)
-    return rows
+    return join_lines(rows, errors) if "line" in where else rows
+
+
+def join_lines(rows: list[ReportRow], errors: ErrorLog) -> list[ReportRow]:
+    """The reports of `rows` whose text is split over rows, one a line: the rows of one patient, exam date and
+    comparative date joined, in line order, into the first of them (a report left without text is logged)."""
+    groups: dict[tuple[str, dt.date, dt.date | None], list[ReportRow]] = {}
+    for row in rows:
+        groups.setdefault((row.patient_id, row.exam_date, row.comparative_date), []).append(row)
+    joined = []
+    for parts in groups.values():
+        parts.sort(key=lambda r: (r.line if r.line is not None else -1, r.row))
+        first = min(parts, key=lambda r: r.row)
+        text = "\n".join(r.text for r in parts).strip()
+        if not text:
+            errors.add("empty report text", row=first.row, item=first.patient_id)
+            continue
+        language = next((r.language for r in parts if r.language), "")
+        joined.append(
+            ReportRow(first.row, first.patient_id, first.exam_date, text, first.comparative_date, language, first.extra)
+        )
+    log.info("joined %d lines into %d reports", len(rows), len(joined))
+    return sorted(joined, key=lambda r: r.row)
 
 
 def _patient(record: list[str], where: dict[str, int], per_cell: bool) -> str:
@@ -229,7 +256,14 @@ def _parse(
     if not item:
         errors.add("empty patient_id", row=number)
         return None
-    if not cells["report_text"]:
+    line = None
+    if "line" in cells:
+        try:
+            line = int(float(cells["line"]))
+        except ValueError:
+            errors.add(f"column line: not a line number: {cells['line']!r}", row=number, item=item)
+            return None
+    elif not cells["report_text"]:  # a report split over rows may have blank lines
         errors.add("empty report text", row=number, item=item)
         return None
     dates: dict[str, dt.date | None] = {"comparative_date": None}
@@ -253,4 +287,5 @@ def _parse(
         comparative_date=dates["comparative_date"],
         language=cells.get("language", "").lower(),
         extra={k: cells[k] for k in ("global_label", "t2_label") if k in cells},
+        line=line,
     )

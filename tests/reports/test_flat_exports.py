@@ -238,6 +238,36 @@ def test_excel_workbook_export_is_fully_labelled(tmp_path: Path) -> None:
     assert (merged.t2_label == merged.t2_gold).mean() >= 0.95
 
 
+def test_report_split_over_rows_is_joined_in_line_order(tmp_path: Path) -> None:
+    """A data warehouse's narrative table: one row a line of the report, rows of several reports interleaved and
+    out of order; mapped with `--column line=LINE` each report is read whole (the same probabilities as its
+    text in one cell)."""
+    fr = pd.read_csv(DATA / "reports_fr.csv", dtype=str, keep_default_na=False).head(30)
+    rows = []
+    for i, r in enumerate(fr.itertuples(index=False)):
+        for k, line in enumerate(r.report_text.split("\n")):
+            rows.append(
+                (
+                    k,
+                    i,
+                    {"PAT": r.patient_id, "PREV": r.comparative_date, "EXAM": r.exam_date, "LINE": k + 1, "TXT": line},
+                )
+            )
+    rows.sort(key=lambda t: (-t[0], t[1]))  # last lines first, reports interleaved
+    path = tmp_path / "narrative.csv"
+    pd.DataFrame([row for _, _, row in rows]).to_csv(path, index=False)
+    out = tmp_path / "out" / "weak.csv"
+    mapping = ["patient_id=PAT", "comparative_date=PREV", "exam_date=EXAM", "report_text=TXT", "line=LINE"]
+    result = _run("labels", str(path), "-o", str(out), *[a for m in mapping for a in ("--column", m)])
+    assert result.returncode == 0, result.stderr
+    labelled = pd.concat([pd.read_csv(out, dtype=str), pd.read_csv(tmp_path / "out" / "weak.uncertain.csv", dtype=str)])
+    assert len(pd.read_csv(tmp_path / "out" / "weak.errors.csv")) == 0 and len(labelled) == len(fr)
+    whole = apply_rules(fr.report_text.tolist(), ["fr"] * len(fr))
+    expected = {(p, e): r.scores.t2_prob for p, e, r in zip(fr.patient_id, fr.exam_date, whole)}
+    for row in labelled.itertuples(index=False):
+        assert float(row.t2_prob) == pytest.approx(expected[(row.patient_id, row.exam_date)], abs=1e-6)
+
+
 def test_old_excel_workbook_is_refused_with_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "export.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
