@@ -438,6 +438,15 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             0,
         ),
+        # an exam's title before the report names the kind of follow-up, not a change
+        (
+            "fr",
+            "IRM ENCÉPHALIQUE DE CONTRÔLE ÉVOLUTIF\nPas de modification de l'hypersignal FLAIR frontal gauche.",
+            0,
+            0,
+        ),
+        ("fr", "Bilan d'extension d'un gliome pariétal\nHypersignal FLAIR superposable.", 0, 0),
+        ("en", "Brain MRI, response assessment\nNo change in the FLAIR abnormality.", 0, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
