@@ -75,6 +75,8 @@ class Lexicon:
     regex_terms: dict[str, list[str]]
     rules: dict[str, Any]
     novelty: frozenset[str] = frozenset()  # cue words that announce something new, never an extent ("nouvelle")
+    # clause words that, after a comma, end a negation's scope: "sans résidu rehaussé, *avec* diminution du FLAIR"
+    contrast: frozenset[str] = frozenset()
 
     def headings(self) -> dict[str, list[str]]:
         """The section headings by kind (findings, conclusion, ignore, technique, ignore_sentence,
@@ -153,4 +155,5 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
         regex_terms={k: list(v) for k, v in data.get("regex_terms", {}).items() if k in CATEGORIES},
         rules=rules,
         novelty=frozenset(f for w in data.get("novelty", []) for f in variants(w)),
+        contrast=frozenset(f for w in data.get("contrast", []) for f in variants(w)),
     )

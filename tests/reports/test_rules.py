@@ -447,6 +447,10 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ),
         ("fr", "Bilan d'extension d'un gliome pariétal\nHypersignal FLAIR superposable.", 0, 0),
         ("en", "Brain MRI, response assessment\nNo change in the FLAIR abnormality.", 0, 0),
+        # a negation's scope ends at a contrasting clause after a comma (lexicon `contrast`)
+        ("fr", "Conclusion : exérèse, sans résidu rehaussé, avec régression de l'hypersignal FLAIR.", 1, 1),
+        ("en", "Impression: Complete resection without residual enhancement, with decrease of the FLAIR signal.", 1, 1),
+        ("fr", "Conclusion : pas de prise de contraste ni d'œdème, avec un hypersignal FLAIR stable.", 0, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

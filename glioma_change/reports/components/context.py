@@ -66,12 +66,14 @@ class ContextLinker(BatchComponent):
         self.dates = DateExtractor(lexicon)
         self.negations = tuple(sorted({n.lower() for n in lexicon.terms.get("NEGATION", [])}))
         self.novelty = lexicon.novelty
+        self.contrast = lexicon.contrast
 
     def _modifiers(self, start: int, end: int, mods: list, terminators: list[int], clauses: list[int]) -> set[str]:
         """Kinds of the modifiers whose scope covers the token range [start, end).
 
         Forward modifiers (`FORWARD`) reach the next `scopes[label]` tokens, the others (`*_POST`) the
-        previous ones; scopes stop at a `TERMINATE` term, or at any clause boundary for `clause_bounded`.
+        previous ones; scopes stop at a `TERMINATE` term (and, as the caller passes them, at a contrasting
+        clause word after a comma: lexicon `contrast`), or at any clause boundary for `clause_bounded`.
         """
         kinds = set()
         for ms, me, label in mods:
@@ -236,6 +238,7 @@ class ContextLinker(BatchComponent):
                     "terms": [],
                     "clauses": [],
                     "coords": set(),
+                    "contrasts": [],
                     "locations": [],
                     "older": False,
                     "OLDER_EXAM": [],
@@ -263,6 +266,8 @@ class ContextLinker(BatchComponent):
                     group["terms"].append(s)
                 elif label == "COORDINATE":
                     group["coords"].add(s)
+                elif s > 0 and doc[s].lower_ in self.contrast and doc[s - 1].text == ",":
+                    group["contrasts"].append(s)  # ", avec ...": the end of a negation's scope
             elif label in MODIFIER_KIND:
                 group["mods"].append((s, e, label))
             elif label == "LOCATION":
@@ -283,8 +288,9 @@ class ContextLinker(BatchComponent):
                 group["older"] = older_exam(self.dates, doc, group["bounds"], comparative)
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
+            scope_stops = sorted(stops + group["contrasts"])  # where negation and other unbounded scopes stop
             for target in targets:
-                target[3] = "negated" in self._modifiers(target[0], target[1], mods, stops, clauses)
+                target[3] = "negated" in self._modifiers(target[0], target[1], mods, scope_stops, clauses)
                 target[4] = self._located(target, group["locations"], clauses)
             previous: tuple[int, int, str, bool] | None = None  # the sentence's last cue (start, end, label, negated)
             cues = sorted(group["cues"], key=lambda c: c[0])
@@ -298,7 +304,7 @@ class ContextLinker(BatchComponent):
                     polarity, weight = self._measure(label)
                     classes = self._link(cs, ce, False, group, check_next=False)
                 else:
-                    kinds = self._modifiers(cs, ce, mods, stops, clauses)
+                    kinds = self._modifiers(cs, ce, mods, scope_stops, clauses)
                     if "historical" in kinds or "hypothetical" in kinds:
                         continue
                     negated = "negated" in kinds
