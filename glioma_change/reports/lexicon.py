@@ -32,6 +32,7 @@ MODIFIERS = (
     "HISTORICAL",
     "HISTORICAL_POST",
     "HYPOTHETICAL",
+    "HYPOTHETICAL_POST",
 )
 BOUNDARIES = ("TERMINATE", "CLAUSE", "COORDINATE")
 # LOCATION: a target right after it says where a change is ("new enhancement within the T2 abnormality");

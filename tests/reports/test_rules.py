@@ -447,6 +447,28 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ),
         ("fr", "Bilan d'extension d'un gliome pariétal\nHypersignal FLAIR superposable.", 0, 0),
         ("en", "Brain MRI, response assessment\nNo change in the FLAIR abnormality.", 0, 0),
+        ("fr", "Évaluation de la réponse thérapeutique\nHypersignal FLAIR frontal gauche inchangé.", 0, 0),
+        ("fr", "IRM encéphalique : suivi de l'évolution tumorale\nHypersignal FLAIR frontal gauche inchangé.", 0, 0),
+        ("en", "MRI brain: monitoring of tumour progression\nThe FLAIR abnormality is unchanged.", 0, 0),
+        ("en", "Follow-up of low-grade glioma growth\nThe FLAIR abnormality is unchanged.", 0, 0),
+        # a question asserts nothing: the clinical question of a title, a differential in a conclusion
+        ("fr", "IRM cérébrale : récidive ? progression ?\nHypersignal FLAIR frontal gauche inchangé.", 0, 0),
+        ("en", "MRI brain: recurrence? progression?\nThe FLAIR abnormality is unchanged.", 0, 0),
+        # the twenty-second set's English errors: enhancement that "has appeared"; a pseudomeningocele is not tumour
+        (
+            "en",
+            "Findings: The FLAIR abnormality is of the same extent. A patch of enhancement has appeared within it.\n"
+            "Impression: Interval appearance of a small area of enhancement within the stable tumor.",
+            1,
+            0,
+        ),
+        (
+            "en",
+            "Findings: The pseudomeningocele has reduced from 35 mm to 12 mm. The FLAIR abnormality is identical.\n"
+            "Impression: Resolving pseudomeningocele. No change in the residual tumour.",
+            0,
+            0,
+        ),
         # a negation's scope ends at a contrasting clause after a comma (lexicon `contrast`)
         ("fr", "Conclusion : exérèse, sans résidu rehaussé, avec régression de l'hypersignal FLAIR.", 1, 1),
         ("en", "Impression: Complete resection without residual enhancement, with decrease of the FLAIR signal.", 1, 1),

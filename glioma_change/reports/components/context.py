@@ -49,6 +49,7 @@ MODIFIER_KIND = {
     "HISTORICAL": "historical",
     "HISTORICAL_POST": "historical",
     "HYPOTHETICAL": "hypothetical",
+    "HYPOTHETICAL_POST": "hypothetical",  # a question: "récidive ?"
 }
 
 
