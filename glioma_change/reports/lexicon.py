@@ -37,8 +37,9 @@ MODIFIERS = (
 BOUNDARIES = ("TERMINATE", "CLAUSE", "COORDINATE")
 # LOCATION: a target right after it says where a change is ("new enhancement within the T2 abnormality");
 # OLDER_EXAM: the sentence compares with an exam older than the comparative one ("in retrospect", "plus ancien");
-# RECENT_EXAM: it names the previous exam ("par rapport au précédent"), which overrides OLDER_EXAM
-FRAMES = ("LOCATION", "OLDER_EXAM", "RECENT_EXAM")
+# RECENT_EXAM: it names the previous exam ("par rapport au précédent"), which overrides OLDER_EXAM;
+# ATTRIBUTION: what stands before it is put down to the lesion after it ("has the features of radiation necrosis")
+FRAMES = ("LOCATION", "OLDER_EXAM", "RECENT_EXAM", "ATTRIBUTION")
 PSEUDO = ("PSEUDO",)  # look like modifiers or cues but are neither ("IDH non muté", "not only"): matched, then ignored
 CATEGORIES = TARGETS + CUES + MODIFIERS + BOUNDARIES + FRAMES + PSEUDO
 

@@ -469,6 +469,45 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # the twenty-third set's errors: what another lesion is described with is that lesion's — after a colon
+        # that follows its name, as the complement of a target, or when the change is put down to it after the cue
+        # (`ATTRIBUTION`); a negation that an adjective lengthens; a relative clause opened by "whose"
+        (
+            "fr",
+            "Plage de radionécrose temporale D : rehaussement un peu plus étendu (23 mm vs 19 mm), rCBV bas. La lésion "
+            "gliomateuse résiduelle est superposable.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Lésion de radionécrose frontale G en régression : rehaussement 11 mm vs 17 mm, œdème vasogénique de "
+            "radionécrose diminué. Reste de l'hypersignal FLAIR frontal G superposable.",
+            0,
+            0,
+        ),
+        ("fr", "Œdème vasogénique de radionécrose diminué. Hypersignal FLAIR tumoral superposable.", 0, 0),
+        (
+            "en",
+            "Findings: Enhancement at the cavity margin has increased slightly. FLAIR signal stable.\nImpression: The "
+            "enlarging enhancement has the features of radiation necrosis. No evidence of tumour progression.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : aspect stable de la lésion de radionécrose, sans argument perfusionnel en faveur d'une récidive "
+            "tumorale.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Conclusion: New faint patchy enhancement within the known thalamic lesion whose T2/FLAIR extent is "
+            "unchanged. ?early malignant transformation.",
+            1,
+            0,
+        ),
         # a negation's scope ends at a contrasting clause after a comma (lexicon `contrast`)
         ("fr", "Conclusion : exérèse, sans résidu rehaussé, avec régression de l'hypersignal FLAIR.", 1, 1),
         ("en", "Impression: Complete resection without residual enhancement, with decrease of the FLAIR signal.", 1, 1),

@@ -39,6 +39,8 @@ FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
 POSTPOSED_GAP = 3
 # tokens from a stability cue to the change noun of its dimension ("inchangé dans son extension")
 EXTENT_GAP = 3
+ATTRIBUTION_GAP = 2  # tokens between an attribution and the lesion it names ("d'une", "a")
+COMPLEMENT_GAP = 2  # tokens between a target and the lesion it belongs to ("de", "of the")
 COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs ("ou d'une", "or of")
 MODIFIER_KIND = {
     "NEGATION": "negated",
@@ -51,6 +53,18 @@ MODIFIER_KIND = {
     "HYPOTHETICAL": "hypothetical",
     "HYPOTHETICAL_POST": "hypothetical",  # a question: "récidive ?"
 }
+
+
+def _complements(targets: list[list], cues: list[int], clauses: list[int]) -> None:
+    """Makes a target whose complement is another lesion that lesion's (`OTHER_LESION`, in place): "œdème
+    vasogénique de radionécrose", "lésion de radionécrose", "oedema of the haematoma" — the lesion at most
+    `COMPLEMENT_GAP` tokens after the target, no cue or clause boundary between them."""
+    for target, nxt in zip(targets, targets[1:]):
+        if nxt[2] != "OTHER_LESION" or target[2] in UNRELATED or not 0 <= nxt[0] - target[1] <= COMPLEMENT_GAP:
+            continue
+        k, c = bisect_left(cues, target[1]), bisect_left(clauses, target[1])
+        if not (k < len(cues) and cues[k] < nxt[0]) and not (c < len(clauses) and clauses[c] < nxt[0]):
+            target[2] = "OTHER_LESION"
 
 
 class ContextLinker(BatchComponent):
@@ -160,17 +174,34 @@ class ContextLinker(BatchComponent):
         return k < len(cues) and cues[k] < hi
 
     @staticmethod
-    def _owned(cs: int, group: dict[str, Any]) -> bool:
+    def _owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
         """Whether the cue at `cs` describes another lesion than the tumour: the first target of its part of
         the sentence (between `TERMINATE` terms) is an `OTHER_LESION` before the cue, and no `TUMOUR` target
         stands in that part ("la radionécrose diminue, avec une prise de contraste réduite et un œdème moins
-        étendu": the enhancement and the oedema are the necrosis's)."""
+        étendu": the enhancement and the oedema are the necrosis's), or the part puts the change down to such a
+        lesion after the cue (`ATTRIBUTION`: "the enlarging enhancement has the features of radiation necrosis").
+        A part that a colon opens continues the part before it when that one names the lesion ("Plage de
+        radionécrose : rehaussement plus étendu")."""
         stops = group["terms"]
         i = bisect_right(stops, cs)
         lo = stops[i - 1] if i > 0 else -1
         hi = stops[i] if i < len(stops) else 1 << 30
         part = [t for t in group["targets"] if lo < t[0] < hi]
-        return bool(part) and part[0][2] == "OTHER_LESION" and part[0][0] < cs and all(t[2] != "TUMOUR" for t in part)
+        if lo >= 0 and doc[lo].text == ":":
+            before = stops[i - 2] if i > 1 else -1
+            named = [t for t in group["targets"] if before < t[0] < lo]
+            if named and named[0][2] == "OTHER_LESION" and all(t[2] != "TUMOUR" for t in named):
+                part = named + part
+        if not part or any(t[2] == "TUMOUR" for t in part):
+            return False
+        if part[0][2] == "OTHER_LESION" and part[0][0] < cs:
+            return True
+        # put down to another lesion after the cue: "the enlarging enhancement has the features of radiation necrosis"
+        return any(
+            cs < end < hi and t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP
+            for end in group["attributions"]
+            for t in part
+        )
 
     @staticmethod
     def _claimed(target: list, cs: int, group: dict[str, Any]) -> bool:
@@ -183,7 +214,9 @@ class ContextLinker(BatchComponent):
         hi = clauses[i] if i < len(clauses) else 1 << 30
         return any(c != cs for c in cues[bisect_right(cues, lo) : bisect_left(cues, hi)])
 
-    def _link(self, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool) -> tuple[str, ...] | None:
+    def _link(
+        self, doc: Doc, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool
+    ) -> tuple[str, ...] | None:
         """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings: the
         first target right after it is unrelated (unless the cue follows a target of its own as its
         adjective), or its clause holds no target and the sentence's subject (its first target, before the
@@ -200,7 +233,7 @@ class ContextLinker(BatchComponent):
                 return None
         if not in_clause and targets and targets[0][0] < cs and targets[0][2] in UNRELATED:
             return None  # "Foyer de radionécrose ..., en légère régression": the change is the subject's
-        if self._owned(cs, group):
+        if self._owned(doc, cs, group):
             return None
         pool = in_clause or [t for t in targets if not self._claimed(t, cs, group)]
         if not pool:
@@ -241,6 +274,7 @@ class ContextLinker(BatchComponent):
                     "coords": set(),
                     "contrasts": [],
                     "locations": [],
+                    "attributions": [],
                     "older": False,
                     "OLDER_EXAM": [],
                     "RECENT_EXAM": [],
@@ -273,6 +307,8 @@ class ContextLinker(BatchComponent):
                 group["mods"].append((s, e, label))
             elif label == "LOCATION":
                 group["locations"].append((s, e))
+            elif label == "ATTRIBUTION":
+                group["attributions"].append(e)
             elif label in ("OLDER_EXAM", "RECENT_EXAM"):
                 group[label].append(s)
         for sid, (s, e, rel) in zip(measured, measures):
@@ -290,6 +326,7 @@ class ContextLinker(BatchComponent):
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             scope_stops = sorted(stops + group["contrasts"])  # where negation and other unbounded scopes stop
+            _complements(targets, group["cue_starts"], clauses)
             for target in targets:
                 target[3] = "negated" in self._modifiers(target[0], target[1], mods, scope_stops, clauses)
                 target[4] = self._located(target, group["locations"], clauses)
@@ -303,7 +340,7 @@ class ContextLinker(BatchComponent):
                     continue
                 if isinstance(label, float):
                     polarity, weight = self._measure(label)
-                    classes = self._link(cs, ce, False, group, check_next=False)
+                    classes = self._link(doc, cs, ce, False, group, check_next=False)
                 else:
                     kinds = self._modifiers(cs, ce, mods, scope_stops, clauses)
                     if "historical" in kinds or "hypothetical" in kinds:
@@ -323,7 +360,7 @@ class ContextLinker(BatchComponent):
                         weight *= self.weights["uncertain"]
                     elif "degree" in kinds:
                         weight *= self.weights["degree"]
-                    classes = self._link(cs, ce, negated, group, check_next=True)
+                    classes = self._link(doc, cs, ce, negated, group, check_next=True)
                 if classes is None or weight == 0.0 or (group["older"] and polarity == "change"):
                     continue
                 if (
