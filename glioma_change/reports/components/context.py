@@ -30,6 +30,7 @@ from glioma_change.reports.components.extensions import (
     set_ext,
 )
 from glioma_change.reports.components.horizon import changed_before, older_exam
+from glioma_change.reports.components.owners import complements, owned
 from glioma_change.reports.dates import DateExtractor
 from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
 
@@ -39,8 +40,6 @@ FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
 POSTPOSED_GAP = 3
 # tokens from a stability cue to the change noun of its dimension ("inchangé dans son extension")
 EXTENT_GAP = 3
-ATTRIBUTION_GAP = 2  # tokens between an attribution and the lesion it names ("d'une", "a")
-COMPLEMENT_GAP = 2  # tokens between a target and the lesion it belongs to ("de", "of the")
 COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs ("ou d'une", "or of")
 MODIFIER_KIND = {
     "NEGATION": "negated",
@@ -53,18 +52,6 @@ MODIFIER_KIND = {
     "HYPOTHETICAL": "hypothetical",
     "HYPOTHETICAL_POST": "hypothetical",  # a question: "récidive ?"
 }
-
-
-def _complements(targets: list[list], cues: list[int], clauses: list[int]) -> None:
-    """Makes a target whose complement is another lesion that lesion's (`OTHER_LESION`, in place): "œdème
-    vasogénique de radionécrose", "lésion de radionécrose", "oedema of the haematoma" — the lesion at most
-    `COMPLEMENT_GAP` tokens after the target, no cue or clause boundary between them."""
-    for target, nxt in zip(targets, targets[1:]):
-        if nxt[2] != "OTHER_LESION" or target[2] in UNRELATED or not 0 <= nxt[0] - target[1] <= COMPLEMENT_GAP:
-            continue
-        k, c = bisect_left(cues, target[1]), bisect_left(clauses, target[1])
-        if not (k < len(cues) and cues[k] < nxt[0]) and not (c < len(clauses) and clauses[c] < nxt[0]):
-            target[2] = "OTHER_LESION"
 
 
 class ContextLinker(BatchComponent):
@@ -174,36 +161,6 @@ class ContextLinker(BatchComponent):
         return k < len(cues) and cues[k] < hi
 
     @staticmethod
-    def _owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
-        """Whether the cue at `cs` describes another lesion than the tumour: the first target of its part of
-        the sentence (between `TERMINATE` terms) is an `OTHER_LESION` before the cue, and no `TUMOUR` target
-        stands in that part ("la radionécrose diminue, avec une prise de contraste réduite et un œdème moins
-        étendu": the enhancement and the oedema are the necrosis's), or the part puts the change down to such a
-        lesion after the cue (`ATTRIBUTION`: "the enlarging enhancement has the features of radiation necrosis").
-        A part that a colon opens continues the part before it when that one names the lesion ("Plage de
-        radionécrose : rehaussement plus étendu")."""
-        stops = group["terms"]
-        i = bisect_right(stops, cs)
-        lo = stops[i - 1] if i > 0 else -1
-        hi = stops[i] if i < len(stops) else 1 << 30
-        part = [t for t in group["targets"] if lo < t[0] < hi]
-        if lo >= 0 and doc[lo].text == ":":
-            before = stops[i - 2] if i > 1 else -1
-            named = [t for t in group["targets"] if before < t[0] < lo]
-            if named and named[0][2] == "OTHER_LESION" and all(t[2] != "TUMOUR" for t in named):
-                part = named + part
-        if not part or any(t[2] == "TUMOUR" for t in part):
-            return False
-        if part[0][2] == "OTHER_LESION" and part[0][0] < cs:
-            return True
-        # put down to another lesion after the cue: "the enlarging enhancement has the features of radiation necrosis"
-        return any(
-            cs < end < hi and t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP
-            for end in group["attributions"]
-            for t in part
-        )
-
-    @staticmethod
     def _claimed(target: list, cs: int, group: dict[str, Any]) -> bool:
         """Whether another cue than the one at `cs` stands in the target's clause ("hypersignal FLAIR
         inchangé : progression probable": the FLAIR abnormality has its own statement, the summary is not
@@ -233,7 +190,7 @@ class ContextLinker(BatchComponent):
                 return None
         if not in_clause and targets and targets[0][0] < cs and targets[0][2] in UNRELATED:
             return None  # "Foyer de radionécrose ..., en légère régression": the change is the subject's
-        if self._owned(doc, cs, group):
+        if owned(doc, cs, group):
             return None
         pool = in_clause or [t for t in targets if not self._claimed(t, cs, group)]
         if not pool:
@@ -326,7 +283,7 @@ class ContextLinker(BatchComponent):
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             scope_stops = sorted(stops + group["contrasts"])  # where negation and other unbounded scopes stop
-            _complements(targets, group["cue_starts"], clauses)
+            complements(targets, group["cue_starts"], clauses)
             for target in targets:
                 target[3] = "negated" in self._modifiers(target[0], target[1], mods, scope_stops, clauses)
                 target[4] = self._located(target, group["locations"], clauses)
