@@ -284,9 +284,11 @@ class ContextLinker(BatchComponent):
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             scope_stops = sorted(stops + group["contrasts"])  # where negation and other unbounded scopes stop
             complements(targets, group["cue_starts"], clauses)
-            for target in targets:
+            for k, target in enumerate(targets):
                 target[3] = "negated" in self._modifiers(target[0], target[1], mods, scope_stops, clauses)
-                target[4] = self._located(target, group["locations"], clauses)
+                # "within the known region of FLAIR hyperintensity": the words of one finding share its place
+                joined = k > 0 and targets[k - 1][1] == target[0] and targets[k - 1][2] == target[2]
+                target[4] = (joined and targets[k - 1][4]) or self._located(target, group["locations"], clauses)
             previous: tuple[int, int, str, bool] | None = None  # the sentence's last cue (start, end, label, negated)
             cues = sorted(group["cues"], key=lambda c: c[0])
             for k, (cs, ce, label) in enumerate(cues):

@@ -45,13 +45,15 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
         named = [t for t in group["targets"] if before < t[0] < lo]
         if named and named[0][2] == "OTHER_LESION" and all(t[2] != "TUMOUR" for t in named):
             part = named + part
-    if not part or any(t[2] == "TUMOUR" for t in part):
+    if not part:
         return False
-    if part[0][2] == "OTHER_LESION" and part[0][0] < cs:
+    if part[0][2] == "OTHER_LESION" and part[0][0] < cs and all(t[2] != "TUMOUR" for t in part):
         return True
-    # put down to another lesion after the cue: "the enlarging enhancement has the features of radiation necrosis"
+    # put down to another lesion after the cue, no tumour named after that: "the enlarging enhancement has the
+    # features of radiation necrosis", "enlarging lesion with imaging features of radiation necrosis"
     return any(
-        cs < end < hi and t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP
+        cs < end < hi
+        and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in part)
+        and all(t[2] != "TUMOUR" for t in part if t[0] >= end)
         for end in group["attributions"]
-        for t in part
     )
