@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,9 @@ class Lexicon:
     novelty: frozenset[str] = frozenset()  # cue words that announce something new, never an extent ("nouvelle")
     # clause words that, after a comma, end a negation's scope: "sans résidu rehaussé, *avec* diminution du FLAIR"
     contrast: frozenset[str] = frozenset()
+    # the punctuation a voice dictation left as words: `marks` ("virgule", "new paragraph") always are, `ambiguous`
+    # ones ("period", "colon") only in a text that holds a mark word
+    dictation: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def headings(self) -> dict[str, list[str]]:
         """The section headings by kind (findings, conclusion, ignore, technique, ignore_sentence,
@@ -158,4 +161,5 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
         rules=rules,
         novelty=frozenset(f for w in data.get("novelty", []) for f in variants(w)),
         contrast=frozenset(f for w in data.get("contrast", []) for f in variants(w)),
+        dictation={k: dict(v) for k, v in data.get("dictation", {}).items()},
     )

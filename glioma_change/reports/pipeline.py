@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from glioma_change.progress import progress
 from glioma_change.reports.components import PIPELINE, SECTIONS, TextKeepingTokenizer  # registers the factories
 from glioma_change.reports.components.extensions import ext, set_ext
-from glioma_change.reports.components.tokenizer import lexicon_words
+from glioma_change.reports.components.tokenizer import Dictation, lexicon_words
 from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.scoring import RuleScores, score
 
@@ -48,7 +48,7 @@ def build_nlp(language: str, lexicon_dir: str = "") -> Language:
     assert isinstance(tokenizer, Tokenizer)
     _faster_special_cases(tokenizer)
     tokenizer.max_cache_size = TOKENIZER_CACHE
-    nlp.tokenizer = TextKeepingTokenizer(tokenizer, lexicon_words(lexicon))
+    nlp.tokenizer = TextKeepingTokenizer(tokenizer, lexicon_words(lexicon), Dictation(lexicon.dictation))
     for name in PIPELINE:
         nlp.add_pipe(name, config={} if name == "glioma_sentences" else {"lexicon_dir": lexicon_dir})
     return nlp

@@ -1,5 +1,5 @@
-"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to twenty-fourth blind
-sets (`reports_blind3_*` to `reports_blind24_*`; of the twentieth, the French half: the English one waits in
+"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to twenty-fifth blind
+sets (`reports_blind3_*` to `reports_blind25_*`; of the twentieth, the French half: the English one waits in
 `tests/data/pending`): reports written blind (the authors had not seen the rules or the
 lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
 header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
@@ -7,6 +7,7 @@ longer horizon, change of non-tumour findings, enhancement-only change). See doc
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -27,6 +28,7 @@ ONE_LINE = {
     "blind19": 0.4,
     "blind20": 0.4,
     "blind21": 0.4,
+    "blind25": 0.5,
 }  # the share of reports flattened to one line (else 0.6)
 SETS = (
     "export",
@@ -51,6 +53,7 @@ SETS = (
     "blind22",
     "blind23",
     "blind24",
+    "blind25",
 )
 PAIRS = [(name, language) for name in SETS for language in ("en", "fr")] + [("blind20", "fr")]
 
@@ -108,6 +111,8 @@ def report_set(name: str, language: str) -> pd.DataFrame:
         ("blind23", "fr", 60),
         ("blind24", "en", 45),
         ("blind24", "fr", 60),
+        ("blind25", "en", 45),
+        ("blind25", "fr", 60),
     ],
 )
 def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:
@@ -191,3 +196,28 @@ def test_markup_of_database_and_web_exports_changes_nothing(language: str) -> No
     for exported in (escaped, tagged):
         for a, b in zip(plain, apply_rules(exported, [language] * len(exported))):
             assert (a.scores.global_prob, a.scores.t2_prob) == pytest.approx((b.scores.global_prob, b.scores.t2_prob))
+
+
+def _dictated(text: str, language: str) -> str:
+    """`text` as a voice dictation leaves it when its punctuation is not converted: every mark a word."""
+    words = {"en": (" period new paragraph ", " new paragraph ", " period", " comma", " colon")}
+    words["fr"] = (" point à la ligne ", " à la ligne ", " point à la ligne", " virgule", " deux points")
+    sentence_line, line, sentence, comma, colon = words[language]
+    text = re.sub(r"\.[ \t]*\n", sentence_line, text).replace("\n", line)
+    return re.sub(r" ?:", colon, re.sub(r",", comma, re.sub(r"\.(\s)", sentence + r"\1", text)))
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_punctuation_left_as_words_by_a_dictation_changes_nothing(language: str) -> None:
+    """Voice dictation leaves its punctuation as words when the radiologist's commands are not converted
+    ("virgule", "point à la ligne", "comma", "new paragraph"): the same labels as the punctuated text on
+    >= 99 % of readings (before `tokenizer.Dictation`: 0.83 English, 0.93 French over every blind set)."""
+    texts = [t for name in ("blind6", "blind17", "blind22") for t in report_set(name, language).report_text]
+    plain = apply_rules(texts, [language] * len(texts))
+    dictated = apply_rules([_dictated(t, language) for t in texts], [language] * len(texts))
+    agree = [
+        (getattr(a.scores, key) >= 0.5) == (getattr(b.scores, key) >= 0.5)
+        for a, b in zip(plain, dictated)
+        for key in ("global_prob", "t2_prob")
+    ]
+    assert len(texts) >= 140 and np.mean(agree) >= 0.99

@@ -579,6 +579,29 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # the twenty-fifth set: punctuation a voice dictation left as words (lexicon `dictation`)
+        (
+            "en",
+            "Findings The haematoma in the resection cavity is smaller comma now 12 millimetres comma previously "
+            "21 millimetres comma with peripheral hemosiderin period FLAIR signal abnormality colon unchanged "
+            "period New lesions colon none period new paragraph Impression colon resolving postoperative "
+            "haematoma period no evidence of recurrent tumour period",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats apparition d'une prise de contraste nodulaire de 6 mm virgule hypersignal FLAIR frontal "
+            "inchangé point à la ligne",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion deux points pas de récidive virgule majoration de l'hypersignal FLAIR frontal point final",
+            1,
+            1,
+        ),
         # a negation's scope ends at a contrasting clause after a comma (lexicon `contrast`)
         ("fr", "Conclusion : exérèse, sans résidu rehaussé, avec régression de l'hypersignal FLAIR.", 1, 1),
         ("en", "Impression: Complete resection without residual enhancement, with decrease of the FLAIR signal.", 1, 1),

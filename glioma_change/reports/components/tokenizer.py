@@ -1,6 +1,7 @@
 """A tokenizer wrapper that keeps the input text on the Doc, with the markup of database and web exports
-made text, its odd spaces made plain, the characters of PDF extraction made those of the lexicons, and the
-lexicon's words that a PDF export hyphenated at a line end joined again."""
+made text, its odd spaces made plain, the characters of PDF extraction made those of the lexicons, the
+punctuation a voice dictation left as words made punctuation, and the lexicon's words that a PDF export
+hyphenated at a line end joined again."""
 
 from __future__ import annotations
 
@@ -88,6 +89,39 @@ def pdf_characters(text: str) -> str:
     return _PDF_CHARACTER.sub(lambda m: LIGATURES.get(m.group(), ""), text)
 
 
+class Dictation:
+    """The punctuation a voice dictation left in the text as words ("virgule", "point à la ligne", "comma",
+    "new paragraph"), made punctuation again (lexicon `dictation`): `marks` wherever they stand, `ambiguous`
+    words ("period", "colon", "deux points") only in a text that holds a mark, and not before "of" or "de"
+    ("over a period of", "deux points de rehaussement" stay words)."""
+
+    def __init__(self, dictation: dict[str, dict[str, str]]) -> None:
+        marks, ambiguous = dictation.get("marks", {}), dictation.get("ambiguous", {})
+        self.punctuation = {k.lower(): v for k, v in {**ambiguous, **marks}.items()}
+        # `in` tests first (a regex scan of a long report costs ≈ 100 µs): a mark holding another is not tested
+        self.keys = tuple(m for m in marks if not any(k != m and k in m for k in marks))
+        self.marks = _words(marks, "")
+        self.ambiguous = _words(ambiguous, r"(?![ \t]+(?i:of|de|du|des|d['\u2019]))")
+
+    def __call__(self, text: str) -> str:
+        if self.marks is None or not any(key in text for key in self.keys):
+            return text
+        text = self.marks.sub(self._mark, text)
+        return self.ambiguous.sub(self._mark, text) if self.ambiguous is not None else text
+
+    def _mark(self, m: re.Match[str]) -> str:
+        return self.punctuation[m.group(1).lower()]
+
+
+def _words(words: dict[str, str], after: str) -> re.Pattern[str] | None:
+    """A pattern of `words` (any case, longest first, as whole words, with the blanks before them) followed by
+    `after`; None without words."""
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"[ \t]*\b(?i:({alternatives}))\b{after}")
+
+
 # a hyphen and a line end or spaces between two words, as PDF extraction leaves it ("hyper- signal",
 # "pro-\ngression"); the pattern starts with the hyphen (a word pattern before it was tried at every letter:
 # 170 µs on a long report, half its tokenisation)
@@ -129,12 +163,13 @@ class TextKeepingTokenizer:
 
     assigns = TEXT
 
-    def __init__(self, tokenizer: Any, words: frozenset[str] = frozenset()) -> None:
+    def __init__(self, tokenizer: Any, words: frozenset[str] = frozenset(), dictation: Dictation | None = None) -> None:
         self.tokenizer = tokenizer
         self.words = words
+        self.dictation = dictation or Dictation({})
 
     def __call__(self, text: str) -> Doc:
-        text = pdf_characters(plain_spaces(export_markup(text)))
+        text = self.dictation(pdf_characters(plain_spaces(export_markup(text))))
         if self.words:
             text = rejoin_hyphenated(text, self.words)
         doc = self.tokenizer(text)
