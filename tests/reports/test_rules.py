@@ -602,6 +602,27 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             1,
         ),
+        # the twenty-sixth set: a recurrent glioma names the disease, not a change (regex `PSEUDO`); "sans argument"
+        # negates however long the words after it ("perfusionel ou spectroscopique")
+        (
+            "en",
+            "Impression: Recurrent left temporal GBM on lomustine - no change since October.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : glioblastome temporal gauche récidivant sous lomustine, sans modification depuis octobre.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : majoration de la radionécrose temporale gauche avec œdème accru, sans argument "
+            "perfusionel ou spectroscopique pour une récidive tumorale.",
+            0,
+            0,
+        ),
         # a negation's scope ends at a contrasting clause after a comma (lexicon `contrast`)
         ("fr", "Conclusion : exérèse, sans résidu rehaussé, avec régression de l'hypersignal FLAIR.", 1, 1),
         ("en", "Impression: Complete resection without residual enhancement, with decrease of the FLAIR signal.", 1, 1),
