@@ -623,6 +623,21 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # the twenty-seventh set: post-operative dural enhancement is the surgery's
+        (
+            "en",
+            "Findings: Residual non-enhancing T2/FLAIR tumor unchanged from the post-operative study. No "
+            "enhancement. Postoperative dural enhancement has decreased.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : hypersignal FLAIR résiduel superposable. Pas de prise de contraste tumorale. Le "
+            "rehaussement pachyméningé post-opératoire a diminué.",
+            0,
+            0,
+        ),
         # a negation's scope ends at a contrasting clause after a comma (lexicon `contrast`)
         ("fr", "Conclusion : exérèse, sans résidu rehaussé, avec régression de l'hypersignal FLAIR.", 1, 1),
         ("en", "Impression: Complete resection without residual enhancement, with decrease of the FLAIR signal.", 1, 1),
