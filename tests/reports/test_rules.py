@@ -638,6 +638,21 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # the twenty-eighth set: a negation's scope also ends at a comma that a cue follows (a new statement)
+        (
+            "fr",
+            "Conclusion : exérèse de la récidive frontale droite sans reliquat rehaussé visible, diminution de "
+            "l'hypersignal FLAIR et disparition de l'effet de masse.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Impression: Resection of the recurrence without residual enhancement, decreased FLAIR signal and "
+            "resolved mass effect.",
+            1,
+            1,
+        ),
         # a negation's scope ends at a contrasting clause after a comma (lexicon `contrast`)
         ("fr", "Conclusion : exérèse, sans résidu rehaussé, avec régression de l'hypersignal FLAIR.", 1, 1),
         ("en", "Impression: Complete resection without residual enhancement, with decrease of the FLAIR signal.", 1, 1),

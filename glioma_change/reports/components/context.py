@@ -244,6 +244,7 @@ class ContextLinker(BatchComponent):
         sids = [bisect_right(sent_starts, s) - 1 for s, _, _ in terms]
         measured = [bisect_right(sent_starts, s) - 1 for s, _, _ in measures]
         cued = {sid for sid, (_, _, label) in zip(sids, terms) if label in CUES} | set(measured)
+        cue_starts = {s for s, _, label in terms if label in CUES}
         for sid, (s, e, label) in zip(sids, terms):
             if sid not in cued:
                 continue
@@ -260,6 +261,8 @@ class ContextLinker(BatchComponent):
                     group["coords"].add(s)
                 elif s > 0 and doc[s].lower_ in self.contrast and doc[s - 1].text == ",":
                     group["contrasts"].append(s)  # ", avec ...": the end of a negation's scope
+                elif e in cue_starts and doc[s].text == ",":
+                    group["contrasts"].append(s)  # "sans reliquat, diminution du FLAIR": a new statement
             elif label in MODIFIER_KIND:
                 group["mods"].append((s, e, label))
             elif label == "LOCATION":

@@ -103,7 +103,8 @@ class TermMatcher(BatchComponent):
         # runs without `re.I` over the lower-cased text (twice as fast: case-folding every literal is the cost)
         body = "(?=\\w)(?:" + "|".join(groups) + ")"
         self.regex = re.compile(body, re.I) if groups else None
-        lower = body == body.lower()
+        plain = re.sub(r"\(\?P<\w+>", "(", body)  # the group names are labels, in capitals
+        lower = plain == plain.lower()
         self.regex_latin1 = re.compile(f"(?-i:{_NON_WORD})" + body, 0 if lower else re.I) if groups else None
         self.scan_lower = lower
         # matching reaches this far around the findings and conclusion, so that a term straddling their
