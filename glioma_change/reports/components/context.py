@@ -25,6 +25,7 @@ from glioma_change.reports.components.extensions import (
     SPECIFIC,
     TERMS,
     BatchComponent,
+    any_within,
     ext,
     lexicon_of,
     set_ext,
@@ -86,8 +87,7 @@ class ContextLinker(BatchComponent):
             if not ok:
                 continue
             stops = clauses if label in self.clause_bounded else terminators
-            i = bisect_left(stops, lo)
-            if i < len(stops) and stops[i] < hi:
+            if any_within(stops, lo, hi):
                 continue
             kinds.add(MODIFIER_KIND[label])
         return kinds
@@ -96,8 +96,7 @@ class ContextLinker(BatchComponent):
         """Whether a `LOCATION` term shortly before the target makes it the place of a change."""
         for _, le in locations:
             if le <= target[0] < le + self.scopes["LOCATION"]:
-                i = bisect_left(clauses, le)
-                if not (i < len(clauses) and clauses[i] < target[0]):
+                if not any_within(clauses, le, target[0]):
                     return True
         return False
 
@@ -157,8 +156,7 @@ class ContextLinker(BatchComponent):
         """Whether another cue stands between the cue at [cs, ce) and `target`: the target is that cue's
         ("apparition d'une hyperperfusion *sans modification* du FLAIR": the FLAIR is not new)."""
         lo, hi = (ce, target[0]) if target[0] >= ce else (target[1], cs)
-        k = bisect_left(cues, lo)
-        return k < len(cues) and cues[k] < hi
+        return any_within(cues, lo, hi)
 
     @staticmethod
     def _claimed(target: list, cs: int, group: dict[str, Any]) -> bool:
@@ -244,7 +242,7 @@ class ContextLinker(BatchComponent):
         sids = [bisect_right(sent_starts, s) - 1 for s, _, _ in terms]
         measured = [bisect_right(sent_starts, s) - 1 for s, _, _ in measures]
         cued = {sid for sid, (_, _, label) in zip(sids, terms) if label in CUES} | set(measured)
-        cue_starts = {s for s, _, label in terms if label in CUES}
+        cue_at = {s for s, _, label in terms if label in CUES}
         for sid, (s, e, label) in zip(sids, terms):
             if sid not in cued:
                 continue
@@ -261,7 +259,7 @@ class ContextLinker(BatchComponent):
                     group["coords"].add(s)
                 elif s > 0 and doc[s].lower_ in self.contrast and doc[s - 1].text == ",":
                     group["contrasts"].append(s)  # ", avec ...": the end of a negation's scope
-                elif e in cue_starts and doc[s].text == ",":
+                elif e in cue_at and doc[s].text == ",":
                     group["contrasts"].append(s)  # "sans reliquat, diminution du FLAIR": a new statement
             elif label in MODIFIER_KIND:
                 group["mods"].append((s, e, label))

@@ -24,6 +24,7 @@ administrative text.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -109,6 +110,13 @@ def lower_of(doc: Doc) -> str | None:
             return None
         set_ext(doc, "gc_lower", low)
     return low
+
+
+def any_within(positions: list[int], lo: int, hi: int) -> bool:
+    """Whether one of the sorted token `positions` lies in `[lo, hi)` (a boundary, cue or target between two
+    tokens)."""
+    i = bisect_left(positions, lo)
+    return i < len(positions) and positions[i] < hi
 
 
 def labelled_spans(bounds: list[tuple[int, str]], length: int) -> list[tuple[int, int]]:

@@ -4,11 +4,12 @@ Read by `glioma_context`."""
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from typing import Any
 
 from spacy.tokens import Doc
 
+from glioma_change.reports.components.extensions import any_within
 from glioma_change.reports.lexicon import UNRELATED
 
 ATTRIBUTION_GAP = 2  # tokens between an attribution and the lesion it names ("d'une", "a")
@@ -22,8 +23,7 @@ def complements(targets: list[list], cues: list[int], clauses: list[int]) -> Non
     for target, nxt in zip(targets, targets[1:]):
         if nxt[2] != "OTHER_LESION" or target[2] in UNRELATED or not 0 <= nxt[0] - target[1] <= COMPLEMENT_GAP:
             continue
-        k, c = bisect_left(cues, target[1]), bisect_left(clauses, target[1])
-        if not (k < len(cues) and cues[k] < nxt[0]) and not (c < len(clauses) and clauses[c] < nxt[0]):
+        if not any_within(cues, target[1], nxt[0]) and not any_within(clauses, target[1], nxt[0]):
             target[2] = "OTHER_LESION"
 
 
