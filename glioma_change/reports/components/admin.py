@@ -27,7 +27,7 @@ from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import ADMIN, BatchComponent, lexicon_of, lower_of, set_ext, text_of
 from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
-from glioma_change.reports.lexicon import Lexicon
+from glioma_change.reports.lexicon import Lexicon, variants
 
 MAX_VALUE = 60
 MAX_WORDS = 5
@@ -50,6 +50,7 @@ _PAGE = re.compile(r"[Pp][Aa][Gg][Ee]")
 # a run that is a date: none of the `STANDALONE` patterns matches one, so only the lexicon's own patterns read it
 _DATE_RUN = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
 _DIGIT = re.compile(r"\d")
+_SPACE_RUN = re.compile(r"\s+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
 # the same, written to start with one character class (which the regex engine skips to in C)
@@ -85,13 +86,20 @@ class AdminFinder(BatchComponent):
     def __init__(self, lexicon: Lexicon) -> None:
         admin = lexicon.admin
         labels = phrase_pattern(admin.get("field_labels", []))
-        places = phrase_pattern(admin.get("institutions", []))
         headings = [h for hs in lexicon.headings().values() for h in hs]
         stops = phrase_pattern(admin.get("value_stops", []) + headings)
-        # one scan for fields and institutions, one search for the end of a value
-        self.labelled = WordScanner(
-            rf"(?P<field>{labels})(?![^\W_])[ \t]*(?P<colon>[:#°]?)|(?P<place>{places})(?![^\W_])"
-        )
+        # one scan, over one trie, for fields and institutions (no label is an institution; where one starts
+        # another, "hospital number" and "hospital", the longer wins as an alternation of the two did), and
+        # one search for the end of a value
+        fields, places = admin.get("field_labels", []), admin.get("institutions", [])
+        self.is_field = {
+            _SPACE_RUN.sub(" ", f.strip()): kind is fields
+            for kind in (places, fields)
+            for x in kind
+            for f in variants(x)
+        }
+        both = phrase_pattern(fields + places)
+        self.labelled = WordScanner(rf"(?P<label>{both})(?![^\W_])[ \t]*(?P<colon>[:#°]?)")
         self.value_end = re.compile(rf"{_VALUE_END.pattern}|(?<![^\W_])(?:{labels}|{stops})(?![^\W_])", re.I)
         self.value_label = re.compile(rf"[\W_](?:{labels}|{stops})(?![^\W_])")  # over the lower-cased text
         self.value_label_latin1 = re.compile(latin1_class(r"[\W_]") + rf"(?:{labels}|{stops})(?![^\W_])")
@@ -146,16 +154,20 @@ class AdminFinder(BatchComponent):
         if "@" in text:
             spans += [m.span() for m in _EMAIL.finditer(text)]
         for m in self.labelled.finditer(text, low or text.lower()):
-            start = m.start("w")
-            if m.group("field") is not None:
+            start, label = m.start("w"), m.group("label").lower()
+            field = self.is_field.get(label)
+            if field is None:  # a run of blanks inside the label
+                field = self.is_field.get(_SPACE_RUN.sub(" ", label), False)
+            if field:
                 if not m.group("colon") and not _VALUE_START.match(text, m.end()):
                     continue  # "the patient reports ...", "by phone." are prose, not a field
+                end = m.end()
             elif not text[start].isupper():
                 continue  # "suspicion clinique", "le service de neurochirurgie" are prose
             else:
                 before = _NAME_BEFORE.search(text, max(0, start - MAX_VALUE), start)
-                start = before.start() if before else start
-            spans.append((start, self._value_end(text, low, m.end(), latin1)))
+                start, end = before.start() if before else start, m.end("label")
+            spans.append((start, self._value_end(text, low, end, latin1)))
         return merge(spans)
 
     def __call__(self, doc: Doc) -> Doc:

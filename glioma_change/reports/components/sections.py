@@ -257,7 +257,7 @@ class SectionDetector(BatchComponent):
             set_ext(doc, "gc_labelled", [])
             return doc
         ignored = ext(doc, "gc_admin") or []
-        if any(box in text for box in _BOXES):
+        if any(box[0] in text and box in text for box in _BOXES):  # one character is looked for faster than two
             ignored = merge([*ignored, *(m.span() for m in _UNTICKED.finditer(text))])
         points = self.regions(text, ignored, lower_of(doc))
         idx = doc.to_array(IDX).astype(np.int64)
