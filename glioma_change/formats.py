@@ -8,9 +8,10 @@ label: 0 stable / 1 unstable; prob: P(unstable). Dates are written as ISO `YYYY-
 as ISO or `YYYYMMDD`.
 
 Sessions are named by a date (`ses-YYYYMMDD`) or, as in BraTS-2015, by a day number (`ses-0109`: days
-since some reference, at least four digits); `session_value` gives either its canonical text and
-`session_key` orders them (dates by date, day numbers numerically). Subject labels keep letters, digits
-and `_` (`sub-153_brats_tcia`).
+since some reference, written with four digits); a BIDS session number (`ses-01`, `ses-2`) is read as a day
+number. `session_value` gives either its canonical text, `session_key` orders them (dates by date, day numbers
+numerically) and `session_folder` finds a session's folder as the dataset spells it. Subject labels keep
+letters, digits and `_` (`sub-153_brats_tcia`).
 """
 
 from __future__ import annotations
@@ -144,10 +145,28 @@ def subject_label(patient_id: str) -> str:
     return label
 
 
+def session_folder(subject_dir: str | os.PathLike[str], date: Session) -> str:
+    """The label of the session `date` under `subject_dir` as written on disk: `session_label(date)`, unless only
+    another spelling of the same session is there (BIDS sessions numbered `ses-01`, `ses-1` are day numbers
+    `0001` here)."""
+    ses, parent = session_label(date), Path(subject_dir)
+    if (parent / f"ses-{ses}").is_dir() or not parent.is_dir():
+        return ses
+    value = session_value(date)
+    for folder in sorted(parent.iterdir()):
+        match = SESSION_DIR.match(folder.name)
+        if match and folder.is_dir() and session_key(match.group(1)) == session_key(value):
+            return match.group(1)
+    return ses
+
+
 def t2w_path(bids_dir: str | os.PathLike[str], patient_id: str, date: Session) -> Path:
-    """`sub-<id>/ses-<label>/anat/sub-<id>_ses-<label>_T2w.nii.gz` under `bids_dir` (label: `session_label`)."""
-    sub, ses = subject_label(patient_id), session_label(date)
-    return Path(bids_dir) / f"sub-{sub}" / f"ses-{ses}" / "anat" / f"sub-{sub}_ses-{ses}_T2w.nii.gz"
+    """`sub-<id>/ses-<label>/anat/sub-<id>_ses-<label>_T2w.nii.gz` under `bids_dir` (label: `session_folder`, the
+    session's own spelling when it is on disk)."""
+    sub = subject_label(patient_id)
+    subject = Path(bids_dir) / f"sub-{sub}"
+    ses = session_folder(subject, date)
+    return subject / f"ses-{ses}" / "anat" / f"sub-{sub}_ses-{ses}_T2w.nii.gz"
 
 
 def split_ses_diff(ses_diff: str) -> tuple[str, str]:

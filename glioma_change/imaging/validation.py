@@ -78,8 +78,10 @@ def transform_error(estimated: sitk.Transform, truth: sitk.Transform, point: np.
 
 def lesion_path(root: str | os.PathLike[str], patient_id: str, date: str) -> Path:
     """Ground-truth lesion mask of one session (`derivatives/lesions/...`)."""
-    sub, ses = formats.subject_label(patient_id), formats.session_label(date)
-    return Path(root) / "derivatives" / "lesions" / f"sub-{sub}" / f"ses-{ses}" / f"sub-{sub}_ses-{ses}_lesion.nii.gz"
+    sub = formats.subject_label(patient_id)
+    subject = Path(root) / "derivatives" / "lesions" / f"sub-{sub}"
+    ses = formats.session_folder(subject, date)
+    return subject / f"ses-{ses}" / f"sub-{sub}_ses-{ses}_lesion.nii.gz"
 
 
 def changed_region(lesion_a: sitk.Image, lesion_b: sitk.Image, grid: sitk.Image, truth: sitk.Transform) -> sitk.Image:

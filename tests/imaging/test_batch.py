@@ -178,3 +178,23 @@ def test_a_session_shared_by_two_pairs_is_prepared_once_and_maps_do_not_depend_o
         np.testing.assert_array_equal(
             np.asarray(nib.load(tmp_path / "together" / rel).dataobj), np.asarray(nib.load(alone / rel).dataobj)
         )
+
+
+def test_sessions_numbered_as_bids_datasets_number_them_are_found_and_built(tmp_path: Path) -> None:
+    """`ses-01`, `ses-02` (BIDS numbering, no date): the pair is the numbered sessions in number order (2 before
+    10), and its images are read from the folders as named."""
+    root = make_dataset(tmp_path / "bids", {"N1": _pair(lesion=12.0)}, spacing=SPACING, masks=True)
+    for date, number in ((A, "01"), (B, "02")):
+        folder = root / "sub-N1" / f"ses-{date}"
+        for path in (folder / "anat").iterdir():
+            path.rename(path.with_name(path.name.replace(f"ses-{date}", f"ses-{number}")))
+        folder.rename(folder.with_name(f"ses-{number}"))
+    for number in ("2", "10"):
+        (root / "sub-N2" / f"ses-{number}" / "anat").mkdir(parents=True)
+    assert [(t.comparative_date, t.exam_date) for t in consecutive_pairs(root)] == [("0001", "0002"), ("0002", "0010")]
+    tasks = [t for t in consecutive_pairs(root) if t.patient_id == "N1"]
+    manifest = run_batch(root, tmp_path / "maps", tasks, OPTIONS, jobs=1, seed=0)
+    row = manifest.iloc[0]
+    assert row["status"] == "ok", row["error"]
+    diff = sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / "maps" / row["diff_path"])))
+    assert diff.max() > 3.0  # the lesion of the second session
