@@ -657,6 +657,83 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ("fr", "Conclusion : exérèse, sans résidu rehaussé, avec régression de l'hypersignal FLAIR.", 1, 1),
         ("en", "Impression: Complete resection without residual enhancement, with decrease of the FLAIR signal.", 1, 1),
         ("fr", "Conclusion : pas de prise de contraste ni d'œdème, avec un hypersignal FLAIR stable.", 0, 0),
+        # the twenty-ninth and thirtieth sets: what an attribution right after a finding names it as
+        (
+            "en",
+            "Findings: Scattered white matter T2 hyperintensities, in keeping with small vessel disease, have "
+            "increased slightly. The tumour is unchanged.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : œdème frontal, en rapport avec un hématome du lit opératoire, en régression. Hypersignal "
+            "FLAIR tumoral inchangé.",
+            0,
+            0,
+        ),
+        ("en", "Impression: Progression of chronic microvascular ischemic changes. Stable glioma.", 0, 0),
+        # a tumour's cyst is the tumour's, not its T2/FLAIR abnormality
+        ("fr", "Conclusion : augmentation du kyste intra-tumoral ; le reste de la lésion est inchangé.", 1, 0),
+        ("en", "Impression: The cystic component of the tumour has enlarged; the solid part is unchanged.", 1, 0),
+        # a negation followed by its finding denies the finding, not the stability said of a list of findings
+        ("en", "Findings: The FLAIR abnormality, the mass effect and the absence of enhancement are unchanged.", 0, 0),
+        (
+            "fr",
+            "Résultats : l'hypersignal FLAIR, l'effet de masse modéré et l'absence de prise de contraste sont "
+            "inchangés.",
+            0,
+            0,
+        ),
+        # a finding that another cue announces is that cue's (passing before, with less confidence)
+        (
+            "en",
+            "Impression: New enhancing nodule at the cavity margin without change of the surrounding FLAIR "
+            "hyperintensity.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : nouvelle prise de contraste nodulaire au bord de la cavité sans modification de "
+            "l'hypersignal FLAIR adjacent.",
+            1,
+            0,
+        ),
+        # words that only qualify a diffusion or perfusion finding are that finding's
+        ("en", "Impression: New non-enhancing focus of reduced diffusion within a stable FLAIR abnormality.", 1, 0),
+        (
+            "fr",
+            "Conclusion : nouvelle plage de restriction de diffusion non rehaussée au sein d'un hypersignal FLAIR "
+            "stable.",
+            1,
+            0,
+        ),
+        # a collection owns its mass effect; the oedema around a haematoma is the haematoma's
+        (
+            "en",
+            "Findings: The subdural collection has decreased, with less mass effect on the frontal lobe. Tumour "
+            "unchanged.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : diminution de l'hygroma sous-dural avec régression de l'effet de masse. Lésion tumorale "
+            "inchangée.",
+            0,
+            0,
+        ),
+        ("fr", "Résultats : régression de l'œdème péri-hématome. Hypersignal FLAIR tumoral stable.", 0, 0),
+        # an impression of change is a hedge
+        (
+            "fr",
+            "Résultats : après reconstruction dans le même plan, les limites de l'hypersignal FLAIR sont "
+            "identiques. Conclusion : pas d'évolution ; l'impression d'augmentation de la lésion est liée à la "
+            "technique.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
@@ -767,3 +844,22 @@ def test_lexicon_is_data_not_code(tmp_path: Path) -> None:
     lexicon_path.write_text(json.dumps(lexicon), encoding="utf-8")
     (edited,) = apply_rules([text], ["en"], lexicon_dir=str(custom))
     assert shipped[0] < 0.5 < edited.scores.global_prob
+
+
+def test_a_bracket_lists_the_parts_of_what_progressed() -> None:
+    """ "Progression of the focus (enhancement and FLAIR infiltration)": the bracket names the parts that
+    progressed, the T2/FLAIR abnormality among them, beside another focus said to be stable."""
+    for language, text in (
+        (
+            "fr",
+            "Conclusion : progression du foyer frontal droit (prise de contraste et infiltration FLAIR vers le corps "
+            "calleux). Stabilité du foyer pariétal gauche.",
+        ),
+        (
+            "en",
+            "Impression: Progression of the right frontal focus (enhancement and FLAIR infiltration into the corpus "
+            "callosum). Stable left parietal focus.",
+        ),
+    ):
+        ((global_prob, t2_prob),) = rule_probs(language, text)
+        assert t2_prob > 0.8 and global_prob > 0.9

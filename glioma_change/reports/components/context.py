@@ -31,7 +31,7 @@ from glioma_change.reports.components.extensions import (
     set_ext,
 )
 from glioma_change.reports.components.horizon import changed_before, older_exam
-from glioma_change.reports.components.owners import complements, owned
+from glioma_change.reports.components.owners import complements, elaborates, owned, preceded, qualified
 from glioma_change.reports.dates import DateExtractor
 from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
 
@@ -180,6 +180,10 @@ class ContextLinker(BatchComponent):
         targets = group["targets"]
         lo, hi = self._clause(cs, ce, group)
         in_clause = [t for t in targets if lo < t[0] < hi and not self._separated(cs, ce, t, group["cue_starts"])]
+        if any(t[0] == ce for t in in_clause):  # "within a stable FLAIR abnormality": the adjective of what follows
+            in_clause = [t for t in in_clause if t[0] >= ce]
+        elif any(t[0] >= ce for t in in_clause):  # "new nodule without any change in the FLAIR": the nodule is "new"'s
+            in_clause = [t for t in in_clause if t[0] >= ce or not preceded(t, cs, group["cues"])]
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]
             # "hyperperfusion nouvelle de la berge de la cavité": the cue follows its own target
@@ -195,8 +199,8 @@ class ContextLinker(BatchComponent):
             return ("TUMOUR",)
         usable = [t for t in pool if t[2] not in UNRELATED and (negated or not t[3])]
         # a located target is the place of a change ("new restricted diffusion within the FLAIR abnormality"),
-        # unless the cue follows it as its adjective ("au sein de l'hypersignal FLAIR frontal inchangé")
-        placed = [t for t in usable if not t[4] or 0 <= cs - t[1] <= POSTPOSED_GAP]
+        # unless the cue is its adjective ("au sein de l'hypersignal FLAIR frontal inchangé", "within a stable FLAIR")
+        placed = [t for t in usable if not t[4] or 0 <= cs - t[1] <= POSTPOSED_GAP or t[0] == ce]
         if placed and len(placed) < len(usable):
             usable = placed
         classes = {t[2] for t in usable}
@@ -255,7 +259,7 @@ class ContextLinker(BatchComponent):
                 group["clauses"].append(s)
                 if label == "TERMINATE":
                     group["terms"].append(s)
-                elif label == "COORDINATE":
+                elif label == "COORDINATE" or elaborates(doc, s, group):
                     group["coords"].add(s)
                 elif s > 0 and doc[s].lower_ in self.contrast and doc[s - 1].text == ",":
                     group["contrasts"].append(s)  # ", avec ...": the end of a negation's scope
@@ -266,7 +270,7 @@ class ContextLinker(BatchComponent):
             elif label == "LOCATION":
                 group["locations"].append((s, e))
             elif label == "ATTRIBUTION":
-                group["attributions"].append(e)
+                group["attributions"].append((s, e))
             elif label in ("OLDER_EXAM", "RECENT_EXAM"):
                 group[label].append(s)
         for sid, (s, e, rel) in zip(measured, measures):
@@ -284,7 +288,8 @@ class ContextLinker(BatchComponent):
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             scope_stops = sorted(stops + group["contrasts"])  # where negation and other unbounded scopes stop
-            complements(targets, group["cue_starts"], clauses)
+            complements(targets, group["cue_starts"], clauses, group["attributions"])
+            qualified(targets, group["cue_starts"], clauses)
             for k, target in enumerate(targets):
                 target[3] = "negated" in self._modifiers(target[0], target[1], mods, scope_stops, clauses)
                 # "within the known region of FLAIR hyperintensity": the words of one finding share its place
@@ -306,8 +311,10 @@ class ContextLinker(BatchComponent):
                     if "historical" in kinds or "hypothetical" in kinds:
                         continue
                     negated = "negated" in kinds
-                    if label == "STABLE" and negated:  # "sans nodule, identique": the negation stays in its clause
-                        negated = "negated" in self._modifiers(cs, ce, mods, clauses, clauses)
+                    if label == "STABLE" and negated:  # "sans nodule, identique": the negation stays in its clause;
+                        # "absence of enhancement … unchanged": a finding between them is what it denies
+                        stops = sorted(clauses + [t[0] for t in targets])
+                        negated = "negated" in self._modifiers(cs, ce, mods, stops, stops)
                     if label == "STABLE" and negated and self._denial(doc, cs, ce):
                         negated = False  # "ne montre pas de signe de progression": one negation, ne ... pas
                     if label != "STABLE" and not negated and previous is not None:

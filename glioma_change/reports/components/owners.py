@@ -1,6 +1,6 @@
-"""Which lesion a change cue speaks about: the tumour, or another lesion (`OTHER_LESION`: radiation necrosis,
-haematoma, cavernoma ...) that the sentence names as the owner of the enhancement and oedema described with it.
-Read by `glioma_context`."""
+"""Which finding a change cue speaks about: the tumour, or another lesion (`OTHER_LESION`: radiation necrosis,
+haematoma, cavernoma ...) that the sentence names as the owner of the enhancement and oedema described with it;
+the finding that another cue announces; the parts that a bracket lists. Read by `glioma_context`."""
 
 from __future__ import annotations
 
@@ -14,17 +14,39 @@ from glioma_change.reports.lexicon import UNRELATED
 
 ATTRIBUTION_GAP = 2  # tokens between an attribution and the lesion it names ("d'une", "a")
 COMPLEMENT_GAP = 2  # tokens between a target and the lesion it belongs to ("de", "of the")
+PRECEDING_GAP = 2  # tokens between a cue and the target it announces ("new small enhancing nodule")
+ELABORATION_GAP = 3  # tokens between a target and the bracket that lists its parts ("foyer frontal droit (")
+TARGET_GAP = 2  # tokens between a target and an attribution that names what it is ("frontal ,")
 
 
-def complements(targets: list[list], cues: list[int], clauses: list[int]) -> None:
+def complements(targets: list[list], cues: list[int], clauses: list[int], attributions: list[tuple[int, int]]) -> None:
     """Makes a target whose complement is another lesion that lesion's (`OTHER_LESION`, in place): "œdème
     vasogénique de radionécrose", "lésion de radionécrose", "oedema of the haematoma" — the lesion at most
-    `COMPLEMENT_GAP` tokens after the target, no cue or clause boundary between them."""
-    for target, nxt in zip(targets, targets[1:]):
-        if nxt[2] != "OTHER_LESION" or target[2] in UNRELATED or not 0 <= nxt[0] - target[1] <= COMPLEMENT_GAP:
+    `COMPLEMENT_GAP` tokens after the target, no cue or clause boundary between them — or that an attribution
+    right after it (`TARGET_GAP` tokens at most: a comma, an adjective) names as such: "T2 hyperintensities, consistent with small
+    vessel disease, have progressed"."""
+    for target, nxt in reversed(list(zip(targets, targets[1:]))):  # from the last: a run of words takes its last's
+        if nxt[2] != "OTHER_LESION" or target[2] in UNRELATED or any_within(cues, target[1], nxt[0]):
             continue
-        if not any_within(cues, target[1], nxt[0]) and not any_within(clauses, target[1], nxt[0]):
+        if 0 <= nxt[0] - target[1] <= COMPLEMENT_GAP and not any_within(clauses, target[1], nxt[0]):
             target[2] = "OTHER_LESION"
+        elif any(0 <= s - target[1] <= TARGET_GAP and 0 <= nxt[0] - e <= ATTRIBUTION_GAP for s, e in attributions):
+            target[2] = "OTHER_LESION"
+
+
+def qualified(targets: list[list], cues: list[int], clauses: list[int]) -> None:
+    """Makes the words that only qualify a diffusion, perfusion or mass-effect finding (`GLOBAL`) that finding's,
+    in place: a generic lesion word whose complement it is ("focus of reduced diffusion", "foyer
+    d'hyperperfusion": at most `COMPLEMENT_GAP` tokens before it, no cue or clause boundary between them), and a
+    T2/FLAIR word right beside it as its adjective ("non-enhancing focus of diffusion restriction", "restriction
+    de diffusion non rehaussée": not a T2/FLAIR abnormality)."""
+    for target, nxt in reversed(list(zip(targets, targets[1:]))):  # from the last: "non-enhancing" → "focus" → …
+        if any_within(cues, target[1], nxt[0]) or any_within(clauses, target[1], nxt[0]):
+            continue
+        if nxt[2] == "GLOBAL" and target[2] == "TUMOUR" and nxt[0] - target[1] <= COMPLEMENT_GAP:
+            target[2] = "GLOBAL"
+        elif nxt[0] == target[1] and {target[2], nxt[2]} == {"T2", "GLOBAL"}:
+            target[2] = nxt[2] = "GLOBAL"
 
 
 def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
@@ -55,5 +77,20 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
         cs < end < hi
         and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in part)
         and all(t[2] != "TUMOUR" for t in part if t[0] >= end)
-        for end in group["attributions"]
+        for _, end in group["attributions"]
     )
+
+
+def preceded(target: list, cs: int, cues: list[tuple[int, int, Any]]) -> bool:
+    """Whether another cue than the one at `cs` stands right before `target` (at most `PRECEDING_GAP` tokens:
+    "New small enhancing nodule"), whose target it is."""
+    return any(c != cs and 0 <= target[0] - e <= PRECEDING_GAP for c, e, _ in cues)
+
+
+def elaborates(doc: Doc, s: int, group: dict[str, Any]) -> bool:
+    """Whether the bracket at `s` lists the parts of the target just before it, which a cue before that target
+    speaks about too: "Progression du foyer frontal droit (composante rehaussée et infiltration FLAIR)"."""
+    targets, cues = group["targets"], group["cues"]
+    if doc[s].text != "(" or not targets or not 0 <= s - targets[-1][1] <= ELABORATION_GAP:
+        return False
+    return not cues or cues[-1][1] <= targets[-1][0]
