@@ -180,9 +180,10 @@ class ContextLinker(BatchComponent):
         targets = group["targets"]
         lo, hi = self._clause(cs, ce, group)
         in_clause = [t for t in targets if lo < t[0] < hi and not self._separated(cs, ce, t, group["cue_starts"])]
-        if any(t[0] == ce for t in in_clause):  # "within a stable FLAIR abnormality": the adjective of what follows
-            in_clause = [t for t in in_clause if t[0] >= ce]
-        elif any(t[0] >= ce for t in in_clause):  # "new nodule without any change in the FLAIR": the nodule is "new"'s
+        after = [t for t in in_clause if t[0] >= ce]
+        if after and after[0][0] == ce:  # "within a stable FLAIR abnormality": the adjective of what follows
+            in_clause = after
+        elif after and len(after) < len(in_clause):  # "new nodule without any change in the FLAIR": the nodule is "new"'s
             in_clause = [t for t in in_clause if t[0] >= ce or not preceded(t, cs, group["cues"])]
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]

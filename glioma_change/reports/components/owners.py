@@ -17,6 +17,7 @@ COMPLEMENT_GAP = 2  # tokens between a target and the lesion it belongs to ("de"
 PRECEDING_GAP = 2  # tokens between a cue and the target it announces ("new small enhancing nodule")
 ELABORATION_GAP = 3  # tokens between a target and the bracket that lists its parts ("foyer frontal droit (")
 TARGET_GAP = 2  # tokens between a target and an attribution that names what it is ("frontal ,")
+_ADJECTIVE_PAIRS = (("T2", "GLOBAL"), ("GLOBAL", "T2"))  # a T2/FLAIR word beside a diffusion or perfusion finding
 
 
 def complements(targets: list[list], cues: list[int], clauses: list[int], attributions: list[tuple[int, int]]) -> None:
@@ -25,7 +26,8 @@ def complements(targets: list[list], cues: list[int], clauses: list[int], attrib
     `COMPLEMENT_GAP` tokens after the target, no cue or clause boundary between them — or that an attribution
     right after it (`TARGET_GAP` tokens at most: a comma, an adjective) names as such: "T2 hyperintensities, consistent with small
     vessel disease, have progressed"."""
-    for target, nxt in reversed(list(zip(targets, targets[1:]))):  # from the last: a run of words takes its last's
+    for k in range(len(targets) - 2, -1, -1):  # from the last: a run of words takes its last's
+        target, nxt = targets[k], targets[k + 1]
         if nxt[2] != "OTHER_LESION" or target[2] in UNRELATED or any_within(cues, target[1], nxt[0]):
             continue
         if 0 <= nxt[0] - target[1] <= COMPLEMENT_GAP and not any_within(clauses, target[1], nxt[0]):
@@ -40,13 +42,13 @@ def qualified(targets: list[list], cues: list[int], clauses: list[int]) -> None:
     d'hyperperfusion": at most `COMPLEMENT_GAP` tokens before it, no cue or clause boundary between them), and a
     T2/FLAIR word right beside it as its adjective ("non-enhancing focus of diffusion restriction", "restriction
     de diffusion non rehaussée": not a T2/FLAIR abnormality)."""
-    for target, nxt in reversed(list(zip(targets, targets[1:]))):  # from the last: "non-enhancing" → "focus" → …
-        if any_within(cues, target[1], nxt[0]) or any_within(clauses, target[1], nxt[0]):
-            continue
-        if nxt[2] == "GLOBAL" and target[2] == "TUMOUR" and nxt[0] - target[1] <= COMPLEMENT_GAP:
-            target[2] = "GLOBAL"
-        elif nxt[0] == target[1] and {target[2], nxt[2]} == {"T2", "GLOBAL"}:
-            target[2] = nxt[2] = "GLOBAL"
+    for k in range(len(targets) - 2, -1, -1):  # from the last: "non-enhancing" → "focus" → "reduced diffusion"
+        target, nxt = targets[k], targets[k + 1]
+        container = nxt[2] == "GLOBAL" and target[2] == "TUMOUR" and nxt[0] - target[1] <= COMPLEMENT_GAP
+        adjective = nxt[0] == target[1] and (target[2], nxt[2]) in _ADJECTIVE_PAIRS
+        if (container or adjective) and not any_within(cues, target[1], nxt[0]):
+            if not any_within(clauses, target[1], nxt[0]):
+                target[2] = nxt[2] = "GLOBAL"
 
 
 def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
