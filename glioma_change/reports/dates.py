@@ -20,6 +20,8 @@ from glioma_change.reports.lexicon import Lexicon, variants
 
 WINDOW = 80
 
+YEAR = r"(?:19|20)\d\d"  # a year of the reports' era: "depuis 2019", "printemps 2024"
+
 
 def _year(text: str) -> int:
     value = int(text)
@@ -66,7 +68,7 @@ class DateExtractor:
         self.partial = [
             ("month", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{4}})(?!\d)", re.I)),
             ("numeric_month", re.compile(r"(?<![\d/.\-])(\d{1,2})[/.](\d{4})(?![\d/.\-]\d)")),
-            ("year", re.compile(r"(?<![\w/.\-])((?:19|20)\d\d)(?![\w/\-]|\.\d)")),
+            ("year", re.compile(rf"(?<![\w/.\-])({YEAR})(?![\w/\-]|\.\d)")),
         ]
 
     def _read(self, kind: str, groups: tuple[str, ...], exam: dt.date | None) -> dt.date | None:

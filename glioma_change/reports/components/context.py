@@ -183,7 +183,9 @@ class ContextLinker(BatchComponent):
         after = [t for t in in_clause if t[0] >= ce]
         if after and after[0][0] == ce:  # "within a stable FLAIR abnormality": the adjective of what follows
             in_clause = after
-        elif after and len(after) < len(in_clause):  # "new nodule without any change in the FLAIR": the nodule is "new"'s
+        elif after and len(after) < len(
+            in_clause
+        ):  # "new nodule without any change in the FLAIR": the nodule is "new"'s
             in_clause = [t for t in in_clause if t[0] >= ce or not preceded(t, cs, group["cues"])]
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]

@@ -19,6 +19,7 @@ from glioma_change.reports.components.extensions import (
     set_ext,
     text_of,
 )
+from glioma_change.reports.dates import YEAR
 from glioma_change.reports.lexicon import Lexicon, variants
 
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -33,11 +34,11 @@ VOLUME_UNITS = frozenset({"cm3", "cm\u00b3", "cc", "ml"})  # all cubic centimetr
 _TIMES = re.compile(r"\s*[x\u00d7*]\s*", re.IGNORECASE)  # between the diameters of a size ("32 X 25")
 _BREAK = re.compile(r"[;\n]|\.\s+[A-Z]")
 # a date or a year: a size next to one was measured on that (older) exam
-_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|(?:19|20)\d{2})(?!\d)")
+_DATE = re.compile(rf"(?<!\d)(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})|{YEAR})(?!\d)")
 # a date right after a size dates that size to an older exam ("9 x 6 mm le 19/03/2024, 11 x 8 mm le 12/12/2023"):
 # it is no current size
 _DATED_FIRST = re.compile(r"\s*(?:le|du|au|en|on|in|at|of)?\s*" + _DATE.pattern, re.IGNORECASE)
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR = re.compile(YEAR)
 MAX_GAP = 60
 AFTER = 40  # characters read after the second size for the date of its exam ("28 mm (22 mm au 15/12/2023)")
 BEFORE = 40  # characters read before the first size for what it measures ("épaisseur de coupe 5 mm contre 3 mm")
