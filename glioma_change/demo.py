@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from glioma_change.formats import LABEL_COLUMNS
+from glioma_change.formats import LABEL_COLUMNS, TRUTH
 from glioma_change.io import write_csv_atomic, write_text_atomic
 from glioma_change.names import STRATEGY_NAMES
 
@@ -149,7 +149,7 @@ def run_demo(
 
     t = stage("synthesize the main site and an external site")
     main, external = out / "data" / "main", out / "data" / "external"
-    if not (main / "truth.csv").is_file():
+    if not (main / TRUTH).is_file():
         generate_dataset(
             main,
             dims.patients,
@@ -159,7 +159,7 @@ def run_demo(
             human_fraction=dims.human_fraction,
             report_fidelity=dims.report_fidelity,
         )
-    if not (external / "truth.csv").is_file():
+    if not (external / TRUTH).is_file():
         generate_dataset(
             external,
             dims.external_patients,
@@ -174,7 +174,7 @@ def run_demo(
     t = stage("mine weak labels from the main site's reports (rules only)")
     weak = out / "labels" / "weak_labels.csv"
     label_reports(main / "reports.csv", weak)
-    external_labels = truth_to_labels(external / "truth.csv", out / "labels" / "external_reference_labels.csv")
+    external_labels = truth_to_labels(external / TRUTH, out / "labels" / "external_reference_labels.csv")
     timings["weak labels"] = time.perf_counter() - t
 
     t = stage("build difference maps")

@@ -68,6 +68,13 @@ ABSDIFF_SUFFIX = "_T2wabsdiff.nii.gz"
 """A pair's absolute difference map, beside the signed one."""
 QC_SUFFIX = "_qc.png"
 TRANSFORM_SUFFIX = "_xfm.tfm"
+MANIFEST = "manifest.csv"
+"""`diffmaps`' table of pairs (`MANIFEST_COLUMNS`), in the maps folder."""
+TRUTH = "truth.csv"
+"""The synthetic dataset's ground truth, one row per pair, in the dataset folder."""
+SCARCITY = "scarcity.csv"
+"""`scarcity`'s pooled test AUC per seed and labelled fraction; `SCARCITY_SUMMARY` its summary over seeds."""
+SCARCITY_SUMMARY = "scarcity_summary.csv"
 
 SESSION_DIR = re.compile(r"^ses-(\d+)$")  # a session folder: ses-YYYYMMDD or ses-<day number>
 _DAY = re.compile(r"^\s*(?:ses-)?(\d{1,7})\s*$")  # a day-number session (any digit string but a compact date)

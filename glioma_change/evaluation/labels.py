@@ -19,7 +19,7 @@ from typing import Literal
 import pandas as pd
 
 from glioma_change.errors import InputError
-from glioma_change.formats import ABSDIFF_SUFFIX, DIFF_SUFFIX, pair_id, read_label_csv, require_columns
+from glioma_change.formats import ABSDIFF_SUFFIX, DIFF_SUFFIX, MANIFEST, pair_id, read_label_csv, require_columns
 
 BRATS_COLUMNS = ["sub", "ses_diff", "t2_label_numeric"]
 PAIR_COLUMNS = ["patient_id", "pair_id", "y_true"]
@@ -104,7 +104,7 @@ def list_maps(maps_dir: str | os.PathLike[str]) -> pd.DataFrame:
     maps_dir = Path(maps_dir)
     if not maps_dir.is_dir():
         raise InputError("maps directory not found", maps_dir)
-    manifest = maps_dir / "manifest.csv"
+    manifest = maps_dir / MANIFEST
     found = _from_manifest(manifest) if manifest.is_file() else _from_files(maps_dir)
     rows = [
         {
@@ -124,7 +124,7 @@ def locate_maps(pairs: pd.DataFrame, maps_dir: str | os.PathLike[str]) -> pd.Dat
     maps_dir = Path(maps_dir)
     if not maps_dir.is_dir():
         raise InputError("maps directory not found", maps_dir)
-    manifest = maps_dir / "manifest.csv"
+    manifest = maps_dir / MANIFEST
     found = _from_manifest(manifest) if manifest.is_file() else {}
     files = _from_files(maps_dir)
     diff, absdiff, reason = [], [], []

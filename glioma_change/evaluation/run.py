@@ -27,7 +27,7 @@ from glioma_change.evaluation.metrics import cv_metrics
 from glioma_change.evaluation.report import Figure, ReportContent, write_report
 from glioma_change.evaluation.tuning_summary import has_enough, load_trials, param_importances
 from glioma_change.evaluation.verdict import has_lead, lead_auc, make_verdict, strategy_order
-from glioma_change.formats import PREDICTION_COLUMNS, require_columns
+from glioma_change.formats import PREDICTION_COLUMNS, SCARCITY, SCARCITY_SUMMARY, require_columns
 from glioma_change.io import write_csv_atomic, write_text_atomic
 from glioma_change.predictions import Tuning, strategy_table, with_repeat
 from glioma_change.run_layout import RunLayout
@@ -228,9 +228,9 @@ def _tuning_choices(run_dir: Path) -> Tuning | None:
 
 def _scarcity_figures(run_dir: Path, fig_dir: Path) -> list[Figure]:
     folder = RunLayout(run_dir).scarcity  # written by `glioma-change scarcity RUN`
-    if not (folder / "scarcity_summary.csv").is_file() or not (folder / "scarcity.csv").is_file():
+    if not (folder / SCARCITY_SUMMARY).is_file() or not (folder / SCARCITY).is_file():
         return []
-    summary, per_seed = pd.read_csv(folder / "scarcity_summary.csv"), pd.read_csv(folder / "scarcity.csv")
+    summary, per_seed = pd.read_csv(folder / SCARCITY_SUMMARY), pd.read_csv(folder / SCARCITY)
     return [
         Figure(
             plots.scarcity_plot(summary, per_seed, fig_dir / "scarcity.png"),

@@ -261,7 +261,7 @@ def _merge_rows(out_dir: Path, tasks: list[PairTask]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     extra = [c for c in df.columns if c not in formats.MANIFEST_COLUMNS]
     df = df.reindex(columns=formats.MANIFEST_COLUMNS + extra)
-    write_csv_atomic(df, out_dir / "manifest.csv")
+    write_csv_atomic(df, out_dir / formats.MANIFEST)
     errors.write(out_dir / "diffmaps.errors.csv")
     return df
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from glioma_change.config import dump_config, validate
+from glioma_change.formats import TRUTH
 from glioma_change.io import ErrorLog, write_csv_atomic
 from glioma_change.progress import progress
 from glioma_change.synth.config import SynthConfig
@@ -91,7 +92,7 @@ def generate_dataset(
     n_images = _write_images(config, plans, out, max(1, jobs), errors) if config.images else 0
     exported = export_reports(tables.reports, config.export_style, config.seed)
     write_reports_csv(exported, out / "reports.csv", config.export_encoding, config.export_sep)
-    write_csv_atomic(tables.truth, out / "truth.csv")
+    write_csv_atomic(tables.truth, out / TRUTH)
     write_csv_atomic(tables.sessions, out / "sessions.csv")
     write_csv_atomic(tables.human_labels, out / "human_labels.csv")
     dump_config(config, out / "synth_config.yaml")

@@ -9,7 +9,7 @@ import nibabel as nib
 import numpy as np
 import pandas as pd
 
-from glioma_change.formats import LABEL_COLUMNS, pair_id
+from glioma_change.formats import LABEL_COLUMNS, MANIFEST, pair_id
 from glioma_change.testing.rows import human_label_row, manifest_row, weak_label_row
 
 SHAPE = (10, 12, 8)
@@ -60,7 +60,7 @@ def make_study(
             weak.append(weak_label_row(pid, iso_a, iso_b, prob))
     maps[-1] = {**maps[-1], "status": "failed", "error": "registration diverged"}
     root.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(maps).to_csv(root / "manifest.csv", index=False)
+    pd.DataFrame(maps).to_csv(root / MANIFEST, index=False)
     pd.DataFrame(human, columns=LABEL_COLUMNS).to_csv(root / "human.csv", index=False)
     pd.DataFrame(weak, columns=LABEL_COLUMNS).to_csv(root / "weak.csv", index=False)
-    return {"manifest": root / "manifest.csv", "human": root / "human.csv", "weak": root / "weak.csv"}
+    return {"manifest": root / MANIFEST, "human": root / "human.csv", "weak": root / "weak.csv"}

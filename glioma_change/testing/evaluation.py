@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from glioma_change.formats import pair_id
+from glioma_change.formats import MANIFEST, pair_id
 from glioma_change.seeding import derive_seed
 
 SEPARATION = {"vgg/baseline": 0.4, "vgg/mixed": 0.9, "resnext/baseline": 0.6, "resnext/mixed": 1.1}
@@ -140,8 +140,8 @@ def make_fake_run(root: Path, n_patients: int = 30, n_folds: int = 3, seed: int 
             rows.append(part)
     run.mkdir(parents=True, exist_ok=True)
     pd.concat(rows, ignore_index=True).to_csv(run / "predictions.csv", index=False)
-    pd.DataFrame(manifest).to_csv(maps / "manifest.csv", index=False)
-    config = {"data": {"manifest": str(maps / "manifest.csv"), "input_shape": INPUT_SHAPE}, "seed": seed}
+    pd.DataFrame(manifest).to_csv(maps / MANIFEST, index=False)
+    config = {"data": {"manifest": str(maps / MANIFEST), "input_shape": INPUT_SHAPE}, "seed": seed}
     (run / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     (run / "run_info.json").write_text(json.dumps({"seed": seed, "versions": {"torch": "x"}}), encoding="utf-8")
     trial_gen = np.random.default_rng(seed + 1)

@@ -20,7 +20,7 @@ import optuna
 import pandas as pd
 import yaml
 
-from glioma_change.formats import LABEL_COLUMNS, pair_id
+from glioma_change.formats import LABEL_COLUMNS, MANIFEST, pair_id
 from glioma_change.study_config import StudySection
 from glioma_change.testing.rows import human_label_row, manifest_row, noisy_prob, weak_label_row
 from glioma_change.tuning.storage import default_storage
@@ -71,7 +71,7 @@ def make_fake_study(
                 human.append(human_label_row(pid, a, b, label))
             else:
                 weak.append(weak_label_row(pid, a, b, noisy_prob(gen, label)))
-    pd.DataFrame(manifest).to_csv(maps / "manifest.csv", index=False)
+    pd.DataFrame(manifest).to_csv(maps / MANIFEST, index=False)
     pd.DataFrame(human, columns=LABEL_COLUMNS).to_csv(root / "human_labels.csv", index=False)
     pd.DataFrame(weak, columns=LABEL_COLUMNS).to_csv(root / "weak_labels.csv", index=False)
     study: dict[str, Any] = {

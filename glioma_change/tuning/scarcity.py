@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from glioma_change.errors import ConfigError, InputError
+from glioma_change.formats import SCARCITY, SCARCITY_SUMMARY
 from glioma_change.io import write_csv_atomic
 from glioma_change.progress import progress
 from glioma_change.run_layout import RunLayout
@@ -200,6 +201,6 @@ def run_scarcity(
             write_csv_atomic(_cell(seeded, data, params, session).assign(fraction=f, seed=s), path)
         cells.append(pd.read_csv(path, dtype={"patient_id": str, "pair_id": str}))
     per_seed, summary = summarise(pd.concat(cells, ignore_index=True), n_boot, config.seed)
-    write_csv_atomic(per_seed, out / "scarcity.csv")
-    write_csv_atomic(summary, out / "scarcity_summary.csv")
+    write_csv_atomic(per_seed, out / SCARCITY)
+    write_csv_atomic(summary, out / SCARCITY_SUMMARY)
     return summary
