@@ -84,7 +84,7 @@ class Lexicon:
     dictation: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def headings(self) -> dict[str, list[str]]:
-        """The section headings by kind (findings, conclusion, ignore, technique, ignore_sentence,
+        """The section headings by kind (findings, conclusion, revision, ignore, technique, ignore_sentence,
         superseded, footer)."""
         return {kind: headings for kind, headings in self.sections.items() if kind not in SECTION_WORDS}
 

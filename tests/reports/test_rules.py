@@ -734,6 +734,52 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # the thirty-first and thirty-second sets: an addendum or corrected conclusion revises the conclusion before it
+        (
+            "en",
+            "Findings: FLAIR hyperintensity unchanged, no enhancement. Impression: Stable, no new enhancement. "
+            "Addendum: on review of the subtraction images, a 4 mm enhancing nodule at the cavity margin is new.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : discrète extension de l'hypersignal FLAIR. Conclusion : majoration de l'hypersignal FLAIR. "
+            "Addendum : après relecture sur les reconstructions alignées, l'hypersignal FLAIR est en réalité "
+            "stable ; pas d'évolution.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Increase in the FLAIR abnormality. Corrected impression: the FLAIR abnormality is "
+            "unchanged when measured on matching slices.",
+            0,
+            0,
+        ),
+        # "since the last check" names the comparative exam, beside a slow growth
+        (
+            "fr",
+            "Conclusion : augmentation modérée de l'hypersignal FLAIR depuis le contrôle de mars, traduisant une "
+            "croissance lente.",
+            1,
+            1,
+        ),
+        # a post-operative exam compared with the pre-operative one: what was resected decreased
+        (
+            "en",
+            "Findings: The preoperative FLAIR abnormality has been largely resected, with a small residue at the "
+            "posterior margin. Impression: Subtotal resection.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Résultats : l'hypersignal FLAIR tumoral pré-opératoire a été en grande partie réséqué ; petit résidu "
+            "postérieur. Conclusion : exérèse subtotale.",
+            1,
+            1,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -20,7 +20,8 @@ break, or a sentence end followed by a run of spaces and a capital); `technique`
 spaces would otherwise swallow the findings after it). An ignored heading alone on its line with up to
 `HEADING_WORDS` more words ("Antécédents oncologiques") takes the next line too. `footer` headings
 (signature lines, a scale's key) are taken wherever they stand and ignored to the next heading; `superseded`
-ones (a preliminary read, which the final read after it replaces) are ignored to the next heading. Text before
+ones (a preliminary read, which the final read after it replaces) are ignored to the next heading; a
+`revision` (an addendum, a corrected conclusion) is the conclusion, and a conclusion before it counts as findings. Text before
 the first heading counts as findings. Administrative spans (`glioma_admin`) and the options of a template's
 empty boxes ("☐ Augmentation", "[ ] progression": no statement) are ignored wherever they lie.
 
@@ -87,8 +88,10 @@ _LOOKBEHIND = 12
 # ignored up to the next heading: signature lines and a scale's key (`footer`), a preliminary read that a final
 # one follows (`superseded`: "Resident preliminary", "Lecture préliminaire")
 TO_NEXT_HEADING = ("footer", "superseded")
+REVISION = "revision"  # an addendum or correction after the conclusion: the conclusion now, the one before it findings
 HEADING_WORDS = 2  # words after a heading word that may finish it on its own line ("Antécédents oncologiques")
 _SPACES = re.compile(r"\s*")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _boundary_before(before: str) -> tuple[bool, bool]:
@@ -210,7 +213,7 @@ class SectionDetector(BatchComponent):
                 continue
             if accepted:
                 out.append((start, end, kind))
-            elif kind not in SECTIONS:
+            elif kind not in SECTIONS and kind != REVISION:
                 openers.append((start, end, kind))
         return out, openers
 
@@ -228,6 +231,16 @@ class SectionDetector(BatchComponent):
             start, end, kind = found[k]
             nxt = found[k + 1][0] if k + 1 < len(found) else len(text)
             k += 1
+            if (
+                kind == "findings"
+                and k > 1
+                and found[k - 2][2] == REVISION
+                and not _LETTER.search(text, found[k - 2][1], start)
+            ):
+                continue  # "Addendum (05/12/2023) relecture senior": the revision's own title
+            if kind == REVISION:  # the report's conclusion before it is revised: it counts as findings
+                points = [(at, "findings" if was == "conclusion" else was) for at, was in points]
+                kind = "conclusion"
             if kind in SECTIONS:
                 current = kind
                 points.append((start, kind))
