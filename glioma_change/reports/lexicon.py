@@ -79,6 +79,9 @@ class Lexicon:
     novelty: frozenset[str] = frozenset()  # cue words that announce something new, never an extent ("nouvelle")
     # clause words that, after a comma, end a negation's scope: "sans résidu rehaussé, *avec* diminution du FLAIR"
     contrast: frozenset[str] = frozenset()
+    # the words that answer a question ("Progression ? Non.", "Is there progression? Yes"): `yes` affirms what the
+    # question asked, `no` denies it
+    answers: dict[str, frozenset[str]] = field(default_factory=dict)
     # the punctuation a voice dictation left as words: `marks` ("virgule", "new paragraph") always are, `ambiguous`
     # ones ("period", "colon") only in a text that holds a mark word
     dictation: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -161,5 +164,6 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
         rules=rules,
         novelty=frozenset(f for w in data.get("novelty", []) for f in variants(w)),
         contrast=frozenset(f for w in data.get("contrast", []) for f in variants(w)),
+        answers={k: frozenset(w.lower() for w in v) for k, v in data.get("answers", {}).items()},
         dictation={k: dict(v) for k, v in data.get("dictation", {}).items()},
     )

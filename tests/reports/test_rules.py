@@ -780,6 +780,17 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             1,
         ),
+        # a question's answer: "yes" affirms what it asked, "no" denies it (a question alone asserts nothing)
+        ("fr", "Conclusion : Progression ? Non. Nouvelle prise de contraste ? Non.", 0, 0),
+        ("en", "Impression: Is the FLAIR abnormality larger? Yes, towards the splenium.", 1, 1),
+        (
+            "en",
+            "Findings: Is there progression? Yes: new nodular enhancement at the cavity margin. Is the FLAIR "
+            "abnormality larger? No, unchanged.",
+            1,
+            0,
+        ),
+        ("en", "Impression: Progression? No. New enhancement? No.", 0, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

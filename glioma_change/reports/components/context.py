@@ -42,6 +42,9 @@ POSTPOSED_GAP = 3
 # tokens from a stability cue to the change noun of its dimension ("inchangé dans son extension")
 EXTENT_GAP = 3
 COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs ("ou d'une", "or of")
+# what a sentence's group collects (lists), beside its coordinations, older-horizon flag and token bounds
+GROUP_LISTS = ["cues", "targets", "mods", "terms", "clauses", "contrasts", "locations", "attributions", "cue_starts"]
+GROUP_LISTS += ["OLDER_EXAM", "RECENT_EXAM"]
 MODIFIER_KIND = {
     "NEGATION": "negated",
     "NEGATION_POST": "negated",
@@ -70,6 +73,7 @@ class ContextLinker(BatchComponent):
         self.negations = tuple(sorted({n.lower() for n in lexicon.terms.get("NEGATION", [])}))
         self.novelty = lexicon.novelty
         self.contrast = lexicon.contrast
+        self.answers = lexicon.answers
 
     def _modifiers(self, start: int, end: int, mods: list, terminators: list[int], clauses: list[int]) -> set[str]:
         """Kinds of the modifiers whose scope covers the token range [start, end).
@@ -227,20 +231,9 @@ class ContextLinker(BatchComponent):
 
         def group_of(sid: int) -> dict[str, Any]:
             if sid not in by_sentence:
-                by_sentence[sid] = {
-                    "cues": [],
-                    "targets": [],
-                    "mods": [],
-                    "terms": [],
-                    "clauses": [],
+                by_sentence[sid] = {key: [] for key in GROUP_LISTS} | {
                     "coords": set(),
-                    "contrasts": [],
-                    "locations": [],
-                    "attributions": [],
                     "older": False,
-                    "OLDER_EXAM": [],
-                    "RECENT_EXAM": [],
-                    "cue_starts": [],
                     "bounds": (sent_starts[sid], sent_starts[sid + 1] if sid + 1 < len(sent_starts) else len(doc)),
                 }
             return by_sentence[sid]
@@ -269,6 +262,11 @@ class ContextLinker(BatchComponent):
                 elif e in cue_at and doc[s].text == ",":
                     group["contrasts"].append(s)  # "sans reliquat, diminution du FLAIR": a new statement
             elif label in MODIFIER_KIND:
+                if label == "HYPOTHETICAL_POST" and doc[s].text == "?":  # "Progression ? Non." answers the question
+                    answer = self._answer(doc, e)
+                    if answer == "yes":
+                        continue
+                    label = "NEGATION_POST" if answer == "no" else label
                 group["mods"].append((s, e, label))
             elif label == "LOCATION":
                 group["locations"].append((s, e))
@@ -343,6 +341,13 @@ class ContextLinker(BatchComponent):
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight
         set_ext(doc, "gc_evidence", evidence)
         return doc
+
+    def _answer(self, doc: Doc, end: int) -> str:
+        """`yes` or `no` when the first word after a question mark ending at token `end` answers it, else ""."""
+        while end < len(doc) and doc[end].is_space:
+            end += 1
+        word = doc[end].lower_ if end < len(doc) else ""
+        return next((kind for kind, words in self.answers.items() if word in words), "")
 
     def _denial(self, doc: Doc, start: int, end: int) -> bool:
         """Whether a stability phrase denies a change by a negation ("no evidence of recurrence", "pas de
