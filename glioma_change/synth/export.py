@@ -65,7 +65,7 @@ PLACES = {
     "fr": ("Centre Hospitalier Universitaire de Valmorin", "Hôpital Saint-Aubrac", "CHU de Montclair-sur-Oise"),
     "en": ("Riverside General Hospital", "St Aldric University Hospital", "Northmoor Medical Centre"),
 }
-_HEADING = re.compile(r"^\s*([^\W\d_][^:\n.]{0,38}?)\s*:\s*", re.MULTILINE)
+_HEADING = re.compile(r"^\s*([^\W\d_][^:\n.?,]{0,38}?)\s*:\s*", re.MULTILINE)
 
 
 @dataclass(frozen=True)

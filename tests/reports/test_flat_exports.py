@@ -64,13 +64,14 @@ def _flat(text: str, language: str, gap: str, identity: Identity | None = None) 
 
 # templates whose fields ("Nouvelle lésion : non", "☐ Augmentation") are told apart only by their line breaks:
 # joined by single spaces and stripped of their colons, the fields run together (measured: 0.93-0.95 agreement;
-# the twenty-fifth English set 0.98, the thirty-second French set 0.985: an indication's end is lost and it swallows
-# the key-value findings that follow it without a heading)
+# the twenty-fifth English set 0.98, the thirty-second French and English sets 0.985 and 0.98: an indication's end is
+# lost and it swallows the key-value findings or the questions and answers that follow it without a heading)
 FIELD_TEMPLATES = {
     "reports_blind19_en.csv",
     "reports_blind19_fr.csv",
     "reports_blind25_en.csv",
     "reports_blind32_fr.csv",
+    "reports_blind32_en.csv",
 }
 
 

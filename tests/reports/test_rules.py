@@ -791,6 +791,42 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
         ),
         ("en", "Impression: Progression? No. New enhancement? No.", 0, 0),
+        # the thirty-third and thirty-fourth sets: arrows, borrowed English, technique that explains an apparent change
+        ("fr", "Conclusion : PDC annulaire : ↓ ; FLAIR stable.", 1, 0),
+        ("fr", "Conclusion : Stable appearance, no evidence of recurrence.", 0, 0),
+        ("fr", "Résultats : cavité inchangée, no change. Conclusion : no interval change.", 0, 0),
+        (
+            "fr",
+            "Conclusion : lésion stable par rapport à l'examen de mars, la croissance pluriannuelle n'étant pas objectivable sur l'intervalle.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Conclusion: No interval change, the slow, multi-year growth of this lesion not being demonstrable over the present interval.",
+            0,
+            0,
+        ),
+        ("en", "Findings: Regredient contrast enhancement at the resection margin, constant FLAIR signal.", 1, 0),
+        (
+            "fr",
+            "Résultats : les limites de l'hypersignal FLAIR paraissent plus étendues sur le FLAIR 3D ; mesures comparables. Conclusion : pas de modification réelle ; l'impression d'extension est liée au passage du FLAIR 2D au FLAIR 3D.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: The FLAIR abnormality appears larger, explained by the thinner slices of the 3D acquisition.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : modification spectroscopique focale (élévation de la choline) dans un astrocytome stable en FLAIR, non rehaussé.",
+            1,
+            0,
+        ),
+        ("fr", "Conclusion : maladie non mesurable stable.", 0, 0),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -31,7 +31,7 @@ from glioma_change.reports.components.extensions import (
     set_ext,
 )
 from glioma_change.reports.components.horizon import changed_before, older_exam
-from glioma_change.reports.components.owners import complements, elaborates, owned, preceded, qualified
+from glioma_change.reports.components.owners import complements, elaborates, explained, owned, preceded, qualified
 from glioma_change.reports.dates import DateExtractor
 from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
 
@@ -324,6 +324,8 @@ class ContextLinker(BatchComponent):
                     stable = (label == "STABLE") != negated
                     polarity = "stable" if stable else "change"
                     weight = self.weights["negated_stable"] if label == "STABLE" and negated else self.weights[label]
+                    if "uncertain" in kinds and polarity == "change" and explained(cs, group):
+                        continue  # "l'impression d'extension est liée au passage du FLAIR 2D au 3D": an apparent change
                     if "uncertain" in kinds:
                         weight *= self.weights["uncertain"]
                     elif "degree" in kinds:

@@ -96,3 +96,14 @@ def elaborates(doc: Doc, s: int, group: dict[str, Any]) -> bool:
     if doc[s].text != "(" or not targets or not 0 <= s - targets[-1][1] <= ELABORATION_GAP:
         return False
     return not cues or cues[-1][1] <= targets[-1][0]
+
+
+def explained(cs: int, group: dict[str, Any]) -> bool:
+    """Whether the hedged change at `cs` is put down to something after it, in its part of the sentence (between
+    `TERMINATE` terms), that names no tumour: an apparent change explained away ("l'impression d'extension est
+    liée au passage du FLAIR 2D au FLAIR 3D", "the apparent increase is due to partial volume")."""
+    stops = group["terms"]
+    i = bisect_right(stops, cs)
+    hi = stops[i] if i < len(stops) else 1 << 30
+    starts = [s for s, _ in group["attributions"] if cs < s < hi]
+    return bool(starts) and all(t[2] != "TUMOUR" for t in group["targets"] if starts[0] < t[0] < hi)
