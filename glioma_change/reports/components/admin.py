@@ -26,7 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import ADMIN, BatchComponent, lexicon_of, lower_of, set_ext, text_of
-from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
+from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_key, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon, variants
 
 MAX_VALUE = 60
@@ -50,7 +50,6 @@ _PAGE = re.compile(r"[Pp][Aa][Gg][Ee]")
 # a run that is a date: none of the `STANDALONE` patterns matches one, so only the lexicon's own patterns read it
 _DATE_RUN = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
 _DIGIT = re.compile(r"\d")
-_SPACE_RUN = re.compile(r"\s+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
 # the same, written to start with one character class (which the regex engine skips to in C)
@@ -92,12 +91,7 @@ class AdminFinder(BatchComponent):
         # another, "hospital number" and "hospital", the longer wins as an alternation of the two did), and
         # one search for the end of a value
         fields, places = admin.get("field_labels", []), admin.get("institutions", [])
-        self.is_field = {
-            _SPACE_RUN.sub(" ", f.strip()): kind is fields
-            for kind in (places, fields)
-            for x in kind
-            for f in variants(x)
-        }
+        self.is_field = {phrase_key(f): kind is fields for kind in (places, fields) for x in kind for f in variants(x)}
         both = phrase_pattern(fields + places)
         self.labelled = WordScanner(rf"(?P<label>{both})(?![^\W_])[ \t]*(?P<colon>[:#°]?)")
         self.value_end = re.compile(rf"{_VALUE_END.pattern}|(?<![^\W_])(?:{labels}|{stops})(?![^\W_])", re.I)
@@ -157,7 +151,7 @@ class AdminFinder(BatchComponent):
             start, label = m.start("w"), m.group("label").lower()
             field = self.is_field.get(label)
             if field is None:  # a run of blanks inside the label
-                field = self.is_field.get(_SPACE_RUN.sub(" ", label), False)
+                field = self.is_field.get(phrase_key(label), False)
             if field:
                 if not m.group("colon") and not _VALUE_START.match(text, m.end()):
                     continue  # "the patient reports ...", "by phone." are prose, not a field

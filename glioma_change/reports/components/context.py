@@ -184,12 +184,12 @@ class ContextLinker(BatchComponent):
         targets = group["targets"]
         lo, hi = self._clause(cs, ce, group)
         in_clause = [t for t in targets if lo < t[0] < hi and not self._separated(cs, ce, t, group["cue_starts"])]
+        # "within a stable FLAIR abnormality": the cue is the adjective of what follows it, and speaks of it alone;
+        # "new nodule without any change in the FLAIR": the nodule is "new"'s, not the later cue's
         after = [t for t in in_clause if t[0] >= ce]
-        if after and after[0][0] == ce:  # "within a stable FLAIR abnormality": the adjective of what follows
+        if after and after[0][0] == ce:
             in_clause = after
-        elif after and len(after) < len(
-            in_clause
-        ):  # "new nodule without any change in the FLAIR": the nodule is "new"'s
+        elif after and len(after) < len(in_clause):
             in_clause = [t for t in in_clause if t[0] >= ce or not preceded(t, cs, group["cues"])]
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]

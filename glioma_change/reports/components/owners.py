@@ -61,8 +61,7 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
     radionécrose : rehaussement plus étendu")."""
     stops = group["terms"]
     i = bisect_right(stops, cs)
-    lo = stops[i - 1] if i > 0 else -1
-    hi = stops[i] if i < len(stops) else 1 << 30
+    lo, hi = _part(cs, group)
     part = [t for t in group["targets"] if lo < t[0] < hi]
     if lo >= 0 and doc[lo].text == ":":
         before = stops[i - 2] if i > 1 else -1
@@ -102,8 +101,13 @@ def explained(cs: int, group: dict[str, Any]) -> bool:
     """Whether the hedged change at `cs` is put down to something after it, in its part of the sentence (between
     `TERMINATE` terms), that names no tumour: an apparent change explained away ("l'impression d'extension est
     liée au passage du FLAIR 2D au FLAIR 3D", "the apparent increase is due to partial volume")."""
-    stops = group["terms"]
-    i = bisect_right(stops, cs)
-    hi = stops[i] if i < len(stops) else 1 << 30
+    _, hi = _part(cs, group)
     starts = [s for s, _ in group["attributions"] if cs < s < hi]
     return bool(starts) and all(t[2] != "TUMOUR" for t in group["targets"] if starts[0] < t[0] < hi)
+
+
+def _part(cs: int, group: dict[str, Any]) -> tuple[int, int]:
+    """Token bounds (exclusive) of the part of the sentence, between `TERMINATE` terms, that holds the cue at `cs`."""
+    stops = group["terms"]
+    i = bisect_right(stops, cs)
+    return (stops[i - 1] if i > 0 else -1), (stops[i] if i < len(stops) else 1 << 30)

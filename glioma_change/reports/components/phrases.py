@@ -12,6 +12,13 @@ from collections.abc import Iterator
 from glioma_change.reports.lexicon import variants
 
 _END = ""
+_BLANKS = re.compile(r"\s+")
+
+
+def phrase_key(phrase: str) -> str:
+    """A phrase as the tries of `phrase_pattern` spell it, and as tables of matched phrases hold it: trimmed, each
+    run of blanks one space (a match may hold a run where the phrase has one space)."""
+    return _BLANKS.sub(" ", phrase.strip())
 
 
 def latin1_class(char_class: str) -> str:
@@ -53,7 +60,7 @@ def phrase_pattern(phrases: list[str]) -> str:
     for phrase in phrases:
         for form in variants(phrase):
             node = root
-            for char in re.sub(r"\s+", " ", form.strip()):
+            for char in phrase_key(form):
                 node = node.setdefault(char, {})
             node[_END] = {}
     return _trie_pattern(root) if root else r"(?!x)x"

@@ -55,7 +55,7 @@ from glioma_change.reports.components.extensions import (
     set_ext,
     text_of,
 )
-from glioma_change.reports.components.phrases import WordScanner, phrase_pattern
+from glioma_change.reports.components.phrases import WordScanner, phrase_key, phrase_pattern
 from glioma_change.reports.lexicon import Lexicon, variants
 
 _COLON_AFTER = r"[ \t]*(?::|\u2014|\u2013|-(?=\s))"
@@ -168,7 +168,7 @@ class SectionDetector(BatchComponent):
         for kind, headings in lexicon.headings().items():
             for heading in headings:
                 for form in variants(heading):
-                    self.kinds[re.sub(r"\s+", " ", form)] = kind
+                    self.kinds[phrase_key(form)] = kind
         self.followers = frozenset(f for w in lexicon.sections.get("prose_followers", []) for f in variants(w))
         self.heading = WordScanner(rf"{phrase_pattern(list(self.kinds))}(?![^\W_])")
         # a colon, or the word a dictation left for one ("Findings colon ...")
@@ -205,7 +205,7 @@ class SectionDetector(BatchComponent):
         for m in self.heading.finditer(text, low):
             start, end = m.span("w")
             key = text[start:end].lower()
-            kind = self.kinds.get(key) or self.kinds[re.sub(r"\s+", " ", key)]
+            kind = self.kinds.get(key) or self.kinds[phrase_key(key)]
             accepted = kind == "footer" or self._accepts(text, start, end)
             if accepted and kind == "superseded":  # "Addendum to preliminary report:" names it, starts none
                 accepted = start == 0 or any(_boundary_before(text[max(0, start - _LOOKBEHIND) : start]))
