@@ -159,12 +159,20 @@ def session_folder(subject_dir: str | os.PathLike[str], date: Session) -> str:
     ses, parent = session_label(date), Path(subject_dir)
     if (parent / f"ses-{ses}").is_dir() or not parent.is_dir():
         return ses
-    value = session_value(date)
+    wanted = session_key(date)
     for folder in sorted(parent.iterdir()):
         match = SESSION_DIR.match(folder.name)
-        if match and folder.is_dir() and session_key(match.group(1)) == session_key(value):
+        if match and folder.is_dir() and _readable_key(match.group(1)) == wanted:
             return match.group(1)
     return ses
+
+
+def _readable_key(label: str) -> tuple[int, int] | None:
+    """`session_key(label)`, or None for a folder label that is neither a date nor a day number (`ses-20201399`)."""
+    try:
+        return session_key(label)
+    except ValueError:
+        return None
 
 
 def t2w_path(bids_dir: str | os.PathLike[str], patient_id: str, date: Session) -> Path:
