@@ -79,3 +79,11 @@ def test_pair_lists_of_three_kinds(tmp_path: Path) -> None:
     (tmp_path / "bad_brats.csv").write_text("sub,ses_diff\nsub-1_brats_tcia,ses-0100-ses-0200\n")
     with pytest.raises(InputError, match=r"row 1: not a session pair"):
         formats.read_pair_list(tmp_path / "bad_brats.csv")
+
+
+def test_a_numbered_session_is_found_as_the_dataset_spells_it_beside_an_unreadable_one(tmp_path: Path) -> None:
+    """`ses-01` is day number 1; a sibling folder that is neither a date nor a day number is passed over."""
+    for name in ("ses-20201399", "ses-01"):
+        (tmp_path / "sub-1" / name / "anat").mkdir(parents=True)
+    assert formats.t2w_path(tmp_path, "1", "0001").parent.parent.name == "ses-01"
+    assert formats.t2w_path(tmp_path, "1", "0002").parent.parent.name == "ses-0002"  # absent: the canonical name
