@@ -827,6 +827,78 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
         ),
         ("fr", "Conclusion : maladie non mesurable stable.", 0, 0),
+        (
+            "en",
+            "Impression: Interval decrease of the enhancing nodule at the cavity margin. FLAIR signal unchanged. No evidence of progression.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Diminution de la prise de contraste nodulaire de la berge. Hypersignal FLAIR stable. Pas de récidive.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Lésion frontale connue stable. Apparition d'un rehaussement épendymaire de la corne frontale droite. FLAIR inchangé.",
+            1,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Known lesion stable, with new leptomeningeal enhancement along the left sylvian fissure. FLAIR unchanged.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Stabilité. La discrète majoration du rehaussement linéaire des berges est compatible avec des remaniements post-radiques. Pas d'argument pour une progression.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : discret élargissement de l'hypersignal FLAIR autour de la cavité.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Résultats : petit nodule rehaussé du vermis, non visible en mars, sans hypersignal FLAIR autour.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : nodule rehaussé de 4 mm du cervelet, qui n'était pas visible en juin. Pas d'hypersignal FLAIR associé.",
+            1,
+            0,
+        ),
+        (
+            "en",
+            "Findings: A 4 mm enhancing focus in the right cerebellar hemisphere, which was absent in June. No surrounding FLAIR signal.",
+            1,
+            0,
+        ),
+        (
+            "en",
+            "Impression: The satellite nodule has become enhancing; its FLAIR signal is unchanged.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : différence apparente d'extension de l'hypersignal FLAIR liée à l'inclinaison de la tête. Stabilité.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : disparition attendue du rehaussement du trajet de biopsie. Lésion gliale stable.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

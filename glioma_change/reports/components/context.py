@@ -15,6 +15,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from glioma_change.reports.components.denials import Denials, Verdict
 from glioma_change.reports.components.extensions import (
     EVIDENCE,
     EVIDENCE_INDEX,
@@ -70,7 +71,7 @@ class ContextLinker(BatchComponent):
         self.change_rel: float = rules["measurement"]["change_rel"]
         self.stable_rel: float = rules["measurement"]["stable_rel"]
         self.dates = DateExtractor(lexicon)
-        self.negations = tuple(sorted({n.lower() for n in lexicon.terms.get("NEGATION", [])}))
+        self.denials = Denials(lexicon)
         self.novelty = lexicon.novelty
         self.contrast = lexicon.contrast
         self.answers = lexicon.answers
@@ -172,6 +173,11 @@ class ContextLinker(BatchComponent):
         lo = clauses[i - 1] if i > 0 else -1
         hi = clauses[i] if i < len(clauses) else 1 << 30
         return any(c != cs for c in cues[bisect_right(cues, lo) : bisect_left(cues, hi)])
+
+    def _names(self, cs: int, ce: int, group: dict[str, Any], target: str) -> bool:
+        """Whether the clause of the cue at [cs, ce) names a finding of class `target`."""
+        lo, hi = self._clause(cs, ce, group)
+        return any(lo <= t[0] < hi and t[2] == target for t in group["targets"])
 
     def _link(
         self, doc: Doc, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool
@@ -277,6 +283,7 @@ class ContextLinker(BatchComponent):
         for sid, (s, e, rel) in zip(measured, measures):
             group_of(sid)["cues"].append((s, e, rel))
         comparative = ext(doc, "gc_comparative")
+        verdict = Verdict()
         for group in by_sentence.values():
             if not group["cues"]:
                 continue
@@ -316,7 +323,7 @@ class ContextLinker(BatchComponent):
                         # "absence of enhancement … unchanged": a finding between them is what it denies
                         stops = sorted(clauses + [t[0] for t in targets])
                         negated = "negated" in self._modifiers(cs, ce, mods, stops, stops)
-                    if label == "STABLE" and negated and self._denial(doc, cs, ce):
+                    if label == "STABLE" and negated and self.denials.denies(doc, cs, ce):
                         negated = False  # "ne montre pas de signe de progression": one negation, ne ... pas
                     if label != "STABLE" and not negated and previous is not None:
                         negated = self._coordinated(doc, previous, cs, group)
@@ -339,8 +346,14 @@ class ContextLinker(BatchComponent):
                     and changed_before(self.dates, doc, cs, group["bounds"], comparative)
                 ):
                     continue
+                if section == "conclusion" and isinstance(label, str):
+                    generic = polarity == "stable" and classes == ("TUMOUR",)
+                    denial = generic and self.denials.of_increase(doc, cs, ce, label, negated)
+                    part = generic and not denial and self._names(cs, ce, group, "TUMOUR")
+                    verdict.add(label, polarity, classes, weight, denial, part)
                 for cls in classes:
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight
+        verdict.lift(evidence)
         set_ext(doc, "gc_evidence", evidence)
         return doc
 
@@ -350,17 +363,6 @@ class ContextLinker(BatchComponent):
             end += 1
         word = doc[end].lower_ if end < len(doc) else ""
         return next((kind for kind, words in self.answers.items() if word in words), "")
-
-    def _denial(self, doc: Doc, start: int, end: int) -> bool:
-        """Whether a stability phrase denies a change by a negation ("no evidence of recurrence", "pas de
-        récidive"), unlike "stable" or "inchangé"."""
-        text = doc[start:end].text.lower()
-        for negation in self.negations:
-            if text.startswith(negation) and (
-                negation[-1] in "'\u2019" or text[len(negation) : len(negation) + 1] in ("", " ")
-            ):
-                return True
-        return False
 
     def _coordinated(self, doc: Doc, previous: tuple[int, int, str, bool], cs: int, group: dict[str, Any]) -> bool:
         """Whether the change cue at `cs` is governed by a denial just before it ("no recurrence *or*
@@ -373,7 +375,7 @@ class ContextLinker(BatchComponent):
         between = range(end, cs)
         if not any(c in between for c in group["coords"]) or any(t in between for t in group["terms"]):
             return False
-        return self._denial(doc, start, end) if label == "STABLE" else negated
+        return self.denials.denies(doc, start, end) if label == "STABLE" else negated
 
     def _measure(self, rel: float) -> tuple[str, float]:
         """Polarity and weight of a size comparison (relative change of the linear size)."""

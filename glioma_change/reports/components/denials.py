@@ -1,0 +1,70 @@
+"""Stability phrases that deny a change by a negation ("no evidence of recurrence", "pas de récidive"), and the
+generic stability statements of a conclusion that do not deny a change of a component it reports: "Régression de
+la prise de contraste. Hypersignal FLAIR inchangé. Pas de signe de progression." reports a change (a regression),
+which "no progression" does not deny. Read by `glioma_context`."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from glioma_change.reports.components.extensions import EVIDENCE_INDEX
+from glioma_change.reports.lexicon import Lexicon
+
+
+class Denials:
+    """The negations and the one-word increase cues of a lexicon, and the denials found in one report."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.negations = tuple(sorted({n.lower() for n in lexicon.terms.get("NEGATION", [])}))
+        self.increases = frozenset(w.lower() for w in lexicon.terms.get("INCREASE", []) if " " not in w)
+
+    def denies(self, doc: Doc, start: int, end: int) -> bool:
+        """Whether the stability phrase `doc[start:end]` starts with a negation, unlike "stable" or "inchangé"."""
+        text = doc[start:end].text.lower()
+        for negation in self.negations:
+            if text.startswith(negation) and (
+                negation[-1] in "'\u2019" or text[len(negation) : len(negation) + 1] in ("", " ")
+            ):
+                return True
+        return False
+
+    def of_increase(self, doc: Doc, start: int, end: int, label: str, negated: bool) -> bool:
+        """Whether a stability cue only denies an increase: a negated increase ("no new lesion") or a denial
+        naming one ("no progression", "pas de récidive", "pas de signes évolutifs"; not "no change")."""
+        if label == "INCREASE":
+            return negated
+        words = (t.lower_ for t in doc[start:end])
+        return (
+            label == "STABLE"
+            and not negated
+            and self.denies(doc, start, end)
+            and any(w in self.increases or w.rstrip("sx") in self.increases for w in words)
+        )
+
+
+class Verdict:
+    """The generic stability statements of one conclusion that a change of a component it reports leaves standing:
+    a denial of an increase beside a decrease ("Régression de la prise de contraste. Pas de signe de progression."),
+    the stability of a part it names beside a change ("Lésion principale stable, mais apparition d'un rehaussement
+    épendymaire"). A bare verdict ("Stabilité.") is the whole report's and stays."""
+
+    def __init__(self) -> None:
+        self.changed = self.decreased = False
+        self.denials: list[float] = []
+        self.parts: list[float] = []
+
+    def add(self, label: str, polarity: str, classes: tuple[str, ...], weight: float, denial: bool, part: bool) -> None:
+        """One linked cue of the conclusion (`denial`: a generic denial of an increase; `part`: a generic stability
+        naming a part)."""
+        if polarity == "change" and "TUMOUR" not in classes:
+            self.changed = True
+            self.decreased = self.decreased or label == "DECREASE"
+        elif denial:
+            self.denials.append(weight)
+        elif part:
+            self.parts.append(weight)
+
+    def lift(self, evidence: list[float]) -> None:
+        """Takes the statements a change leaves standing out of the conclusion's generic stability (in place)."""
+        lifted = (sum(self.denials) if self.decreased else 0.0) + (sum(self.parts) if self.changed else 0.0)
+        evidence[EVIDENCE_INDEX[("conclusion", "TUMOUR", "stable")]] -= lifted
