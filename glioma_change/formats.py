@@ -10,13 +10,16 @@ as ISO or `YYYYMMDD`.
 Sessions are named by a date (`ses-YYYYMMDD`) or, as in BraTS-2015, by a day number (`ses-0109`: days
 since some reference, written with four digits); a BIDS session number (`ses-01`, `ses-2`) is read as a day
 number. `session_value` gives either its canonical text, `session_key` orders them (dates by date, day numbers
-numerically) and `session_folder` finds a session's folder as the dataset spells it. Subject labels keep
-letters, digits and `_` (`sub-153_brats_tcia`).
+numerically) and `session_folder` finds a session's folder as the dataset spells it. A BIDS subject's
+`sub-<id>_sessions.tsv` (`session_id`, `acq_time`) dates its session folders whatever their names
+(`ses-baseline`): `read_sessions_tsv`. Subject labels keep letters, digits and `_` (`sub-153_brats_tcia`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -25,6 +28,8 @@ from pathlib import Path
 import pandas as pd
 
 from glioma_change.errors import InputError
+
+log = logging.getLogger(__name__)
 
 LABEL_COLUMNS = [
     "patient_id",
@@ -76,7 +81,7 @@ SCARCITY = "scarcity.csv"
 """`scarcity`'s pooled test AUC per seed and labelled fraction; `SCARCITY_SUMMARY` its summary over seeds."""
 SCARCITY_SUMMARY = "scarcity_summary.csv"
 
-SESSION_DIR = re.compile(r"^ses-(\d+)$")  # a session folder: ses-YYYYMMDD or ses-<day number>
+SESSION_DIR = re.compile(r"^ses-([A-Za-z0-9]+)$")  # a session folder: ses-YYYYMMDD, ses-<day number> or ses-<word>
 _DAY = re.compile(r"^\s*(?:ses-)?(\d{1,7})\s*$")  # a day-number session (any digit string but a compact date)
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?\s*$")
 _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
@@ -155,7 +160,7 @@ def subject_label(patient_id: str) -> str:
 def session_folder(subject_dir: str | os.PathLike[str], date: Session) -> str:
     """The label of the session `date` under `subject_dir` as written on disk: `session_label(date)`, unless only
     another spelling of the same session is there (BIDS sessions numbered `ses-01`, `ses-1` are day numbers
-    `0001` here)."""
+    `0001` here) or, for a date, a folder that the subject's sessions.tsv dates on that day (`ses-baseline`)."""
     ses, parent = session_label(date), Path(subject_dir)
     if (parent / f"ses-{ses}").is_dir() or not parent.is_dir():
         return ses
@@ -164,6 +169,11 @@ def session_folder(subject_dir: str | os.PathLike[str], date: Session) -> str:
         match = SESSION_DIR.match(folder.name)
         if match and folder.is_dir() and _readable_key(match.group(1)) == wanted:
             return match.group(1)
+    if _day_number(date) is None:  # a date
+        day = parse_date(session_value(date))
+        for label, acquired in sorted(read_sessions_tsv(parent).items()):
+            if acquired == day and (parent / f"ses-{label}").is_dir():
+                return label
     return ses
 
 
@@ -182,6 +192,62 @@ def t2w_path(bids_dir: str | os.PathLike[str], patient_id: str, date: Session) -
     subject = Path(bids_dir) / f"sub-{sub}"
     ses = session_folder(subject, date)
     return subject / f"ses-{ses}" / "anat" / f"sub-{sub}_ses-{ses}_T2w.nii.gz"
+
+
+def sessions_tsv(subject_dir: str | os.PathLike[str]) -> Path:
+    """A BIDS subject's session table: `sub-<id>/sub-<id>_sessions.tsv`."""
+    subject = Path(subject_dir)
+    return subject / f"{subject.name}_sessions.tsv"
+
+
+def read_sessions_tsv(subject_dir: str | os.PathLike[str]) -> dict[str, dt.date]:
+    """{session folder label (without `ses-`): date of its `acq_time`} from the subject's sessions.tsv.
+
+    `n/a` or empty `acq_time` dates nothing. A missing file gives {}; an unreadable file, a missing `session_id`
+    column, an unreadable date or a repeated session is a logged warning naming file and row, and is skipped.
+    """
+    path = sessions_tsv(subject_dir)
+    if not path.is_file():
+        return {}
+    stat = path.stat()
+    return dict(_dated_sessions(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=4096)
+def _dated_sessions(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, dt.date], ...]:
+    """`read_sessions_tsv` of one version of a file (by modification time and size), so warnings come once."""
+    try:
+        df = pd.read_csv(
+            path,
+            sep="\t",
+            dtype=str,
+            keep_default_na=False,
+            na_values=["n/a", ""],
+            index_col=False,
+            encoding_errors="replace",  # only dates are read: another column in another encoding does not matter
+        )
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        log.warning("%s: unreadable sessions table, ignored (%s)", path, exc)
+        return ()
+    if "session_id" not in df.columns:
+        log.warning("%s: no session_id column, ignored", path)
+        return ()
+    if "acq_time" not in df.columns:
+        return ()
+    dated: dict[str, dt.date] = {}
+    for row, (session, acquired) in enumerate(zip(df["session_id"], df["acq_time"], strict=True), start=1):
+        if pd.isna(acquired):
+            continue
+        label = "" if pd.isna(session) else str(session).strip().removeprefix("ses-")
+        try:
+            if not label:
+                raise ValueError("no session_id")
+            if label in dated:
+                raise ValueError(f"session {label} listed again")
+            dated[label] = parse_date(acquired)
+        except ValueError as exc:
+            log.warning("%s, row %d: %s; row ignored", path, row, exc)
+    return tuple(dated.items())
 
 
 def split_ses_diff(ses_diff: str) -> tuple[str, str]:

@@ -1,9 +1,10 @@
-"""The label-CSV reader (date normalisation, row-numbered errors); sessions as dates or day numbers, `_` in
-subject labels, pair lists of three kinds."""
+"""The label-CSV reader (date normalisation, row-numbered errors); sessions as dates or day numbers, or dated by
+a BIDS sessions.tsv; `_` in subject labels, pair lists of three kinds."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -87,3 +88,48 @@ def test_a_numbered_session_is_found_as_the_dataset_spells_it_beside_an_unreadab
         (tmp_path / "sub-1" / name / "anat").mkdir(parents=True)
     assert formats.t2w_path(tmp_path, "1", "0001").parent.parent.name == "ses-01"
     assert formats.t2w_path(tmp_path, "1", "0002").parent.parent.name == "ses-0002"  # absent: the canonical name
+
+
+def _sessions_tsv(subject: Path, text: str) -> Path:
+    """Session folders `subject/ses-<label>/anat` for every row of `text` (a sessions.tsv) and the file itself."""
+    for line in text.splitlines()[1:]:
+        (subject / line.split("\t")[0] / "anat").mkdir(parents=True, exist_ok=True)
+    path = subject / f"{subject.name}_sessions.tsv"
+    path.write_text(text)
+    return path
+
+
+def test_a_session_named_by_a_word_or_number_is_found_by_its_sessions_tsv_date(tmp_path: Path) -> None:
+    """`t2w_path` by date finds the folder whose acq_time falls on that day (date-time or plain date)."""
+    _sessions_tsv(
+        tmp_path / "sub-01", "session_id\tacq_time\nses-baseline\t2019-03-04T10:22:00\nses-followup1\t2019-09-10\n"
+    )
+    assert formats.t2w_path(tmp_path, "01", "2019-03-04") == (
+        tmp_path / "sub-01" / "ses-baseline" / "anat" / "sub-01_ses-baseline_T2w.nii.gz"
+    )
+    assert formats.session_folder(tmp_path / "sub-01", "20190910") == "followup1"
+    assert formats.session_folder(tmp_path / "sub-01", "2020-01-01") == "20200101"  # dated by nothing: canonical
+    _sessions_tsv(tmp_path / "sub-02", "session_id\tacq_time\nses-01\t2019-03-04T08:00:00\nses-02\tn/a\n")
+    assert formats.session_folder(tmp_path / "sub-02", "2019-03-04") == "01"
+    assert formats.session_folder(tmp_path / "sub-02", "0002") == "02"  # a day number as before
+
+
+def test_sessions_tsv_rows_that_cannot_be_read_are_warned_and_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bad acq_time or session_id is one warning naming file and row; `n/a` dates nothing; a file without
+    `session_id` is one warning; nothing raises."""
+    caplog.set_level(logging.WARNING, logger="glioma_change.formats")
+    rows = "ses-a\t2019-03-04\nses-b\t04/03/2019\nses-c\tn/a\nn/a\t2019-05-06\nses-d\t2019-13-01T00:00:00\n"
+    path = _sessions_tsv(tmp_path / "sub-1", "session_id\tacq_time\n" + rows)
+    assert formats.read_sessions_tsv(tmp_path / "sub-1") == {"a": dt.date(2019, 3, 4)}
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 3
+    assert [f"{path}, row {row}" in m for row, m in zip((2, 4, 5), warned, strict=True)] == [True] * 3
+    assert "04/03/2019" in warned[0]
+    caplog.clear()
+    path = _sessions_tsv(tmp_path / "sub-2", "session\tacq_time\nses-a\t2019-03-04\n")
+    assert formats.read_sessions_tsv(tmp_path / "sub-2") == {}
+    assert [r.getMessage() for r in caplog.records] == [f"{path}: no session_id column, ignored"]
+    assert formats.read_sessions_tsv(tmp_path / "sub-3") == {}  # no file, no warning
+    assert len(caplog.records) == 1

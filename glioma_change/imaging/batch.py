@@ -14,6 +14,7 @@ into one output folder. Every job merges all row files present into `manifest.cs
 from __future__ import annotations
 
 import concurrent.futures as cf
+import datetime as dt
 import json
 import logging
 import multiprocessing
@@ -71,26 +72,55 @@ def pairs_from_labels(path: str | os.PathLike[str]) -> list[PairTask]:
 
 
 def consecutive_pairs(bids_dir: str | os.PathLike[str]) -> list[PairTask]:
-    """Every pair of consecutive sessions of every subject folder (`sub-*/ses-<YYYYMMDD or day number>`,
-    in date or day order)."""
+    """Every pair of consecutive sessions of every subject folder, in date or day order (`subject_sessions`)."""
     root = Path(bids_dir)
     if not root.is_dir():
         raise InputError("BIDS directory not found", root)
     tasks = []
     for subject in sorted(p for p in root.glob("sub-*") if p.is_dir()):
-        sessions = []
-        for p in subject.iterdir():
-            match = formats.SESSION_DIR.match(p.name)
-            if p.is_dir() and match:
-                try:
-                    sessions.append(formats.session_value(match.group(1)))
-                except ValueError:
-                    log.warning("%s: not a date or day-number session, skipped", p)
-        sessions.sort(key=formats.session_key)
-        patient = subject.name[4:]
+        sessions, warnings = subject_sessions(subject)
+        for warning in warnings:
+            log.warning("%s", warning)
         for earlier, later in zip(sessions, sessions[1:]):
-            tasks.append(PairTask(patient, earlier, later))
+            tasks.append(PairTask(subject.name[4:], earlier, later))
     return tasks
+
+
+def subject_sessions(subject: Path) -> tuple[list[str], list[str]]:
+    """The sessions of one subject folder in order, and why any session folder was passed over.
+
+    When the subject's sessions.tsv dates every `ses-*` folder, the sessions are those dates (ISO, one folder a
+    date: the first in name order); otherwise the folder names that are dates or day numbers.
+    """
+    labels = sorted(m.group(1) for p in subject.iterdir() if (m := formats.SESSION_DIR.match(p.name)) and p.is_dir())
+    dated, table = formats.read_sessions_tsv(subject), formats.sessions_tsv(subject).name
+    if labels and all(label in dated for label in labels):
+        by_day: dict[dt.date, str] = {}
+        warnings = []
+        for label in labels:
+            first = by_day.setdefault(dated[label], label)
+            if first != label:
+                day = formats.iso(dated[label])
+                warnings.append(
+                    f"{subject}: ses-{first} and ses-{label} are both dated {day} by {table}; ses-{label} skipped"
+                )
+        return [formats.iso(day) for day in sorted(by_day)], warnings
+    warnings = []
+    undated = [f"ses-{label}" for label in labels if label not in dated]
+    if dated and undated:
+        warnings.append(
+            f"{subject}: {table} gives no acq_time for {', '.join(undated)}; sessions named by their folders"
+        )
+    sessions = []
+    for label in labels:
+        try:
+            sessions.append(formats.session_value(label))
+        except ValueError:
+            warnings.append(
+                f"{subject / f'ses-{label}'}: not a date or day-number session, skipped"
+                f" (an acq_time in {table} for every session would date them)"
+            )
+    return sorted(sessions, key=formats.session_key), warnings
 
 
 def nothing_to_do(bids_dir: str | os.PathLike[str]) -> str:
@@ -99,9 +129,11 @@ def nothing_to_do(bids_dir: str | os.PathLike[str]) -> str:
     subjects = [p for p in root.glob("sub-*") if p.is_dir()]
     if not subjects:
         return f"no sub-* folder in {root} (expected sub-<id>/ses-<YYYYMMDD or day number>/anat/*_T2w.nii.gz)"
-    n_sessions = [sum(1 for p in s.iterdir() if p.is_dir() and formats.SESSION_DIR.match(p.name)) for s in subjects]
-    if not any(n_sessions):
-        return f"{len(subjects)} subject folder(s) but no ses-<YYYYMMDD or day number> folder in any"
+    if not any(subject_sessions(s)[0] for s in subjects):
+        return (
+            f"{len(subjects)} subject folder(s) but no ses-<YYYYMMDD or day number> folder in any, "
+            "nor one dated by its sub-<id>_sessions.tsv"
+        )
     return f"no subject of {len(subjects)} has two or more sessions"
 
 

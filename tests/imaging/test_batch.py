@@ -180,15 +180,20 @@ def test_a_session_shared_by_two_pairs_is_prepared_once_and_maps_do_not_depend_o
         )
 
 
+def _rename_sessions(subject: Path, labels: dict[str, str]) -> None:
+    """Rename each dated session folder of `subject` (and the files in its `anat`) to `ses-<labels[date]>`."""
+    for date, label in labels.items():
+        folder = subject / f"ses-{date}"
+        for path in (folder / "anat").iterdir():
+            path.rename(path.with_name(path.name.replace(f"ses-{date}", f"ses-{label}")))
+        folder.rename(folder.with_name(f"ses-{label}"))
+
+
 def test_sessions_numbered_as_bids_datasets_number_them_are_found_and_built(tmp_path: Path) -> None:
     """`ses-01`, `ses-02` (BIDS numbering, no date): the pair is the numbered sessions in number order (2 before
     10), and its images are read from the folders as named."""
     root = make_dataset(tmp_path / "bids", {"N1": _pair(lesion=12.0)}, spacing=SPACING, masks=True)
-    for date, number in ((A, "01"), (B, "02")):
-        folder = root / "sub-N1" / f"ses-{date}"
-        for path in (folder / "anat").iterdir():
-            path.rename(path.with_name(path.name.replace(f"ses-{date}", f"ses-{number}")))
-        folder.rename(folder.with_name(f"ses-{number}"))
+    _rename_sessions(root / "sub-N1", {A: "01", B: "02"})
     for number in ("2", "10"):
         (root / "sub-N2" / f"ses-{number}" / "anat").mkdir(parents=True)
     assert [(t.comparative_date, t.exam_date) for t in consecutive_pairs(root)] == [("0001", "0002"), ("0002", "0010")]
@@ -198,3 +203,19 @@ def test_sessions_numbered_as_bids_datasets_number_them_are_found_and_built(tmp_
     assert row["status"] == "ok", row["error"]
     diff = sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / "maps" / row["diff_path"])))
     assert diff.max() > 3.0  # the lesion of the second session
+
+
+def test_word_named_sessions_dated_by_sessions_tsv_are_built_from_date_named_labels(tmp_path: Path) -> None:
+    """`ses-baseline` / `ses-followup` dated by `sub-<id>_sessions.tsv`: a label CSV naming the exams by date finds
+    the images, and `--consecutive` names the same pair by the same dates (so it is found built)."""
+    root = make_dataset(tmp_path / "bids", {"W1": _pair(lesion=12.0)}, spacing=SPACING, masks=True)
+    _rename_sessions(root / "sub-W1", {A: "baseline", B: "followup"})
+    (root / "sub-W1" / "sub-W1_sessions.tsv").write_text(
+        f"session_id\tacq_time\nses-followup\t{_iso(B)}T14:05:00\nses-baseline\t{_iso(A)}T09:30:00\n"
+    )
+    out = tmp_path / "maps"
+    manifest = run_batch(root, out, pairs_from_labels(_labels(tmp_path / "labels.csv", [("W1", A, B)])), OPTIONS)
+    row = manifest.iloc[0]
+    assert row["status"] == "ok", row["error"]
+    assert row["pair_id"] == f"sub-W1_ses-{A}_vs_ses-{B}"
+    assert [t.pair_id for t in consecutive_pairs(root)] == [row["pair_id"]]
