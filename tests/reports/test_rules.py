@@ -899,6 +899,72 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        (
+            "en",
+            "Conclusion: Unchanged since 02/03/2023. Residual tumour larger than in 2019.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Stable compared with the prior study. Improvement relative to the first post-radiotherapy MRI.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Despite the clinical worsening, no radiological change.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Stabilité depuis le 02/03/2023. La régression de l'hypersignal FLAIR par rapport au bilan post-opératoire est ancienne, déjà acquise sur les contrôles précédents.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Pas de modification par rapport à décembre. Régression ancienne depuis la radiothérapie.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: The T2/FLAIR lesion continues to shrink.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Impression: No evidence of tumour progression. Progressive white matter disease, likely microangiopathic.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: Since completion of radiotherapy there has been a gradual reduction of the FLAIR abnormality. It is unchanged compared with the last exam.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : aggravation clinique, sans modification de l'IRM.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : lésion plus étendue qu'en 2019. Stabilité par rapport au dernier contrôle.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : réapparition d'une prise de contraste nodulaire de la berge, hypersignal FLAIR inchangé.",
+            1,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
@@ -959,6 +1025,13 @@ def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2:
             0,
         ),
         ("fr", "Conclusion : Augmentation de l'hypersignal FLAIR par rapport à 2023.", dt.date(2023, 9, 26), 1),
+        (
+            "en",
+            "Findings: The FLAIR abnormality, which had not changed from 2015 to March 2023, has grown: "
+            "40 x 31 mm now versus 33 x 25 mm on 02/03/2023.",
+            dt.date(2023, 3, 2),
+            1,
+        ),
     ],
 )
 def test_change_before_the_comparative_exam(language: str, text: str, comparative: dt.date, expect_t2: int) -> None:

@@ -31,7 +31,7 @@ from glioma_change.reports.components.extensions import (
     lexicon_of,
     set_ext,
 )
-from glioma_change.reports.components.horizon import changed_before, older_exam
+from glioma_change.reports.components.horizon import changed_before, horizon, silenced
 from glioma_change.reports.components.owners import complements, elaborates, explained, owned, preceded, qualified
 from glioma_change.reports.dates import DateExtractor
 from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
@@ -287,12 +287,7 @@ class ContextLinker(BatchComponent):
         for group in by_sentence.values():
             if not group["cues"]:
                 continue
-            # an older horizon, unless its part of the sentence names the previous exam ("lente majoration par
-            # rapport au précédent"); else, with the comparative exam's date, dates older than it
-            recent = {bisect_right(group["terms"], r) for r in group["RECENT_EXAM"]}
-            group["older"] = any(bisect_right(group["terms"], o) not in recent for o in group["OLDER_EXAM"])
-            if comparative is not None and not group["older"] and not recent:
-                group["older"] = older_exam(self.dates, doc, group["bounds"], comparative)
+            group["older"] = horizon(self.dates, doc, group, comparative)
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             scope_stops = sorted(stops + group["contrasts"])  # where negation and other unbounded scopes stop
@@ -338,7 +333,11 @@ class ContextLinker(BatchComponent):
                     elif "degree" in kinds:
                         weight *= self.weights["degree"]
                     classes = self._link(doc, cs, ce, negated, group, check_next=True)
-                if classes is None or weight == 0.0 or (group["older"] and polarity == "change"):
+                if (
+                    classes is None
+                    or weight == 0.0
+                    or (polarity == "change" and silenced(group["older"], bisect_right(stops, cs)))
+                ):
                     continue
                 if (
                     polarity == "change"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
+from typing import Any
 
 from spacy.tokens import Doc
 
@@ -13,6 +15,7 @@ from glioma_change.reports.components.extensions import ext, text_of
 from glioma_change.reports.dates import DateExtractor
 
 OLDER_MARGIN = dt.timedelta(days=30)  # a compared date this much before the comparative exam is an older exam
+MONTH = dt.timedelta(days=31)  # the longest period that names one exam ("août 2023")
 _PART_END = re.compile(r"[,();:]")
 
 
@@ -30,6 +33,37 @@ def older_exam(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparat
     lo, hi = characters(doc, bounds)
     periods = dates.compared(text_of(doc), lo, hi)
     return bool(periods) and all(last < comparative - OLDER_MARGIN for _, last in periods)
+
+
+def names_date(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparative: dt.date) -> bool:
+    """Whether the sentence of tokens `bounds` names the comparative exam by its date or month ("32 x 21 mm on
+    15/08/2023", "unchanged since August 2023"): a date or month within `OLDER_MARGIN` of `comparative`."""
+    lo, hi = characters(doc, bounds)
+    return any(
+        last - first <= MONTH and first - OLDER_MARGIN <= comparative <= last + OLDER_MARGIN
+        for first, last in dates.periods(text_of(doc)[lo:hi])
+    )
+
+
+def horizon(dates: DateExtractor, doc: Doc, group: dict[str, Any], comparative: dt.date | None) -> bool | set[int]:
+    """Which change cues of a sentence (`group`: its `OLDER_EXAM`, `RECENT_EXAM` and `TERMINATE` starts, its
+    token bounds) speak of an older exam: all (True) or none (False), or the parts (between `TERMINATE` terms)
+    that name an older horizon when the sentence also names the comparative exam's date ("which had not changed
+    from 2017 to August 2023, has enlarged: … (32 x 21 mm on 15/08/2023)"). An older horizon silences the
+    sentence unless its part names the previous exam ("lente majoration par rapport au précédent"); without one,
+    dates older than the comparative exam do (`older_exam`)."""
+    recent = {bisect_right(group["terms"], r) for r in group["RECENT_EXAM"]}
+    older = {bisect_right(group["terms"], o) for o in group["OLDER_EXAM"]} - recent
+    if older:
+        named = comparative is not None and names_date(dates, doc, group["bounds"], comparative)
+        return older if named else True
+    return comparative is not None and not recent and older_exam(dates, doc, group["bounds"], comparative)
+
+
+def silenced(older: bool | set[int], part: int) -> bool:
+    """Whether an older horizon silences the change cues of part `part` of a sentence (`older`: the whole sentence,
+    or the parts that name the older exam)."""
+    return older is True or (isinstance(older, set) and part in older)
 
 
 def changed_before(dates: DateExtractor, doc: Doc, cs: int, bounds: tuple[int, int], comparative: dt.date) -> bool:
