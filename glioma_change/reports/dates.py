@@ -64,6 +64,11 @@ class DateExtractor:
             ("mdy", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{1,2}}){suffix},?\s+(\d{{4}})(?!\d)", re.I)),
             ("compact", re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")),
         ]
+        # a month named without its year after a preposition ("the scan of April", "en mars"): read against a
+        # reference date (the comparative exam's), as the last such month up to it
+        preps = sorted({f for p in dates.get("month_prepositions", []) for f in variants(p)}, key=len, reverse=True)
+        alternatives = "|".join(re.escape(p) for p in preps)
+        self.bare = re.compile(rf"(?<!\w)(?:{alternatives})\s*({months})(?!\w|\.?\s*\d)", re.I) if preps else None
         # periods that are not one day: "mars 2022", "06/2023", "2022"
         self.partial = [
             ("month", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{4}})(?!\d)", re.I)),
@@ -94,9 +99,10 @@ class DateExtractor:
             if (d := self._read(kind, m.groups(), exam))
         ]
 
-    def periods(self, text: str) -> list[tuple[dt.date, dt.date]]:
+    def periods(self, text: str, reference: dt.date | None = None) -> list[tuple[dt.date, dt.date]]:
         """`(first day, last day)` of every date written in `text`, and of every month ("mars 2022", "06/2023")
-        and year ("2022") written outside a date."""
+        and year ("2022") written outside a date; with a `reference` date, of every month named without its year
+        after a preposition ("compared with the scan of April": the last April up to `reference`)."""
         days = self._written(text, None)
         out = [(d, d) for _, _, d in days]
         taken = [(start, end) for start, end, _ in days]  # a month's or a date's year is no year of its own
@@ -113,15 +119,24 @@ class DateExtractor:
                     nxt = _date(first.year + month // 12, month % 12 + 1, 1)
                     out.append((first, nxt - dt.timedelta(days=1) if nxt else first))
                 taken.append(m.span())
+        if self.bare is not None and reference is not None:
+            for m in self.bare.finditer(text):
+                if not any(start < m.end(1) and m.start(1) < end for start, end in taken):
+                    month = self.months[m.group(1).lower()]
+                    first = dt.date(reference.year - (month > reference.month), month, 1)
+                    nxt = dt.date(first.year + month // 12, month % 12 + 1, 1)
+                    out.append((first, nxt - dt.timedelta(days=1)))
         return out
 
-    def compared(self, text: str, start: int, end: int) -> list[tuple[dt.date, dt.date]]:
-        """The periods (`periods`) that follow a comparison cue within `text[start:end]` ("par rapport au
-        06/01/2019", "compared with 2019")."""
+    def compared(
+        self, text: str, start: int, end: int, reference: dt.date | None = None
+    ) -> list[tuple[dt.date, dt.date]]:
+        """The periods (`periods`, months without a year read against `reference`) that follow a comparison cue
+        within `text[start:end]` ("par rapport au 06/01/2019", "compared with 2019")."""
         return [
             p
             for cue in self.cue.finditer(text, start, end)
-            for p in self.periods(text[cue.end() : min(end, cue.end() + WINDOW)])
+            for p in self.periods(text[cue.end() : min(end, cue.end() + WINDOW)], reference)
         ]
 
     def find(self, text: str, exam: dt.date | None = None) -> dt.date | None:

@@ -57,3 +57,22 @@ def test_periods_are_days_months_and_years_outside_dates() -> None:
         (dt.date(2022, 1, 1), dt.date(2022, 12, 31)),
     ]
     assert extractor.periods("rCBV 2,1 ; 1500 ms ; 24 x 18 mm") == []
+
+
+def test_a_month_without_its_year_is_read_against_the_comparative_exam() -> None:
+    """ "The scan of April", "depuis octobre": the last such month up to the reference date, and only after a
+    preposition ("this may represent", "mars" alone are no period); without a reference, none."""
+    reference = dt.date(2023, 10, 3)
+    english, french = DateExtractor(load_lexicon("en")), DateExtractor(load_lexicon("fr"))
+    april = (dt.date(2023, 4, 1), dt.date(2023, 4, 30))
+    assert english.periods("compared with the post-operative scan of April.", reference) == [april]
+    assert english.periods("compared with the post-operative scan of April.") == []
+    assert english.periods("this may represent progression", reference) == []
+    assert french.periods("stable depuis octobre, diminution par rapport à l'IRM d'avril", reference) == [
+        (dt.date(2023, 10, 1), dt.date(2023, 10, 31)),
+        april,
+    ]
+    assert french.periods("par rapport à l'IRM de novembre", reference) == [
+        (dt.date(2022, 11, 1), dt.date(2022, 11, 30))
+    ]
+    assert french.periods("moins étendu qu'en juillet 2023", reference) == [(dt.date(2023, 7, 1), dt.date(2023, 7, 31))]

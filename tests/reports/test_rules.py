@@ -1032,6 +1032,25 @@ def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2:
             dt.date(2023, 3, 2),
             1,
         ),
+        (
+            "en",
+            "Opinion: No interval change since 03/10/2023. Reduced oedema compared with the post-operative scan of April.",
+            dt.date(2023, 10, 3),
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : pas de modification par rapport au dernier contrôle. Diminution de l'hypersignal FLAIR par "
+            "rapport à l'IRM d'avril.",
+            dt.date(2023, 10, 3),
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : diminution de l'hypersignal FLAIR par rapport à l'IRM d'octobre.",
+            dt.date(2023, 10, 3),
+            1,
+        ),
     ],
 )
 def test_change_before_the_comparative_exam(language: str, text: str, comparative: dt.date, expect_t2: int) -> None:

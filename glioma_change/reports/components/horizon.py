@@ -31,7 +31,7 @@ def older_exam(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparat
     date or period after a comparison cue in it ("par rapport au 06/01/2019", "compared with 3 May 2019",
     "par rapport à 2022") ends more than `OLDER_MARGIN` before `comparative`."""
     lo, hi = characters(doc, bounds)
-    periods = dates.compared(text_of(doc), lo, hi)
+    periods = dates.compared(text_of(doc), lo, hi, comparative)
     return bool(periods) and all(last < comparative - OLDER_MARGIN for _, last in periods)
 
 
@@ -41,7 +41,7 @@ def names_date(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparat
     lo, hi = characters(doc, bounds)
     return any(
         last - first <= MONTH and first - OLDER_MARGIN <= comparative <= last + OLDER_MARGIN
-        for first, last in dates.periods(text_of(doc)[lo:hi])
+        for first, last in dates.periods(text_of(doc)[lo:hi], comparative)
     )
 
 
@@ -76,7 +76,7 @@ def changed_before(dates: DateExtractor, doc: Doc, cs: int, bounds: tuple[int, i
     at = int(ext(doc, "gc_offsets")[cs])
     lo = max([start] + [text.rfind(c, start, at) + 1 for c in ",(;:"])
     stop = _PART_END.search(text, at, end)
-    periods = dates.periods(text[lo : stop.start() if stop else end])
+    periods = dates.periods(text[lo : stop.start() if stop else end], comparative)
     return (
         bool(periods)
         and all(first <= comparative + OLDER_MARGIN for first, _ in periods)
