@@ -965,6 +965,18 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             0,
         ),
+        (
+            "en",
+            "Findings: White-matter hyperintensities consistent with radiation-related change, unchanged.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: The enhancement seen after surgery has long resolved; the FLAIR abnormality is stable.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
