@@ -977,6 +977,48 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        (
+            "en",
+            "Findings: The FLAIR hyperintense tumour has been almost entirely resected; a small residual FLAIR abnormality persists at the deep margin.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Impression: Near-total resection of the left frontal oligodendroglioma. Expected post-operative changes.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Impression: Stable appearances after gross total resection of the tumour.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : exérèse subtotale de la lésion frontale gauche ; petit résidu FLAIR de la berge postérieure.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Conclusion : contrôle à 6 mois d'une exérèse complète d'un glioblastome, aspect stable. Pas de récidive.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : régression de l'œdème de rétraction du cortex frontal. Reliquat tumoral FLAIR inchangé.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Resolving retraction oedema of the frontal cortex. Residual FLAIR abnormality unchanged.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
