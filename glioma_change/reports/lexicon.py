@@ -82,6 +82,9 @@ class Lexicon:
     # the words that answer a question ("Progression ? Non.", "Is there progression? Yes"): `yes` affirms what the
     # question asked, `no` denies it
     answers: dict[str, frozenset[str]] = field(default_factory=dict)
+    # response categories that hold changes within their bounds (RANO "stable disease": −50 % to +25 %), which a
+    # conclusion's change of a component does not contradict
+    categories: frozenset[str] = frozenset()
     # the punctuation a voice dictation left as words: `marks` ("virgule", "new paragraph") always are, `ambiguous`
     # ones ("period", "colon") only in a text that holds a mark word
     dictation: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -165,5 +168,6 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
         novelty=frozenset(f for w in data.get("novelty", []) for f in variants(w)),
         contrast=frozenset(f for w in data.get("contrast", []) for f in variants(w)),
         answers={k: frozenset(w.lower() for w in v) for k, v in data.get("answers", {}).items()},
+        categories=frozenset(f.lower() for w in data.get("categories", []) for f in variants(w)),
         dictation={k: dict(v) for k, v in data.get("dictation", {}).items()},
     )

@@ -1019,6 +1019,42 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        (
+            "en",
+            "Impression: Slight increase of the enhancing lesion, not meeting RANO criteria for progression (stable disease). FLAIR unchanged.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : régression de la prise de contraste ; maladie stable selon RANO. Hypersignal FLAIR inchangé.",
+            1,
+            0,
+        ),
+        (
+            "en",
+            "Impression: The enlarging enhancing focus in the irradiated white matter has the typical appearance of radiation necrosis. Tumour stable.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Tumour unchanged. Cortical signal changes consistent with recent seizure activity (peri-ictal); a follow-up MRI to confirm resolution is advised.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: A 7 mm nodular enhancing focus has developed at the posterior cavity wall. The FLAIR abnormality is unchanged.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : majoration du rehaussement temporal dont les caractéristiques sont typiques d'une radionécrose. Hypersignal FLAIR stable.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -348,7 +348,11 @@ class ContextLinker(BatchComponent):
                 if section == "conclusion" and isinstance(label, str):
                     generic = polarity == "stable" and classes == ("TUMOUR",)
                     denial = generic and self.denials.of_increase(doc, cs, ce, label, negated)
-                    part = generic and not denial and self._names(cs, ce, group, "TUMOUR")
+                    part = (
+                        generic
+                        and not denial
+                        and (self._names(cs, ce, group, "TUMOUR") or self.denials.category(doc, cs, ce))
+                    )
                     verdict.add(label, polarity, classes, weight, denial, part)
                 for cls in classes:
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight

@@ -17,6 +17,7 @@ class Denials:
     def __init__(self, lexicon: Lexicon) -> None:
         self.negations = tuple(sorted({n.lower() for n in lexicon.terms.get("NEGATION", [])}))
         self.increases = frozenset(w.lower() for w in lexicon.terms.get("INCREASE", []) if " " not in w)
+        self.categories = lexicon.categories
 
     def denies(self, doc: Doc, start: int, end: int) -> bool:
         """Whether the stability phrase `doc[start:end]` starts with a negation, unlike "stable" or "inchangé"."""
@@ -27,6 +28,11 @@ class Denials:
             ):
                 return True
         return False
+
+    def category(self, doc: Doc, start: int, end: int) -> bool:
+        """Whether the stability phrase `doc[start:end]` is a response category ("stable disease", "maladie
+        stable"): changes within its bounds, not their absence."""
+        return " ".join(doc[start:end].text.lower().split()) in self.categories
 
     def of_increase(self, doc: Doc, start: int, end: int, label: str, negated: bool) -> bool:
         """Whether a stability cue only denies an increase: a negated increase ("no new lesion") or a denial
@@ -46,7 +52,8 @@ class Verdict:
     """The generic stability statements of one conclusion that a change of a component it reports leaves standing:
     a denial of an increase beside a decrease ("Régression de la prise de contraste. Pas de signe de progression."),
     the stability of a part it names beside a change ("Lésion principale stable, mais apparition d'un rehaussement
-    épendymaire"). A bare verdict ("Stabilité.") is the whole report's and stays."""
+    épendymaire"), a response category that holds changes ("regression of the enhancing focus; stable disease per
+    RANO"). A bare verdict ("Stabilité.") is the whole report's and stays."""
 
     def __init__(self) -> None:
         self.changed = self.decreased = False
@@ -55,7 +62,7 @@ class Verdict:
 
     def add(self, label: str, polarity: str, classes: tuple[str, ...], weight: float, denial: bool, part: bool) -> None:
         """One linked cue of the conclusion (`denial`: a generic denial of an increase; `part`: a generic stability
-        naming a part)."""
+        naming a part or a response category)."""
         if polarity == "change" and "TUMOUR" not in classes:
             self.changed = True
             self.decreased = self.decreased or label == "DECREASE"
