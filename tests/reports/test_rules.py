@@ -984,30 +984,6 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
         ),
         (
-            "en",
-            "Impression: Near-total resection of the left frontal oligodendroglioma. Expected post-operative changes.",
-            1,
-            1,
-        ),
-        (
-            "en",
-            "Impression: Stable appearances after gross total resection of the tumour.",
-            0,
-            0,
-        ),
-        (
-            "fr",
-            "Conclusion : exérèse subtotale de la lésion frontale gauche ; petit résidu FLAIR de la berge postérieure.",
-            1,
-            1,
-        ),
-        (
-            "fr",
-            "Conclusion : contrôle à 6 mois d'une exérèse complète d'un glioblastome, aspect stable. Pas de récidive.",
-            0,
-            0,
-        ),
-        (
             "fr",
             "Conclusion : régression de l'œdème de rétraction du cortex frontal. Reliquat tumoral FLAIR inchangé.",
             0,
@@ -1052,6 +1028,42 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         (
             "fr",
             "Conclusion : majoration du rehaussement temporal dont les caractéristiques sont typiques d'une radionécrose. Hypersignal FLAIR stable.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Near-total resection of the left frontal oligodendroglioma. Expected post-operative changes.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Impression: Stable appearances after gross total resection of the tumour.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Complete resection of the enhancing nodule. Surrounding FLAIR abnormality unchanged.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : exérèse subtotale de la lésion frontale gauche ; petit résidu FLAIR de la berge postérieure.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Conclusion : contrôle à 6 mois d'une exérèse complète d'un glioblastome, aspect stable. Pas de récidive.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Contrôle à 6 mois de l'exérèse complète du glioblastome, aspect stable.",
             0,
             0,
         ),
