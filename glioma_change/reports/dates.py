@@ -37,6 +37,15 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
+def _month(year: int, month: int) -> list[tuple[dt.date, dt.date]]:
+    """`[(first day, last day)]` of `month` of `year`, or `[]` when there is no such month."""
+    first = _date(year, month, 1)
+    if first is None:
+        return []
+    nxt = _date(year + month // 12, month % 12 + 1, 1)
+    return [(first, nxt - dt.timedelta(days=1) if nxt else first)]
+
+
 @dataclass
 class DateExtractor:
     """Finds the comparative date in one language's reports."""
@@ -114,18 +123,13 @@ class DateExtractor:
                     out.append((dt.date(int(m.group(1)), 1, 1), dt.date(int(m.group(1)), 12, 31)))
                     continue
                 month = self.months[m.group(1).lower()] if kind == "month" else int(m.group(1))
-                first = _date(int(m.group(2)), month, 1)
-                if first is not None:
-                    nxt = _date(first.year + month // 12, month % 12 + 1, 1)
-                    out.append((first, nxt - dt.timedelta(days=1) if nxt else first))
+                out += _month(int(m.group(2)), month)
                 taken.append(m.span())
         if self.bare is not None and reference is not None:
             for m in self.bare.finditer(text):
                 if not any(start < m.end(1) and m.start(1) < end for start, end in taken):
                     month = self.months[m.group(1).lower()]
-                    first = dt.date(reference.year - (month > reference.month), month, 1)
-                    nxt = dt.date(first.year + month // 12, month % 12 + 1, 1)
-                    out.append((first, nxt - dt.timedelta(days=1)))
+                    out += _month(reference.year - (month > reference.month), month)
         return out
 
     def compared(

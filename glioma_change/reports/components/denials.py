@@ -8,6 +8,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from glioma_change.reports.components.extensions import EVIDENCE_INDEX
+from glioma_change.reports.components.phrases import phrase_key
 from glioma_change.reports.lexicon import Lexicon
 
 
@@ -32,7 +33,7 @@ class Denials:
     def category(self, doc: Doc, start: int, end: int) -> bool:
         """Whether the stability phrase `doc[start:end]` is a response category ("stable disease", "maladie
         stable"): changes within its bounds, not their absence."""
-        return " ".join(doc[start:end].text.lower().split()) in self.categories
+        return phrase_key(doc[start:end].text.lower()) in self.categories
 
     def of_increase(self, doc: Doc, start: int, end: int, label: str, negated: bool) -> bool:
         """Whether a stability cue only denies an increase: a negated increase ("no new lesion") or a denial
