@@ -1,5 +1,5 @@
-"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to forty-second blind
-sets (`reports_blind3_*` to `reports_blind42_*`; of the twentieth, the French half: the English one waits in
+"""Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to forty-sixth blind
+sets (`reports_blind3_*` to `reports_blind46_*`; of the twentieth, the French half: the English one waits in
 `tests/data/pending`): reports written blind (the authors had not seen the rules or the
 lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
 header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
@@ -87,6 +87,10 @@ SETS = (
     "blind40",
     "blind41",
     "blind42",
+    "blind43",
+    "blind44",
+    "blind45",
+    "blind46",
 )
 PAIRS = [(name, language) for name in SETS for language in ("en", "fr")] + [("blind20", "fr")]
 
@@ -180,6 +184,14 @@ def report_set(name: str, language: str) -> pd.DataFrame:
         ("blind41", "fr", 60),
         ("blind42", "en", 45),
         ("blind42", "fr", 60),
+        ("blind43", "en", 45),
+        ("blind43", "fr", 60),
+        ("blind44", "en", 45),
+        ("blind44", "fr", 60),
+        ("blind45", "en", 30),
+        ("blind45", "fr", 75),
+        ("blind46", "en", 45),
+        ("blind46", "fr", 60),
     ],
 )
 def test_set_is_well_formed(name: str, language: str, minimum: int) -> None:

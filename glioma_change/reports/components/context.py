@@ -32,12 +32,20 @@ from glioma_change.reports.components.extensions import (
     set_ext,
 )
 from glioma_change.reports.components.horizon import changed_before, horizon, silenced
-from glioma_change.reports.components.owners import complements, elaborates, explained, owned, preceded, qualified
+from glioma_change.reports.components.modifiers import MODIFIER_KIND, Scopes
+from glioma_change.reports.components.owners import (
+    complements,
+    elaborates,
+    explained,
+    interprets,
+    owned,
+    preceded,
+    qualified,
+)
 from glioma_change.reports.dates import DateExtractor
 from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
 
 CHANGES = frozenset({"INCREASE", "DECREASE", "CHANGE"})
-FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
 # tokens between a target and a cue that follows it as its adjective ("FLAIR frontal gauche inchangé")
 POSTPOSED_GAP = 3
 # tokens from a stability cue to the change noun of its dimension ("inchangé dans son extension")
@@ -46,17 +54,6 @@ COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs
 # what a sentence's group collects (lists), beside its coordinations, older-horizon flag and token bounds
 GROUP_LISTS = ["cues", "targets", "mods", "terms", "clauses", "contrasts", "locations", "attributions", "cue_starts"]
 GROUP_LISTS += ["OLDER_EXAM", "RECENT_EXAM"]
-MODIFIER_KIND = {
-    "NEGATION": "negated",
-    "NEGATION_POST": "negated",
-    "UNCERTAIN": "uncertain",
-    "UNCERTAIN_POST": "uncertain",
-    "DEGREE": "degree",
-    "HISTORICAL": "historical",
-    "HISTORICAL_POST": "historical",
-    "HYPOTHETICAL": "hypothetical",
-    "HYPOTHETICAL_POST": "hypothetical",  # a question: "récidive ?"
-}
 
 
 class ContextLinker(BatchComponent):
@@ -64,8 +61,7 @@ class ContextLinker(BatchComponent):
 
     def __init__(self, lexicon: Lexicon) -> None:
         rules = lexicon.rules
-        self.scopes: dict[str, int] = rules["scopes"]
-        self.clause_bounded = set(rules.get("clause_bounded", []))
+        self.scopes = Scopes(rules)
         self.link_window: int = rules["link_window"]
         self.weights: dict[str, float] = rules["weights"]
         self.change_rel: float = rules["measurement"]["change_rel"]
@@ -76,31 +72,10 @@ class ContextLinker(BatchComponent):
         self.contrast = lexicon.contrast
         self.answers = lexicon.answers
 
-    def _modifiers(self, start: int, end: int, mods: list, terminators: list[int], clauses: list[int]) -> set[str]:
-        """Kinds of the modifiers whose scope covers the token range [start, end).
-
-        Forward modifiers (`FORWARD`) reach the next `scopes[label]` tokens, the others (`*_POST`) the
-        previous ones; scopes stop at a `TERMINATE` term (and, as the caller passes them, at a contrasting
-        clause word after a comma: lexicon `contrast`), or at any clause boundary for `clause_bounded`.
-        """
-        kinds = set()
-        for ms, me, label in mods:
-            if label in FORWARD:
-                lo, hi, ok = me, start, me <= start and start - me < self.scopes[label]
-            else:
-                lo, hi, ok = end, ms, ms >= end and ms - end < self.scopes[label]
-            if not ok:
-                continue
-            stops = clauses if label in self.clause_bounded else terminators
-            if any_within(stops, lo, hi):
-                continue
-            kinds.add(MODIFIER_KIND[label])
-        return kinds
-
     def _located(self, target: list, locations: list[tuple[int, int]], clauses: list[int]) -> bool:
         """Whether a `LOCATION` term shortly before the target makes it the place of a change."""
         for _, le in locations:
-            if le <= target[0] < le + self.scopes["LOCATION"]:
+            if le <= target[0] < le + self.scopes.scopes["LOCATION"]:
                 if not any_within(clauses, le, target[0]):
                     return True
         return False
@@ -147,8 +122,8 @@ class ContextLinker(BatchComponent):
         "inchangé dans son extension"); a cue announcing something new never is ("prise de contraste nouvelle sans
         modification du FLAIR")."""
         cs, ce = cues[k][0], cues[k][1]
-        if k + 1 < len(cues) and cues[k + 1][2] == "STABLE" and cues[k + 1][0] == ce:
-            extent = True
+        if k + 1 < len(cues) and cues[k + 1][2] == "STABLE" and cues[k + 1][0] - ce <= EXTENT_GAP:
+            extent = not any_within(clauses, ce, cues[k + 1][0] + 1)
         elif k == 0 or cues[k - 1][2] != "STABLE" or cs - cues[k - 1][1] > EXTENT_GAP:
             return False
         else:
@@ -259,10 +234,10 @@ class ContextLinker(BatchComponent):
                 group["targets"].append([s, e, label, False, False])
             elif label in ("TERMINATE", "CLAUSE", "COORDINATE"):
                 group["clauses"].append(s)
-                if label == "TERMINATE":
-                    group["terms"].append(s)
-                elif label == "COORDINATE" or elaborates(doc, s, group):
+                if label == "COORDINATE" or elaborates(doc, s, group):
                     group["coords"].add(s)
+                elif label == "TERMINATE":
+                    group["terms"].append(s)
                 elif s > 0 and doc[s].lower_ in self.contrast and doc[s - 1].text == ",":
                     group["contrasts"].append(s)  # ", avec ...": the end of a negation's scope
                 elif e in cue_at and doc[s].text == ",":
@@ -294,7 +269,7 @@ class ContextLinker(BatchComponent):
             complements(targets, group["cue_starts"], clauses, group["attributions"])
             qualified(targets, group["cue_starts"], clauses)
             for k, target in enumerate(targets):
-                target[3] = "negated" in self._modifiers(target[0], target[1], mods, scope_stops, clauses)
+                target[3] = "negated" in self.scopes.kinds(target[0], target[1], mods, scope_stops, clauses)
                 # "within the known region of FLAIR hyperintensity": the words of one finding share its place
                 joined = k > 0 and targets[k - 1][1] == target[0] and targets[k - 1][2] == target[2]
                 target[4] = (joined and targets[k - 1][4]) or self._located(target, group["locations"], clauses)
@@ -310,14 +285,14 @@ class ContextLinker(BatchComponent):
                     polarity, weight = self._measure(label)
                     classes = self._link(doc, cs, ce, False, group, check_next=False)
                 else:
-                    kinds = self._modifiers(cs, ce, mods, scope_stops, clauses)
+                    kinds = self.scopes.kinds(cs, ce, mods, scope_stops, clauses)
                     if "historical" in kinds or "hypothetical" in kinds:
                         continue
                     negated = "negated" in kinds
                     if label == "STABLE" and negated:  # "sans nodule, identique": the negation stays in its clause;
                         # "absence of enhancement … unchanged": a finding between them is what it denies
                         stops = sorted(clauses + [t[0] for t in targets])
-                        negated = "negated" in self._modifiers(cs, ce, mods, stops, stops)
+                        negated = "negated" in self.scopes.kinds(cs, ce, mods, stops, stops)
                     if label == "STABLE" and negated and self.denials.denies(doc, cs, ce):
                         negated = False  # "ne montre pas de signe de progression": one negation, ne ... pas
                     if label != "STABLE" and not negated and previous is not None:
@@ -326,6 +301,8 @@ class ContextLinker(BatchComponent):
                     stable = (label == "STABLE") != negated
                     polarity = "stable" if stable else "change"
                     weight = self.weights["negated_stable"] if label == "STABLE" and negated else self.weights[label]
+                    if polarity == "change" and interprets(cs, group):
+                        continue
                     if "uncertain" in kinds and polarity == "change" and explained(cs, group):
                         continue  # "l'impression d'extension est liée au passage du FLAIR 2D au 3D": an apparent change
                     if "uncertain" in kinds:
@@ -353,7 +330,8 @@ class ContextLinker(BatchComponent):
                         and not denial
                         and (self._names(cs, ce, group, "TUMOUR") or self.denials.category(doc, cs, ce))
                     )
-                    verdict.add(label, polarity, classes, weight, denial, part)
+                    novel = denial and label == "INCREASE" and doc[cs:ce].text.lower() in self.novelty
+                    verdict.add(label, polarity, classes, weight, denial, part, novel)
                 for cls in classes:
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight
         verdict.lift(evidence)

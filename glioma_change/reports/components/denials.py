@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import EVIDENCE_INDEX
+from glioma_change.reports.components.extensions import CLASSES, EVIDENCE_INDEX
 from glioma_change.reports.components.phrases import phrase_key
 from glioma_change.reports.lexicon import Lexicon
 
@@ -54,25 +54,41 @@ class Verdict:
     a denial of an increase beside a decrease ("Régression de la prise de contraste. Pas de signe de progression."),
     the stability of a part it names beside a change ("Lésion principale stable, mais apparition d'un rehaussement
     épendymaire"), a response category that holds changes ("regression of the enhancing focus; stable disease per
-    RANO"). A bare verdict ("Stabilité.") is the whole report's and stays."""
+    RANO"); and a denial of a new lesion beside a change of the findings, which it does not speak about ("Discrète
+    augmentation de l'hypersignal FLAIR … Conclusion : Pas de nouvelle lésion à distance."). A bare verdict
+    ("Stabilité.") is the whole report's and stays."""
 
     def __init__(self) -> None:
         self.changed = self.decreased = False
         self.denials: list[float] = []
+        self.novel: list[float] = []
         self.parts: list[float] = []
 
-    def add(self, label: str, polarity: str, classes: tuple[str, ...], weight: float, denial: bool, part: bool) -> None:
-        """One linked cue of the conclusion (`denial`: a generic denial of an increase; `part`: a generic stability
-        naming a part or a response category)."""
+    def add(
+        self,
+        label: str,
+        polarity: str,
+        classes: tuple[str, ...],
+        weight: float,
+        denial: bool,
+        part: bool,
+        novel: bool = False,
+    ) -> None:
+        """One linked cue of the conclusion (`denial`: a generic denial of an increase, `novel` when of a new lesion;
+        `part`: a generic stability naming a part or a response category)."""
         if polarity == "change" and "TUMOUR" not in classes:
             self.changed = True
             self.decreased = self.decreased or label == "DECREASE"
         elif denial:
             self.denials.append(weight)
+            if novel:
+                self.novel.append(weight)
         elif part:
             self.parts.append(weight)
 
     def lift(self, evidence: list[float]) -> None:
         """Takes the statements a change leaves standing out of the conclusion's generic stability (in place)."""
-        lifted = (sum(self.denials) if self.decreased else 0.0) + (sum(self.parts) if self.changed else 0.0)
+        found = any(evidence[EVIDENCE_INDEX[("findings", c, "change")]] > 0 for c in CLASSES)
+        denied = sum(self.denials) if self.decreased else sum(self.novel) if found else 0.0
+        lifted = denied + (sum(self.parts) if self.changed else 0.0)
         evidence[EVIDENCE_INDEX[("conclusion", "TUMOUR", "stable")]] -= lifted

@@ -16,6 +16,9 @@ ATTRIBUTION_GAP = 2  # tokens between an attribution and the lesion it names ("d
 COMPLEMENT_GAP = 2  # tokens between a target and the lesion it belongs to ("de", "of the")
 PRECEDING_GAP = 2  # tokens between a cue and the target it announces ("new small enhancing nodule")
 ELABORATION_GAP = 3  # tokens between a target and the bracket that lists its parts ("foyer frontal droit (")
+ANNOUNCED_GAP = (
+    8  # tokens between a new lesion and the colon that describes it ("New lesion in the right frontal lobe:")
+)
 TARGET_GAP = 2  # tokens between a target and an attribution that names what it is ("frontal ,")
 _ADJECTIVE_PAIRS = (("T2", "GLOBAL"), ("GLOBAL", "T2"))  # a T2/FLAIR word beside a diffusion or perfusion finding
 
@@ -90,8 +93,12 @@ def preceded(target: list, cs: int, cues: list[tuple[int, int, Any]]) -> bool:
 
 def elaborates(doc: Doc, s: int, group: dict[str, Any]) -> bool:
     """Whether the bracket at `s` lists the parts of the target just before it, which a cue before that target
-    speaks about too: "Progression du foyer frontal droit (composante rehaussée et infiltration FLAIR)"."""
+    speaks about too ("Progression du foyer frontal droit (composante rehaussée et infiltration FLAIR)"), or the
+    colon at `s` describes the lesion an increase cue just announced ("New lesion in the right frontal white matter:
+    FLAIR hyperintensity surrounding a ring-enhancing focus": `ANNOUNCED_GAP` tokens at most)."""
     targets, cues = group["targets"], group["cues"]
+    if doc[s].text == ":" and targets and cues and targets[-1][2] == "TUMOUR" and cues[-1][2] == "INCREASE":
+        return 0 <= s - targets[-1][1] <= ANNOUNCED_GAP and cues[-1][1] <= targets[-1][0]
     if doc[s].text != "(" or not targets or not 0 <= s - targets[-1][1] <= ELABORATION_GAP:
         return False
     return not cues or cues[-1][1] <= targets[-1][0]
@@ -104,6 +111,17 @@ def explained(cs: int, group: dict[str, Any]) -> bool:
     _, hi = _part(cs, group)
     starts = [s for s, _ in group["attributions"] if cs < s < hi]
     return bool(starts) and all(t[2] != "TUMOUR" for t in group["targets"] if starts[0] < t[0] < hi)
+
+
+def interprets(cs: int, group: dict[str, Any]) -> bool:
+    """Whether the change cue at `cs` only interprets a statement before it: it follows an attribution (at most
+    `ATTRIBUTION_GAP` tokens) that another cue of its part of the sentence precedes ("unchanged size and FLAIR,
+    favouring response to therapy", "majoration de l'hypersignal, en faveur d'une progression")."""
+    lo, _ = _part(cs, group)
+    return any(
+        0 <= cs - end <= ATTRIBUTION_GAP and any(lo < c[0] < start for c in group["cues"])
+        for start, end in group["attributions"]
+    )
 
 
 def _part(cs: int, group: dict[str, Any]) -> tuple[int, int]:
