@@ -1163,6 +1163,19 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        (
+            "en",
+            "Findings: The left frontal T2/FLAIR lesion is unchanged. Comment: Post-biopsy changes have resolved; the "
+            "lesion itself is stable.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Disparition des remaniements post-biopsie. Lésion thalamique gauche stable.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
