@@ -1260,6 +1260,30 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        (
+            "fr",
+            "Conclusion : Reliquat stable. HSD chronique gauche en régression.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Residual tumour stable. Chronic SDH smaller.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Évolution post-op favorable. Pas de modification tumorale.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Stable since March. Slow change over the multi-year horizon only.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
