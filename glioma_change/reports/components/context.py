@@ -62,6 +62,7 @@ class ContextLinker(BatchComponent):
     def __init__(self, lexicon: Lexicon) -> None:
         rules = lexicon.rules
         self.scopes = Scopes(rules)
+        self.location_scope: int = rules["scopes"]["LOCATION"]  # tokens a `LOCATION` term reaches
         self.link_window: int = rules["link_window"]
         self.weights: dict[str, float] = rules["weights"]
         self.change_rel: float = rules["measurement"]["change_rel"]
@@ -75,7 +76,7 @@ class ContextLinker(BatchComponent):
     def _located(self, target: list, locations: list[tuple[int, int]], clauses: list[int]) -> bool:
         """Whether a `LOCATION` term shortly before the target makes it the place of a change."""
         for _, le in locations:
-            if le <= target[0] < le + self.scopes.scopes["LOCATION"]:
+            if le <= target[0] < le + self.location_scope:
                 if not any_within(clauses, le, target[0]):
                     return True
         return False

@@ -16,9 +16,8 @@ ATTRIBUTION_GAP = 2  # tokens between an attribution and the lesion it names ("d
 COMPLEMENT_GAP = 2  # tokens between a target and the lesion it belongs to ("de", "of the")
 PRECEDING_GAP = 2  # tokens between a cue and the target it announces ("new small enhancing nodule")
 ELABORATION_GAP = 3  # tokens between a target and the bracket that lists its parts ("foyer frontal droit (")
-ANNOUNCED_GAP = (
-    8  # tokens between a new lesion and the colon that describes it ("New lesion in the right frontal lobe:")
-)
+# tokens between a new lesion and the colon that describes it ("New lesion in the right frontal lobe:")
+ANNOUNCED_GAP = 8
 TARGET_GAP = 2  # tokens between a target and an attribution that names what it is ("frontal ,")
 _ADJECTIVE_PAIRS = (("T2", "GLOBAL"), ("GLOBAL", "T2"))  # a T2/FLAIR word beside a diffusion or perfusion finding
 
