@@ -3,6 +3,7 @@ be words, and the command prints the model / rules / TF-IDF+RF table from patien
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from glioma_change.cli import app
+from glioma_change.io import ErrorLog
+from glioma_change.reports.reading import ReportRow
+from glioma_change.reports.training import gold_labels
 from glioma_change.synth.export import Identity, flatten, header_footer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -102,3 +106,17 @@ def test_label_values_that_are_not_labels_are_named(tmp_path: Path) -> None:
     assert result.exit_code != 0
     message = " ".join(str(result.exception or "").split()) + " ".join(result.output.split())
     assert "t2_label='maybe'" in message, message
+
+
+def test_label_words_read_a_change_in_either_direction_as_unstable() -> None:
+    words = {"Stable": 0, "inchangé": 0, "Progression": 1, "régression": 1, "Response": 1, "instable": 1}
+    rows = [
+        ReportRow(i + 1, f"P{i}", dt.date(2024, 1, 1), "text", extra={"global_label": w, "t2_label": w})
+        for i, w in enumerate([*words, "peut-être"])
+    ]
+    errors = ErrorLog(source="labelled.csv")
+    kept, gold, unread = gold_labels(rows, errors)
+    assert [r.patient_id for r in kept] == [f"P{i}" for i in range(len(words))]
+    assert gold["global"].tolist() == gold["t2"].tolist() == list(words.values())
+    assert unread == {"global_label='peut-être'": 1, "t2_label='peut-être'": 1}
+    assert len(errors) == 1
