@@ -1284,6 +1284,13 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        (
+            "fr",
+            "Résultats : Hypersignal FLAIR résiduel frontal droit de 15 x 10 mm, à comparer aux 40 x 31 mm de "
+            "l'examen de référence.",
+            1,
+            1,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
