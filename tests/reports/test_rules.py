@@ -1291,6 +1291,31 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             1,
         ),
+        (
+            "en",
+            "Patient: FICTIF, Leon   Exam date: 03/02/2024   Referring: Dr Nobody   Follow-up of a left frontal "
+            "astrocytoma. The FLAIR abnormality has grown since the prior scan. No enhancement.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Conclusion : réponse radiologique obtenue sous témozolomide, maintenue.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Durable partial response on lomustine.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Partial response maintained on the current regimen.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
