@@ -100,11 +100,22 @@ def content_tokens(doc: Doc) -> str:
     return " ".join(words)
 
 
-def _dated_doc(nlp: Language, text: str, dates: Sequence[dt.date | None] | None, i: int) -> Doc:
-    """The tokenised report, with its comparative exam's date when known (`doc._.gc_comparative`)."""
+def _dated_doc(
+    nlp: Language,
+    text: str,
+    dates: Sequence[dt.date | None] | None,
+    exams: Sequence[dt.date | None] | None,
+    i: int,
+) -> Doc:
+    """The tokenised report, with its comparative exam's date when known (`doc._.gc_comparative`) and the days
+    from it to the exam when both dates are (`doc._.gc_interval`)."""
     doc = nlp.make_doc(text)
-    if dates is not None and dates[i] is not None:
-        set_ext(doc, "gc_comparative", dates[i])
+    comparative = dates[i] if dates is not None else None
+    if comparative is not None:
+        set_ext(doc, "gc_comparative", comparative)
+        exam = exams[i] if exams is not None else None
+        if exam is not None:
+            set_ext(doc, "gc_interval", (exam - comparative).days)
     return doc
 
 
@@ -122,16 +133,20 @@ def apply_rules(
     lexicon_dir: str = "",
     keep_tokens: bool = False,
     comparative_dates: Sequence[dt.date | None] | None = None,
+    exam_dates: Sequence[dt.date | None] | None = None,
 ) -> list[RuleResult]:
     """Run the rule pipeline of each report's language over `texts` (same order as given). With the
     comparative exams' dates, a sentence that compares only with older exams ("par rapport au 06/01/2019"
-    when the comparative exam is of 2020) gives no change evidence."""
+    when the comparative exam is of 2020) gives no change evidence; with the exams' dates too, a change "over
+    the past year" is one since the comparative exam when that exam is about a year old."""
     results: list[RuleResult | None] = [None] * len(texts)
     for language in sorted(set(languages)):
         nlp = build_nlp(language, lexicon_dir)
         rules = load_lexicon(language, lexicon_dir or None).rules
         index = [i for i, lang in enumerate(languages) if lang == language]
-        docs = nlp.pipe((_dated_doc(nlp, texts[i], comparative_dates, i) for i in index), batch_size=BATCH_SIZE)
+        docs = nlp.pipe(
+            (_dated_doc(nlp, texts[i], comparative_dates, exam_dates, i) for i in index), batch_size=BATCH_SIZE
+        )
         for i, doc in progress(zip(index, docs), desc=f"rules ({language})", total=len(index), unit="report"):
             tokens = content_tokens(doc) if keep_tokens else ""
             results[i] = RuleResult(score(ext(doc, "gc_evidence"), rules), tokens)

@@ -58,4 +58,5 @@ def prepare_rows(
 def rule_results(rows: list[ReportRow], lexicon_dir: str = "", keep_tokens: bool = False) -> list[RuleResult]:
     """Rule scores (and content words, for the classifier) of prepared rows."""
     texts, languages = [r.text for r in rows], [r.language for r in rows]
-    return apply_rules(texts, languages, lexicon_dir, keep_tokens, [r.comparative_date for r in rows])
+    comparative, exams = [r.comparative_date for r in rows], [r.exam_date for r in rows]
+    return apply_rules(texts, languages, lexicon_dir, keep_tokens, comparative, exams)

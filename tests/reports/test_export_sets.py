@@ -218,7 +218,8 @@ def test_rules_auc_and_accuracy(name: str, language: str, key: str) -> None:
     """The bars of the held-out hospital exports: AUC >= 0.97 and accuracy >= 0.92, rules only."""
     df = report_set(name, language)
     dates = [parse_date(d) if d else None for d in df.comparative_date]  # as `labels` passes them
-    results = apply_rules(df.report_text.tolist(), [language] * len(df), comparative_dates=dates)
+    exams = [parse_date(d) for d in df.exam_date]
+    results = apply_rules(df.report_text.tolist(), [language] * len(df), comparative_dates=dates, exam_dates=exams)
     prob = np.array([getattr(r.scores, f"{key}_prob") for r in results])
     gold = df[f"{key}_label"].astype(int).to_numpy()
     wrong = df.patient_id[(prob >= 0.5) != gold].tolist()

@@ -1411,6 +1411,30 @@ def test_change_before_the_comparative_exam(language: str, text: str, comparativ
     assert (result.scores.t2_prob >= 0.5) == bool(expect_t2), result.scores.t2_prob
 
 
+@pytest.mark.parametrize(
+    "language,text",
+    [
+        (
+            "en",
+            "Impression: Growth of the non-enhancing FLAIR abnormality over the past year (+9 %), after several "
+            "years of stability.",
+        ),
+        ("fr", "Conclusion : Discrète majoration de l'hypersignal FLAIR sur un an, après une longue stabilité."),
+    ],
+)
+def test_a_one_year_horizon_is_the_comparative_interval_of_a_yearly_follow_up(language: str, text: str) -> None:
+    """ "Over the past year" names an older horizon after a three-month interval, and the comparative exam's
+    interval after a yearly one (the exam dates of the report CSV)."""
+    exam = dt.date(2024, 5, 21)
+    quarterly, yearly = apply_rules(
+        [text, text],
+        [language] * 2,
+        comparative_dates=[dt.date(2024, 2, 20), dt.date(2023, 5, 16)],
+        exam_dates=[exam, exam],
+    )
+    assert quarterly.scores.t2_prob < 0.5 < yearly.scores.t2_prob
+
+
 def test_a_month_is_not_a_hedge() -> None:
     """ "May" next to a number is a month of a date, not the modal verb (uncertainty)."""
     may, june = rule_probs(

@@ -3,7 +3,8 @@
 Applies the modifiers within their scopes, links each cue to its targets (its clause, widened over
 coordinated targets; `LOCATION` targets only as a last resort), drops change cues of sentences that
 compare with an older exam (`OLDER_EXAM`, or, with the comparative exam's date in `doc._.gc_comparative`,
-dates older than it) and sums the evidence into `doc._.gc_evidence` (see
+dates older than it; a one-year horizon, `dates.year_horizons` such as "over the past year", names the comparative
+exam when it is about a year old, `doc._.gc_interval`) and sums the evidence into `doc._.gc_evidence` (see
 `extensions.EVIDENCE_INDEX`).
 """
 
@@ -43,7 +44,7 @@ from glioma_change.reports.components.owners import (
     qualified,
 )
 from glioma_change.reports.dates import DateExtractor
-from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon
+from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon, variants
 
 CHANGES = frozenset({"INCREASE", "DECREASE", "CHANGE"})
 # tokens between a target and a cue that follows it as its adjective ("FLAIR frontal gauche inchangé")
@@ -51,6 +52,8 @@ POSTPOSED_GAP = 3
 # tokens from a stability cue to the change noun of its dimension ("inchangé dans son extension")
 EXTENT_GAP = 3
 COORDINATED_GAP = 4  # tokens between a denial and a change cue it still governs ("ou d'une", "or of")
+# days from the comparative exam from which "over the past year" (`dates.year_horizons`) names that exam's interval
+YEAR_INTERVAL = 300
 # what a sentence's group collects (lists), beside its coordinations, older-horizon flag and token bounds
 GROUP_LISTS = ["cues", "targets", "mods", "terms", "clauses", "contrasts", "locations", "attributions", "cue_starts"]
 GROUP_LISTS += ["OLDER_EXAM", "RECENT_EXAM"]
@@ -72,6 +75,7 @@ class ContextLinker(BatchComponent):
         self.novelty = lexicon.novelty
         self.contrast = lexicon.contrast
         self.answers = lexicon.answers
+        self.year_horizons = frozenset(f.lower() for h in lexicon.dates.get("year_horizons", []) for f in variants(h))
 
     def _located(self, target: list, locations: list[tuple[int, int]], clauses: list[int]) -> bool:
         """Whether a `LOCATION` term shortly before the target makes it the place of a change."""
@@ -225,6 +229,7 @@ class ContextLinker(BatchComponent):
         measured = [bisect_right(sent_starts, s) - 1 for s, _, _ in measures]
         cued = {sid for sid, (_, _, label) in zip(sids, terms) if label in CUES} | set(measured)
         cue_at = {s for s, _, label in terms if label in CUES}
+        year_old = (ext(doc, "gc_interval") or 0) >= YEAR_INTERVAL
         for sid, (s, e, label) in zip(sids, terms):
             if sid not in cued:
                 continue
@@ -255,6 +260,8 @@ class ContextLinker(BatchComponent):
             elif label == "ATTRIBUTION":
                 group["attributions"].append((s, e))
             elif label in ("OLDER_EXAM", "RECENT_EXAM"):
+                if label == "OLDER_EXAM" and year_old and doc[s:e].text.lower() in self.year_horizons:
+                    label = "RECENT_EXAM"  # "over the past year" when the comparative exam is about a year old
                 group[label].append(s)
         for sid, (s, e, rel) in zip(measured, measures):
             group_of(sid)["cues"].append((s, e, rel))

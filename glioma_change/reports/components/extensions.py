@@ -44,6 +44,7 @@ EVIDENCE_INDEX = {
 
 TEXT = "doc._.gc_text"
 COMPARATIVE = "doc._.gc_comparative"  # the comparative exam's date, when known (`pipeline.apply_rules`)
+INTERVAL = "doc._.gc_interval"  # days from the comparative exam to this one, when both dates are known
 LOWER = "doc._.gc_lower"  # the lower-cased text, read by the scans of several components (see `lower_of`)
 SENTENCES = "doc._.gc_sentences"
 ADMIN = "doc._.gc_admin"
@@ -54,7 +55,20 @@ TERMS = "doc._.gc_terms"
 MEASURES = "doc._.gc_measures"
 EVIDENCE = "doc._.gc_evidence"
 
-for _attr in (TEXT, COMPARATIVE, LOWER, SENTENCES, ADMIN, SECTION_BOUNDS, LABELLED, OFFSETS, TERMS, MEASURES, EVIDENCE):
+for _attr in (
+    TEXT,
+    COMPARATIVE,
+    INTERVAL,
+    LOWER,
+    SENTENCES,
+    ADMIN,
+    SECTION_BOUNDS,
+    LABELLED,
+    OFFSETS,
+    TERMS,
+    MEASURES,
+    EVIDENCE,
+):
     _name = _attr.rsplit(".", 1)[1]
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
