@@ -1,6 +1,6 @@
 """Rules-only accuracy on the export-style sets (`reports_export_*`) and the third to fifty-third blind
-sets (`reports_blind3_*` to `reports_blind53_*`, but the fifty-second; of the twentieth, the forty-eighth and the
-fifty-third, the French half: the other halves and the fifty-second wait in `tests/data/pending`): reports written blind (the authors had not seen the rules or the
+sets (`reports_blind3_*` to `reports_blind53_*`, but the fifty-second; of the twentieth and the fifty-third, the
+French half: the other halves and the fifty-second wait in `tests/data/pending`): reports written blind (the authors had not seen the rules or the
 lexicons), most as a hospital's PDF-to-text export gives them, one line each with an invented identifying
 header and footer, headings without colons, several hospital styles; hard cases on purpose (negated recurrence, change over a
 longer horizon, change of non-tumour findings, enhancement-only change). See docs/reports.md."""
@@ -92,12 +92,13 @@ SETS = (
     "blind45",
     "blind46",
     "blind47",
+    "blind48",
     "blind49",
     "blind50",
     "blind51",
 )
 PAIRS = [(name, language) for name in SETS for language in ("en", "fr")]
-PAIRS += [("blind20", "fr"), ("blind48", "fr"), ("blind53", "fr")]
+PAIRS += [("blind20", "fr"), ("blind53", "fr")]
 
 
 def report_set(name: str, language: str) -> pd.DataFrame:
@@ -199,6 +200,7 @@ def report_set(name: str, language: str) -> pd.DataFrame:
         ("blind46", "fr", 60),
         ("blind47", "en", 45),
         ("blind47", "fr", 55),
+        ("blind48", "en", 40),
         ("blind48", "fr", 55),
         ("blind49", "en", 30),
         ("blind49", "fr", 65),

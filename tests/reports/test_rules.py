@@ -1495,3 +1495,22 @@ def test_a_bracket_lists_the_parts_of_what_progressed() -> None:
     ):
         ((global_prob, t2_prob),) = rule_probs(language, text)
         assert t2_prob > 0.8 and global_prob > 0.9
+
+
+def test_a_partial_conclusion_inside_the_findings_starts_no_conclusion() -> None:
+    """ "Partial conclusion:" after each part of a long report sums up that part; the findings go on, and a new
+    FLAIR signal around another lesion after it is no conclusion of the report."""
+    english, french = rule_probs(
+        "en",
+        "Findings\nResidual glioma: FLAIR signal unchanged, no enhancement.\nPartial conclusion: stable residual "
+        "glioma.\n\nOther findings\nNew thin FLAIR hyperintensity around the right frontal cavernoma, which now "
+        "holds a fluid level.\nPartial conclusion: small bleed within the cavernoma.\n\nImpression\nStable "
+        "residual glioma.",
+    ) + rule_probs(
+        "fr",
+        "Résultats\nReliquat gliomal : hypersignal FLAIR inchangé, sans prise de contraste.\nConclusion partielle : "
+        "reliquat stable.\n\nAutres constatations\nNouvel hypersignal FLAIR fin autour du cavernome frontal droit, "
+        "siège d'un niveau liquide.\nConclusion partielle : saignement intra-cavernomateux minime.\n\nConclusion\n"
+        "Reliquat gliomal stable.",
+    )
+    assert max(english + french) < 0.5, (english, french)
