@@ -1328,6 +1328,18 @@ def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2:
     [
         # a change since an exam older than the comparative one is not a change since the comparative exam
         (
+            "fr",  # a month before the comparative exam's month, however close to it
+            "Conclusion : Extension FLAIR vers le corps calleux apparue en avril, inchangée depuis.",
+            dt.date(2023, 5, 29),
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Extension FLAIR vers le corps calleux apparue en avril, inchangée depuis.",
+            dt.date(2023, 3, 29),
+            1,
+        ),
+        (
             "fr",
             "Résultats : Par rapport à l'IRM du 12/01/2019, nette régression de l'hypersignal FLAIR. "
             "Depuis l'IRM du 03/02/2020, l'hypersignal FLAIR est inchangé.",

@@ -19,6 +19,15 @@ MONTH = dt.timedelta(days=31)  # the longest period that names one exam ("août 
 _PART_END = re.compile(r"[,();:]")
 
 
+def ends_before(period: tuple[dt.date, dt.date], comparative: dt.date) -> bool:
+    """Whether a period written in a report ends before the comparative exam: a day more than `OLDER_MARGIN` before
+    it; a month or a year before the comparative exam's month ("apparu en avril", the comparative exam of 30 May)."""
+    first, last = period
+    if last - first >= dt.timedelta(days=27):
+        return last < comparative.replace(day=1)
+    return last < comparative - OLDER_MARGIN
+
+
 def characters(doc: Doc, bounds: tuple[int, int]) -> tuple[int, int]:
     """Character range of the tokens `[bounds[0], bounds[1])` of `doc`."""
     offsets = ext(doc, "gc_offsets")
@@ -29,10 +38,10 @@ def characters(doc: Doc, bounds: tuple[int, int]) -> tuple[int, int]:
 def older_exam(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparative: dt.date) -> bool:
     """Whether the sentence of tokens `bounds` compares only with exams older than the comparative one: every
     date or period after a comparison cue in it ("par rapport au 06/01/2019", "compared with 3 May 2019",
-    "par rapport à 2022") ends more than `OLDER_MARGIN` before `comparative`."""
+    "par rapport à 2022") ends before `comparative` (`ends_before`)."""
     lo, hi = characters(doc, bounds)
     periods = dates.compared(text_of(doc), lo, hi, comparative)
-    return bool(periods) and all(last < comparative - OLDER_MARGIN for _, last in periods)
+    return bool(periods) and all(ends_before(p, comparative) for p in periods)
 
 
 def names_date(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparative: dt.date) -> bool:
@@ -80,5 +89,5 @@ def changed_before(dates: DateExtractor, doc: Doc, cs: int, bounds: tuple[int, i
     return (
         bool(periods)
         and all(first <= comparative + OLDER_MARGIN for first, _ in periods)
-        and min(last for _, last in periods) < comparative - OLDER_MARGIN
+        and any(ends_before(p, comparative) for p in periods)
     )
