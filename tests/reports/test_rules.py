@@ -1334,9 +1334,9 @@ def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2:
             0,
         ),
         (
-            "fr",
-            "Conclusion : Extension FLAIR vers le corps calleux apparue en avril, inchangée depuis.",
-            dt.date(2023, 3, 29),
+            "fr",  # the comparative exam's own month
+            "Conclusion : Extension FLAIR vers le corps calleux apparue depuis l'examen d'avril.",
+            dt.date(2023, 4, 3),
             1,
         ),
         (
