@@ -1316,6 +1316,18 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        (
+            "fr",
+            "Conclusion : Aspect inchangé depuis le dernier contrôle ; majoration lente sur quatre ans.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: No change since the last scan. The FLAIR abnormality has enlarged over seven years.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
