@@ -223,7 +223,7 @@ class SectionDetector(BatchComponent):
         had no end: a report flattened with single spaces), a sentence opened by an ignored heading word
         starts that section."""
         found, openers = self._scan(text, low)
-        if admin:  # a heading word that starts an administrative field ("Exam date: 07/24/2022") is no heading
+        if admin:  # a heading word inside an administrative span (the label of "Exam date: 07/24/2022") is no heading
             starts = [s for s, _ in admin]
             found = [h for h in found if (i := bisect_right(starts, h[0]) - 1) < 0 or admin[i][1] <= h[0]]
         opener_starts = [start for start, _, _ in openers]
