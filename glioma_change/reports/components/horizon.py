@@ -21,9 +21,10 @@ _PART_END = re.compile(r"[,();:]")
 
 def ends_before(period: tuple[dt.date, dt.date], comparative: dt.date) -> bool:
     """Whether a period written in a report ends before the comparative exam: a day more than `OLDER_MARGIN` before
-    it; a month or a year before the comparative exam's month ("apparu en avril", the comparative exam of 30 May)."""
+    it; a longer period (a month, a year) before the comparative exam's month ("apparu en avril", the comparative exam
+    of 30 May)."""
     first, last = period
-    if last - first >= dt.timedelta(days=27):
+    if first < last:
         return last < comparative.replace(day=1)
     return last < comparative - OLDER_MARGIN
 
