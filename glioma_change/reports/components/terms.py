@@ -51,6 +51,14 @@ def _as_phrases(pattern: list[dict[str, Any]]) -> list[str] | None:
 
 
 _NON_WORD = latin1_class(r"\W")  # the non-word characters of Latin-1, as a bitmap class
+
+
+def _after_boundary(pattern: str) -> str:
+    """A regex term without its leading `\\b`, for a scan that stands at a word's first character after a non-word
+    one (where `\\b` holds)."""
+    return pattern[2:] if pattern.startswith("\\b") else pattern
+
+
 _ELISION_GAP = re.compile(r"(['\u2019])\s+")
 
 
@@ -98,14 +106,23 @@ class TermMatcher(BatchComponent):
                 self.labels[nlp.vocab.strings[label]] = label
         self.use_matcher = len(self.patterns) > 0
         groups = [f"(?P<{label}>{'|'.join(rx)})" for label, rx in lexicon.regex_terms.items() if rx]
-        # a regex term starts at a word (`\\b` and a letter): on Latin-1 text the scan starts at the non-word
-        # character before it, a bitmap class the regex engine skips to in C; a pattern written in lower case
-        # runs without `re.I` over the lower-cased text (twice as fast: case-folding every literal is the cost)
+        # a regex term starts at a word (`\\b` and a letter): the scan starts at the non-word character before it,
+        # a class the regex engine skips to in C (a bitmap on Latin-1 text), and the terms' leading `\\b`, always
+        # true there, is dropped (a branch that starts with a letter is skipped on one comparison); a pattern
+        # written in lower case runs without `re.I` over the lower-cased text (case-folding literals is the cost)
         body = "(?=\\w)(?:" + "|".join(groups) + ")"
         self.regex = re.compile(body, re.I) if groups else None
         plain = re.sub(r"\(\?P<\w+>", "(", body)  # the group names are labels, in capitals
         lower = plain == plain.lower()
-        self.regex_latin1 = re.compile(f"(?-i:{_NON_WORD})" + body, 0 if lower else re.I) if groups else None
+        words = [
+            f"(?P<{label}>{'|'.join(_after_boundary(r) for r in rx)})"
+            for label, rx in lexicon.regex_terms.items()
+            if rx
+        ]
+        scan = "(?=\\w)(?:" + "|".join(words) + ")"
+        flags = 0 if lower else re.I
+        self.regex_latin1 = re.compile(f"(?-i:{_NON_WORD})" + scan, flags) if groups else None
+        self.regex_word = re.compile(r"(?-i:\W)" + scan, flags) if groups else None
         self.scan_lower = lower
         # matching reaches this far around the findings and conclusion, so that a term straddling their
         # edge, or overlapping one that does, is resolved as over the whole report
@@ -115,17 +132,18 @@ class TermMatcher(BatchComponent):
     def _regex_terms(self, text: str, low: str | None, lo: int, hi: int) -> Iterator[tuple[int, int, str]]:
         """`(start, end, label)` of the matches of `self.regex.finditer(text, lo, hi)` (label: their group;
         `low`: the lower-cased text, when as long)."""
-        assert self.regex is not None and self.regex_latin1 is not None
-        if not is_latin1(text) or (self.scan_lower and low is None):
+        assert self.regex is not None and self.regex_latin1 is not None and self.regex_word is not None
+        if self.scan_lower and low is None:
             yield from ((m.start(), m.end(), m.lastgroup or "") for m in self.regex.finditer(text, lo, hi))
             return
+        scan = self.regex_latin1 if is_latin1(text) else self.regex_word
         scanned = low if self.scan_lower and low is not None else text
-        m = self.regex.match(text, lo, hi) or self.regex_latin1.search(scanned, lo, hi)
+        m = self.regex.match(text, lo, hi) or scan.search(scanned, lo, hi)
         while m is not None:
             label = m.lastgroup or ""
             start, end = m.span(label) if label else m.span()
             yield start, end, label
-            m = self.regex_latin1.search(scanned, max(end, start + 1) - 1, hi)  # its last character may start the next
+            m = scan.search(scanned, max(end, start + 1) - 1, hi)  # its last character may start the next
 
     def _in_date(self, doc: Doc, start: int, end: int, label: str) -> bool:
         """Whether a one-word uncertainty term is a month of a date ("20 May 2020" is not the modal *may*)."""
