@@ -1328,6 +1328,30 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a French "Complément" after the conclusion is an addendum that revises it (B50FR011); one inside the
+        # findings stays findings
+        (
+            "fr",
+            "Résultats : Hypersignal FLAIR frontal gauche stable. Pas de prise de contraste.    Conclusion : Examen "
+            "stable.    Complément (12/03/2024) : après relecture en RCP, discrète majoration de l'hypersignal FLAIR "
+            "du corps calleux, suspecte de progression.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Conclusion : Lésion stable.  COMPLEMENT DU 14/05/2024 : les séquences de perfusion retrouvent une "
+            "majoration de l'hyperperfusion au sein de la lésion.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : Hypersignal FLAIR frontal gauche stable.  Complément : séquence de perfusion sans "
+            "hyperperfusion.  Conclusion : Examen stable.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
