@@ -1362,6 +1362,20 @@ def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2:
 @pytest.mark.parametrize(
     "language,text,comparative,expect_t2",
     [
+        # a change compared with the comparative exam by its date, an older horizon only in another clause (B52FR019)
+        (
+            "fr",
+            "Conclusion : Discrète majoration de la lésion operculaire gauche par rapport à mai 2023, alors qu'elle "
+            "était stable depuis 2019.",
+            dt.date(2023, 5, 9),
+            1,
+        ),
+        (
+            "fr",
+            "Conclusion : Lésion stable par rapport à mai 2023 ; lente majoration depuis 2019.",
+            dt.date(2023, 5, 9),
+            0,
+        ),
         # a change since an exam older than the comparative one is not a change since the comparative exam
         (
             "fr",  # a month before the comparative exam's month, however close to it

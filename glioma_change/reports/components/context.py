@@ -32,7 +32,7 @@ from glioma_change.reports.components.extensions import (
     lexicon_of,
     set_ext,
 )
-from glioma_change.reports.components.horizon import changed_before, horizon, silenced
+from glioma_change.reports.components.horizon import changed_before, horizon, measured_from_comparative, silenced
 from glioma_change.reports.components.modifiers import MODIFIER_KIND, Scopes
 from glioma_change.reports.components.owners import (
     complements,
@@ -321,7 +321,11 @@ class ContextLinker(BatchComponent):
                 if (
                     classes is None
                     or weight == 0.0
-                    or (polarity == "change" and silenced(group["older"], bisect_right(stops, cs)))
+                    or (
+                        polarity == "change"
+                        and silenced(group["older"], bisect_right(stops, cs))
+                        and not measured_from_comparative(self.dates, doc, cs, group, comparative)
+                    )
                 ):
                     continue
                 if (

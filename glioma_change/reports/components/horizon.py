@@ -76,19 +76,44 @@ def silenced(older: bool | set[int], part: int) -> bool:
     return older is True or (isinstance(older, set) and part in older)
 
 
-def changed_before(dates: DateExtractor, doc: Doc, cs: int, bounds: tuple[int, int], comparative: dt.date) -> bool:
-    """Whether the change at token `cs` of the sentence `bounds` happened before the comparative exam: the dates
-    and periods of its part of the sentence (between `,`, brackets, `;` and `:`) start none after the
-    comparative exam and one ends before it ("une régression survenue entre le 06/01/2019 et le 10/04/2020",
-    "moins étendu qu'en juillet 2023", the comparative exam being later)."""
+def _part(doc: Doc, cs: int, bounds: tuple[int, int]) -> tuple[int, int]:
+    """Character range of the part of the sentence `bounds` around token `cs`: between `,`, brackets, `;` and `:`."""
     text = text_of(doc)
     start, end = characters(doc, bounds)
     at = int(ext(doc, "gc_offsets")[cs])
     lo = max([start] + [text.rfind(c, start, at) + 1 for c in ",(;:"])
     stop = _PART_END.search(text, at, end)
-    periods = dates.periods(text[lo : stop.start() if stop else end], comparative)
+    return lo, stop.start() if stop else end
+
+
+def changed_before(dates: DateExtractor, doc: Doc, cs: int, bounds: tuple[int, int], comparative: dt.date) -> bool:
+    """Whether the change at token `cs` of the sentence `bounds` happened before the comparative exam: the dates
+    and periods of its part of the sentence (`_part`) start none after the comparative exam and one ends before it
+    ("une régression survenue entre le 06/01/2019 et le 10/04/2020", "moins étendu qu'en juillet 2023", the
+    comparative exam being later)."""
+    lo, hi = _part(doc, cs, bounds)
+    periods = dates.periods(text_of(doc)[lo:hi], comparative)
     return (
         bool(periods)
         and all(first <= comparative + OLDER_MARGIN for first, _ in periods)
         and any(ends_before(p, comparative) for p in periods)
+    )
+
+
+def measured_from_comparative(
+    dates: DateExtractor, doc: Doc, cs: int, group: dict[str, Any], comparative: dt.date | None
+) -> bool:
+    """Whether the change at token `cs` is compared with the comparative exam, named by its date after a comparison
+    cue in its part of the sentence (`_part`), an older horizon standing only in another part ("Discrète majoration
+    par rapport à mai 2023, alors qu'elle était stable depuis 2019", the comparative exam of May 2023): an older
+    horizon elsewhere in the sentence then does not silence it."""
+    if comparative is None:
+        return False
+    lo, hi = _part(doc, cs, group["bounds"])
+    offsets = ext(doc, "gc_offsets")
+    if any(lo <= offsets[o] < hi for o in group["OLDER_EXAM"]):
+        return False
+    return any(
+        last - first <= MONTH and first - OLDER_MARGIN <= comparative <= last + OLDER_MARGIN
+        for first, last in dates.compared(text_of(doc), lo, hi, comparative)
     )
