@@ -1352,6 +1352,21 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a gradual decrease ("régression progressive", "progressive decrease") is one decrease cue, not a decrease and an
+        # increase (B52FR009: the post-operative collection's)
+        (
+            "fr",
+            "Conclusion : Aspect tumoral stable depuis février. Régression progressive de la collection extra-"
+            "axiale post-opératoire.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Stable tumour appearances. Progressive decrease of the postoperative subdural collection.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
