@@ -1367,6 +1367,22 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # post-operative oedema ("œdème post-opératoire", "postoperative oedema") is not the tumour's (B56FR030)
+        (
+            "fr",
+            "Résultats : Régression de l'œdème post-opératoire qui entourait la cavité. Le résidu tumoral en "
+            "hypersignal FLAIR n'a pas changé.  Conclusion : Régression de l'œdème post-opératoire. Résidu "
+            "tumoral stable.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: Decrease in the postoperative oedema around the cavity. The residual FLAIR abnormality is "
+            "unchanged. Impression: Resolving postoperative edema. Stable residual tumour.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
