@@ -1383,6 +1383,29 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a finding that normalised ("normalisation de l'hyperperfusion", "has normalized") decreased; the normalisation of perfusion
+        # maps is technique (B56FR047)
+        (
+            "fr",
+            "Conclusion : Normalisation de l'hyperperfusion de la berge postérieure (rCBV 1,2 contre 2,7), "
+            "rehaussement et FLAIR inchangés.",
+            1,
+            0,
+        ),
+        (
+            "en",
+            "Impression: The hyperperfusion at the posterior cavity margin has normalized (rCBV 1.2 versus 2.7); "
+            "enhancement and FLAIR unchanged.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : Post-traitement avec normalisation des cartes de rCBV sur la substance blanche "
+            "controlatérale. Hypersignal FLAIR stable. Conclusion : Examen stable.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
