@@ -1406,6 +1406,27 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # "ne varie pas", "n'a pas varié" deny a change; "variations" below a threshold are none (B56FR077)
+        (
+            "fr",
+            "Conclusion : Nodule rehaussé satellite nouveau de 7 mm au sein de l'infiltration FLAIR pariétale "
+            "droite, dont l'étendue ne varie pas : progression selon RANO.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : L'hypersignal FLAIR n'a pas varié depuis l'examen précédent.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Les deux lésions sont stables, toutes les variations sont inférieures à 5 % et donc non"
+            " significatives.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
