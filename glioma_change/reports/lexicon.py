@@ -79,6 +79,9 @@ class Lexicon:
     novelty: frozenset[str] = frozenset()  # cue words that announce something new, never an extent ("nouvelle")
     # clause words that, after a comma, end a negation's scope: "sans résidu rehaussé, *avec* diminution du FLAIR"
     contrast: frozenset[str] = frozenset()
+    # relative pronouns whose clause, when it names no finding, speaks of the finding just before them: "l'infiltration
+    # FLAIR, *dont* l'étendue ne varie pas", "the cavity, *whose* contents have regressed"
+    relatives: frozenset[str] = frozenset()
     # the words that answer a question ("Progression ? Non.", "Is there progression? Yes"): `yes` affirms what the
     # question asked, `no` denies it
     answers: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -167,6 +170,7 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
         rules=rules,
         novelty=frozenset(f for w in data.get("novelty", []) for f in variants(w)),
         contrast=frozenset(f for w in data.get("contrast", []) for f in variants(w)),
+        relatives=frozenset(w.lower() for w in data.get("relatives", [])),
         answers={k: frozenset(w.lower() for w in v) for k, v in data.get("answers", {}).items()},
         categories=frozenset(f.lower() for w in data.get("categories", []) for f in variants(w)),
         dictation={k: dict(v) for k, v in data.get("dictation", {}).items()},

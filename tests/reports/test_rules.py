@@ -1427,6 +1427,39 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a conclusion's generic stability beside a component's change in its sentence ("Morphologie inchangée mais apparition
+        # d'une hyperperfusion", "sans autre changement") is the rest's, and a relative clause without a finding ("dont l'étendue
+        # ne varie pas") speaks of the finding before it (B57FR019, B57FR069, B55FR009, B56FR077)
+        (
+            "fr",
+            "Résultats : Prise de contraste de la berge inchangée. Hypersignal FLAIR superposable.  Conclusion : "
+            "Morphologie inchangée mais apparition d'une hyperperfusion de la berge médiale de la cavité, "
+            "suspecte de reprise tumorale débutante.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Description : Lésion de dimensions voisines. Le territoire FLAIR qui l'entoure n'a pas varié.  "
+            "Conclusion : Nécrose centrale apparue au sein de la lésion frontale droite, sans autre changement "
+            "(dimensions et composante FLAIR identiques).",
+            1,
+            0,
+        ),
+        (
+            "en",
+            "Findings: Enhancement unchanged. FLAIR signal unchanged. Impression: Appearance otherwise unchanged,"
+            " but new restricted diffusion along the cavity margin.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Nodule rehaussé satellite nouveau au sein de l'infiltration FLAIR pariétale droite, "
+            "dont l'étendue ne varie pas : progression selon RANO. Lésion principale stable.",
+            1,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

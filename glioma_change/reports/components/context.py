@@ -74,6 +74,7 @@ class ContextLinker(BatchComponent):
         self.denials = Denials(lexicon)
         self.novelty = lexicon.novelty
         self.contrast = lexicon.contrast
+        self.relatives = lexicon.relatives
         self.answers = lexicon.answers
         self.year_horizons = frozenset(f.lower() for h in lexicon.dates.get("year_horizons", []) for f in variants(h))
 
@@ -185,6 +186,10 @@ class ContextLinker(BatchComponent):
                 return None
         if not in_clause and targets and targets[0][0] < cs and targets[0][2] in UNRELATED:
             return None  # "Foyer de radionécrose ..., en légère régression": the change is the subject's
+        if not in_clause and lo >= 0 and doc[lo].lower_ in self.relatives:
+            before = [t for t in targets if t[0] < lo]  # "l'infiltration FLAIR, dont l'étendue ne varie pas"
+            if before:
+                return None if before[-1][2] in UNRELATED else (before[-1][2],)
         if owned(doc, cs, group):
             return None
         pool = in_clause or [t for t in targets if not self._claimed(t, cs, group)]
@@ -267,7 +272,7 @@ class ContextLinker(BatchComponent):
             group_of(sid)["cues"].append((s, e, rel))
         comparative = ext(doc, "gc_comparative")
         verdict = Verdict()
-        for group in by_sentence.values():
+        for sid, group in by_sentence.items():
             if not group["cues"]:
                 continue
             group["older"] = horizon(self.dates, doc, group, comparative)
@@ -343,7 +348,7 @@ class ContextLinker(BatchComponent):
                         and (self._names(cs, ce, group, "TUMOUR") or self.denials.category(doc, cs, ce))
                     )
                     novel = denial and label == "INCREASE" and doc[cs:ce].text.lower() in self.novelty
-                    verdict.add(label, polarity, classes, weight, denial, part, novel)
+                    verdict.add(label, polarity, classes, weight, denial, part, novel, sid)
                 for cls in classes:
                     evidence[EVIDENCE_INDEX[(section, cls, polarity)]] += weight
         verdict.lift(evidence)

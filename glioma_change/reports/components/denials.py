@@ -63,6 +63,8 @@ class Verdict:
         self.denials: list[float] = []
         self.novel: list[float] = []
         self.parts: list[float] = []
+        self.generic: list[tuple[int, float]] = []  # the other generic stability statements, with their sentences
+        self.specific: set[int] = set()  # the sentences that report a change of a component
 
     def add(
         self,
@@ -73,22 +75,27 @@ class Verdict:
         denial: bool,
         part: bool,
         novel: bool = False,
+        sentence: int = 0,
     ) -> None:
         """One linked cue of the conclusion (`denial`: a generic denial of an increase, `novel` when of a new lesion;
         `part`: a generic stability naming a part or a response category)."""
         if polarity == "change" and "TUMOUR" not in classes:
             self.changed = True
             self.decreased = self.decreased or label == "DECREASE"
+            self.specific.add(sentence)
         elif denial:
             self.denials.append(weight)
             if novel:
                 self.novel.append(weight)
         elif part:
             self.parts.append(weight)
+        elif polarity == "stable" and classes == ("TUMOUR",):
+            self.generic.append((sentence, weight))
 
     def lift(self, evidence: list[float]) -> None:
         """Takes the statements a change leaves standing out of the conclusion's generic stability (in place)."""
         found = any(evidence[EVIDENCE_INDEX[("findings", c, "change")]] > 0 for c in CLASSES)
         denied = sum(self.denials) if self.decreased else sum(self.novel) if found else 0.0
-        lifted = denied + (sum(self.parts) if self.changed else 0.0)
+        beside = sum(w for sentence, w in self.generic if sentence in self.specific)  # "Morphologie inchangée mais …"
+        lifted = denied + (sum(self.parts) if self.changed else 0.0) + beside
         evidence[EVIDENCE_INDEX[("conclusion", "TUMOUR", "stable")]] -= lifted
