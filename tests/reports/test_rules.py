@@ -1460,6 +1460,32 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             0,
         ),
+        # a change that the part after a colon puts down to another lesion (": aspect typique de radionécrose", ": typical
+        # appearances of radiation necrosis") is that lesion's (B56FR011, B56EN011)
+        (
+            "fr",
+            "Résultats : Reliquat FLAIR inchangé. Apparition d'un rehaussement en bulles de savon "
+            "périventriculaire gauche.  Conclusion : Lésion rehaussée périventriculaire gauche nouvelle, dans le "
+            "champ d'irradiation, hypoperfusée : aspect typique de radionécrose. Le reliquat FLAIR est stable ; "
+            "pas d'argument pour une récidive tumorale.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: The residual FLAIR abnormality is unchanged. New feathery enhancement in the left "
+            "periventricular white matter. Impression: New periventricular enhancing lesion within the radiation "
+            "field, with low perfusion: typical appearances of radiation necrosis. The residual tumour is stable;"
+            " no evidence of tumour recurrence.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Lésion rehaussée nouvelle dans le lit opératoire : progression tumorale probable.",
+            1,
+            1,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -75,7 +75,17 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
     if part[0][2] == "OTHER_LESION" and part[0][0] < cs and all(t[2] != "TUMOUR" for t in part):
         return True
     # put down to another lesion after the cue, no tumour named after that: "the enlarging enhancement has the
-    # features of radiation necrosis", "enlarging lesion with imaging features of radiation necrosis"
+    # features of radiation necrosis", "enlarging lesion with imaging features of radiation necrosis"; or by the
+    # part that a colon after it opens: "Lésion rehaussée nouvelle, hypoperfusée : aspect typique de radionécrose"
+    if hi < len(doc) and doc[hi].text == ":":
+        nxt = stops[i + 1] if i + 1 < len(stops) else 1 << 30
+        after = [t for t in group["targets"] if hi < t[0] < nxt]
+        if all(t[2] != "TUMOUR" for t in after) and any(
+            0 < start - hi <= ATTRIBUTION_GAP
+            and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in after)
+            for start, end in group["attributions"]
+        ):
+            return True
     return any(
         cs < end < hi
         and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in part)
