@@ -1486,6 +1486,22 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             1,
         ),
+        # a lesion's adjective ("postoperative extra-axial collection") does not hide the lesion that owns the mass effect
+        # changing with it (B57EN015)
+        (
+            "en",
+            "Findings: The postoperative fluid collection has decreased from 9 mm to 3 mm, with corresponding "
+            "decrease of local mass effect. Impression: Decreasing postoperative extra-axial collection with "
+            "resolution of associated midline shift. No change at the tumour resection site.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Impression: Decreasing postoperative subdural haematoma with less mass effect. Stable tumour.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

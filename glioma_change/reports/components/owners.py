@@ -72,7 +72,10 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
             part = named + part
     if not part:
         return False
-    if part[0][2] == "OTHER_LESION" and part[0][0] < cs and all(t[2] != "TUMOUR" for t in part):
+    first = part[0]
+    if first[2] == "UNRELATED" and len(part) > 1 and part[1][2] == "OTHER_LESION" and part[1][0] - first[1] <= 1:
+        first = part[1]  # "postoperative extra-axial collection": the lesion's adjective
+    if first[2] == "OTHER_LESION" and first[0] < cs and all(t[2] != "TUMOUR" for t in part):
         return True
     # put down to another lesion after the cue, no tumour named after that: "the enlarging enhancement has the
     # features of radiation necrosis", "enlarging lesion with imaging features of radiation necrosis"; or by the
