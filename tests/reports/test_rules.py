@@ -1502,6 +1502,21 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a part that a semicolon opens continues the part before it when that one names another lesion (B56FR037)
+        (
+            "fr",
+            "Résultats : L'hématome sous-dural frontopariétal droit a diminué d'épaisseur (6 mm contre 11 mm) ; "
+            "moindre effet de masse sur les sillons.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: The right subdural haematoma has decreased in thickness; less mass effect on the adjacent "
+            "sulci.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

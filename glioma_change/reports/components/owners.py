@@ -59,13 +59,13 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
     stands in that part ("la radionécrose diminue, avec une prise de contraste réduite et un œdème moins
     étendu": the enhancement and the oedema are the necrosis's), or the part puts the change down to such a
     lesion after the cue (`ATTRIBUTION`: "the enlarging enhancement has the features of radiation necrosis").
-    A part that a colon opens continues the part before it when that one names the lesion ("Plage de
-    radionécrose : rehaussement plus étendu")."""
+    A part that a colon or semicolon opens continues the part before it when that one names the lesion ("Plage de
+    radionécrose : rehaussement plus étendu", "L'hématome sous-dural a diminué ; moindre effet de masse")."""
     stops = group["terms"]
     i = bisect_right(stops, cs)
     lo, hi = _part(cs, group)
     part = [t for t in group["targets"] if lo < t[0] < hi]
-    if lo >= 0 and doc[lo].text == ":":
+    if lo >= 0 and doc[lo].text in (":", ";"):
         before = stops[i - 2] if i > 1 else -1
         named = [t for t in group["targets"] if before < t[0] < lo]
         if named and named[0][2] == "OTHER_LESION" and all(t[2] != "TUMOUR" for t in named):
