@@ -1517,6 +1517,24 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # the patterns of radiation necrosis ("prise de contraste en mosaïque", "soap-bubble enhancement") are enhancement words, so
+        # "… de la radionécrose" owns them (B58FR066)
+        (
+            "fr",
+            "Résultats : Diminution de la prise de contraste en mosaïque de la radionécrose pariétale droite sous"
+            " bévacizumab. Hypersignal FLAIR tumoral inchangé.  Conclusion : Régression de la radionécrose. Pas "
+            "d'argument pour une évolutivité tumorale.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: Decreasing soap-bubble enhancement of the radiation necrosis on bevacizumab. The tumour's "
+            "FLAIR signal is unchanged. Impression: Regressing radiation necrosis. No evidence of tumour "
+            "progression.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
