@@ -1535,6 +1535,14 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a number of years after "en" is an older horizon ("augmentation de 20 % du volume en 4 ans", B58FR076)
+        (
+            "fr",
+            "Conclusion : Lésion frontale gauche stable par rapport au précédent contrôle. Augmentation de 20 % "
+            "du volume en 4 ans, à prendre en compte dans la discussion thérapeutique.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
