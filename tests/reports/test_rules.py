@@ -1543,6 +1543,21 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a tumour word that a later cue denies ("…, avec majoration de son œdème, sans argument pour une récidive tumorale")
+        # does not take another lesion's change from it (B59FR041)
+        (
+            "fr",
+            "Conclusion : Extension de la radionécrose calleuse connue (TEP FET négative), avec majoration de son"
+            " œdème, sans argument pour une récidive tumorale. Tumeur frontale gauche ré-irradiée sans évolution.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Radionécrose stable, sans argument pour une récidive tumorale.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -75,7 +75,7 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
     first = part[0]
     if first[2] == "UNRELATED" and len(part) > 1 and part[1][2] == "OTHER_LESION" and part[1][0] - first[1] <= 1:
         first = part[1]  # "postoperative extra-axial collection": the lesion's adjective
-    if first[2] == "OTHER_LESION" and first[0] < cs and all(t[2] != "TUMOUR" for t in part):
+    if first[2] == "OTHER_LESION" and first[0] < cs and all(t[2] != "TUMOUR" or _denied(t, cs, group) for t in part):
         return True
     # put down to another lesion after the cue, no tumour named after that: "the enlarging enhancement has the
     # features of radiation necrosis", "enlarging lesion with imaging features of radiation necrosis"; or by the
@@ -95,6 +95,12 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
         and all(t[2] != "TUMOUR" for t in part if t[0] >= end)
         for _, end in group["attributions"]
     )
+
+
+def _denied(target: list, cs: int, group: dict[str, Any]) -> bool:
+    """Whether a tumour word is denied by a cue of its own after the cue at `cs` ("Extension de la radionécrose, avec
+    majoration de son œdème, sans argument pour une récidive tumorale": no tumour of the oedema's part)."""
+    return target[3] and any(cs < c < target[0] for c in group["cue_starts"])
 
 
 def preceded(target: list, cs: int, cues: list[tuple[int, int, Any]]) -> bool:
