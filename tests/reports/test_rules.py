@@ -1558,6 +1558,23 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # the lesion a finding belongs to may stand three tokens after it ("l'œdème autour de la radionécrose", "Lésion temporale
+        # droite de radionécrose"), and a tumour word denied after the change ("sans composante tumorale") names no tumour of its part
+        # (B55FR060, B59FR005)
+        (
+            "fr",
+            "Résultat : La radionécrose temporale droite est de taille stable.  Conclusion : Régression de "
+            "l'œdème autour de la radionécrose sous bévacizumab. Pas d'argument pour une récidive tumorale.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Conclusion : Lésion temporale droite de radionécrose typique, en discrète extension, sans composante"
+            " tumorale.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

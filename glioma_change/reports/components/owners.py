@@ -13,7 +13,9 @@ from glioma_change.reports.components.extensions import any_within
 from glioma_change.reports.lexicon import UNRELATED
 
 ATTRIBUTION_GAP = 2  # tokens between an attribution and the lesion it names ("d'une", "a")
-COMPLEMENT_GAP = 2  # tokens between a target and the lesion it belongs to ("de", "of the")
+COMPLEMENT_GAP = (
+    3  # tokens between a target and the lesion it belongs to ("de", "of the", "autour de la", "temporale droite de")
+)
 PRECEDING_GAP = 2  # tokens between a cue and the target it announces ("new small enhancing nodule")
 ELABORATION_GAP = 3  # tokens between a target and the bracket that lists its parts ("foyer frontal droit (")
 # tokens between a new lesion and the colon that describes it ("New lesion in the right frontal lobe:")
@@ -98,9 +100,13 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
 
 
 def _denied(target: list, cs: int, group: dict[str, Any]) -> bool:
-    """Whether a tumour word is denied by a cue of its own after the cue at `cs` ("Extension de la radionécrose, avec
-    majoration de son œdème, sans argument pour une récidive tumorale": no tumour of the oedema's part)."""
-    return target[3] and any(cs < c < target[0] for c in group["cue_starts"])
+    """Whether a tumour word is denied after the cue at `cs`, by a cue or a negation of its own ("Extension de la
+    radionécrose, avec majoration de son œdème, sans argument pour une récidive tumorale", "… en discrète extension,
+    sans composante tumorale": no tumour of the change's part)."""
+    return target[3] and (
+        any(cs < c < target[0] for c in group["cue_starts"])
+        or any(cs < s < target[0] and label == "NEGATION" for s, _, label in group["mods"])
+    )
 
 
 def preceded(target: list, cs: int, cues: list[tuple[int, int, Any]]) -> bool:
