@@ -1575,6 +1575,15 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a one-word T2 adjective two tokens before a diffusion finding is that finding's ("New nonenhancing area of restricted
+        # diffusion", B59EN029)
+        (
+            "en",
+            "Impression: New nonenhancing area of restricted diffusion in the right parietal white matter on "
+            "bevacizumab. Enhancement and FLAIR are otherwise stable.",
+            1,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -49,7 +49,10 @@ def qualified(targets: list[list], cues: list[int], clauses: list[int]) -> None:
     for k in range(len(targets) - 2, -1, -1):  # from the last: "non-enhancing" → "focus" → "reduced diffusion"
         target, nxt = targets[k], targets[k + 1]
         container = nxt[2] == "GLOBAL" and target[2] == "TUMOUR" and nxt[0] - target[1] <= COMPLEMENT_GAP
-        adjective = nxt[0] == target[1] and (target[2], nxt[2]) in _ADJECTIVE_PAIRS
+        adjective = (nxt[0] == target[1] and (target[2], nxt[2]) in _ADJECTIVE_PAIRS) or (
+            # "nonenhancing area of restricted diffusion": a one-word T2 adjective, the container between
+            (target[2], nxt[2]) == ("T2", "GLOBAL") and target[1] - target[0] == 1 and nxt[0] - target[1] <= 2
+        )
         if (container or adjective) and not any_within(cues, target[1], nxt[0]):
             if not any_within(clauses, target[1], nxt[0]):
                 target[2] = nxt[2] = "GLOBAL"
