@@ -78,6 +78,21 @@ class DateExtractor:
         preps = sorted({f for p in dates.get("month_prepositions", []) for f in variants(p)}, key=len, reverse=True)
         alternatives = "|".join(re.escape(p) for p in preps)
         self.bare = re.compile(rf"(?<!\w)(?:{alternatives})\s*({months})(?!\w|\.?\s*\d)", re.I) if preps else None
+        # a closed period written as a range: "entre 2022 et décembre 2023", "from 2017 to August 2023"
+        pairs = [(opening, closing) for opening, closing in dates.get("ranges", [])]
+        self.range = (
+            re.compile(
+                r"(?<!\w)(?:"
+                + "|".join(
+                    rf"{re.escape(o)}\s+(?P<a{k}>[^,;:()\n]{{1,40}}?)\s+{re.escape(c)}"
+                    for k, (o, c) in enumerate(pairs)
+                )
+                + r")\s+(?P<b>[^,;:()\n]{1,40})",
+                re.I,
+            )
+            if pairs
+            else None
+        )
         # periods that are not one day: "mars 2022", "06/2023", "2022"
         self.partial = [
             ("month", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{4}})(?!\d)", re.I)),
@@ -107,6 +122,24 @@ class DateExtractor:
             for m in pattern.finditer(text)
             if (d := self._read(kind, m.groups(), exam))
         ]
+
+    def ranges(
+        self, text: str, start: int, end: int, reference: dt.date | None = None, reach: int = 1 << 30
+    ) -> list[tuple[dt.date, dt.date]]:
+        """`(last day of its start, first day of its end)` of every closed range written within `text[start:end]`
+        that starts within `reach` characters of `start` ("entre 2022 et décembre 2023": 31/12/2022, 01/12/2023),
+        each side read by `periods`."""
+        if self.range is None:
+            return []
+        out = []
+        for m in self.range.finditer(text, start, end):
+            if m.start() - start > reach:
+                break
+            opening = self.periods(next(g for k, g in m.groupdict().items() if k != "b" and g), reference)
+            closing = self.periods(m.group("b"), reference)
+            if opening and closing:
+                out.append((max(last for _, last in opening), min(first for first, _ in closing)))
+        return out
 
     def periods(self, text: str, reference: dt.date | None = None) -> list[tuple[dt.date, dt.date]]:
         """`(first day, last day)` of every date written in `text`, and of every month ("mars 2022", "06/2023")

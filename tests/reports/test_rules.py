@@ -1594,6 +1594,23 @@ def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2:
 @pytest.mark.parametrize(
     "language,text,comparative,expect_t2",
     [
+        # a stability dated to a closed range that ends by the comparative exam is not one over the interval
+        # (B58FR006); a change so dated that "did not continue" is a stability now
+        (
+            "fr",
+            "Résultats : Lésion thalamique gauche infiltrante en hypersignal T2/FLAIR. Volumétrie : 15,2 cm3 versus "
+            "12,4 cm3 le 05/12/2023. Majoration de l'effet de masse sur le troisième ventricule.  Conclusion : "
+            "Augmentation de volume de la lésion thalamique gauche (+ 23 % en 3 mois), alors qu'elle était "
+            "pratiquement stable entre 2022 et décembre 2023.",
+            dt.date(2023, 12, 5),
+            1,
+        ),
+        (
+            "fr",
+            "Conclusion : La croissance constatée entre novembre 2022 et mai 2023 ne s'est pas poursuivie.",
+            dt.date(2023, 5, 15),
+            0,
+        ),
         # a change compared with the comparative exam by its date, an older horizon only in another clause (B52FR019)
         (
             "fr",

@@ -32,7 +32,13 @@ from glioma_change.reports.components.extensions import (
     lexicon_of,
     set_ext,
 )
-from glioma_change.reports.components.horizon import changed_before, horizon, measured_from_comparative, silenced
+from glioma_change.reports.components.horizon import (
+    changed_before,
+    held_before,
+    horizon,
+    measured_from_comparative,
+    silenced,
+)
 from glioma_change.reports.components.modifiers import MODIFIER_KIND, Scopes
 from glioma_change.reports.components.owners import (
     complements,
@@ -333,12 +339,15 @@ class ContextLinker(BatchComponent):
                     )
                 ):
                     continue
-                if (
-                    polarity == "change"
-                    and comparative is not None
-                    and changed_before(self.dates, doc, cs, group["bounds"], comparative)
+                if comparative is not None and (
+                    (polarity == "change" and changed_before(self.dates, doc, cs, group["bounds"], comparative))
+                    or (
+                        label == "STABLE"
+                        and polarity == "stable"
+                        and held_before(self.dates, doc, (cs, ce), group, comparative)
+                    )
                 ):
-                    continue
+                    continue  # a change before the comparative exam; a stability that ended by it
                 if section == "conclusion" and isinstance(label, str):
                     generic = polarity == "stable" and classes == ("TUMOUR",)
                     denial = generic and self.denials.of_increase(doc, cs, ce, label, negated)

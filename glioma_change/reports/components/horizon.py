@@ -16,6 +16,7 @@ from glioma_change.reports.dates import DateExtractor
 
 OLDER_MARGIN = dt.timedelta(days=30)  # a compared date this much before the comparative exam is an older exam
 MONTH = dt.timedelta(days=31)  # the longest period that names one exam ("août 2023")
+RANGE_REACH = 16  # characters from a stability to the range that dates it ("stable entre", "restée stable de")
 _PART_END = re.compile(r"[,();:]")
 
 
@@ -116,4 +117,24 @@ def measured_from_comparative(
     return any(
         last - first <= MONTH and first - OLDER_MARGIN <= comparative <= last + OLDER_MARGIN
         for first, last in dates.compared(text_of(doc), lo, hi, comparative)
+    )
+
+
+def held_before(
+    dates: DateExtractor, doc: Doc, cue: tuple[int, int], group: dict[str, Any], comparative: dt.date
+) -> bool:
+    """Whether the stability at the tokens `cue` is dated to a closed range that ends by the comparative exam,
+    written right after it (within `RANGE_REACH` characters, in its part of the sentence, before any other cue):
+    "stable entre 2022 et décembre 2023", "stable from 2017 to August 2023", the comparative exam of December or
+    August 2023 — a stability before the interval, not over it ("stable depuis 2022 après une croissance lente
+    entre 2020 et 2022" is not)."""
+    _, hi = _part(doc, cue[0], group["bounds"])
+    offsets = ext(doc, "gc_offsets")
+    lo = int(offsets[cue[1]]) if cue[1] < len(doc) else hi
+    later = [c for c in group["cue_starts"] if c >= cue[1]]
+    if later:
+        hi = min(hi, int(offsets[later[0]]))
+    return any(
+        opened < comparative - OLDER_MARGIN and closed <= comparative + OLDER_MARGIN
+        for opened, closed in dates.ranges(text_of(doc), lo, hi, comparative, RANGE_REACH)
     )
