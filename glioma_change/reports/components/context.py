@@ -16,6 +16,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+import glioma_change.reports.components.horizon as horizon
 from glioma_change.reports.components.denials import Denials, Verdict
 from glioma_change.reports.components.extensions import (
     EVIDENCE,
@@ -31,13 +32,6 @@ from glioma_change.reports.components.extensions import (
     ext,
     lexicon_of,
     set_ext,
-)
-from glioma_change.reports.components.horizon import (
-    changed_before,
-    held_before,
-    horizon,
-    measured_from_comparative,
-    silenced,
 )
 from glioma_change.reports.components.modifiers import MODIFIER_KIND, Scopes
 from glioma_change.reports.components.owners import (
@@ -281,7 +275,7 @@ class ContextLinker(BatchComponent):
         for sid, group in by_sentence.items():
             if not group["cues"]:
                 continue
-            group["older"] = horizon(self.dates, doc, group, comparative)
+            group["older"] = horizon.horizon(self.dates, doc, group, comparative)
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
             scope_stops = sorted(stops + group["contrasts"])  # where negation and other unbounded scopes stop
@@ -334,17 +328,17 @@ class ContextLinker(BatchComponent):
                     or weight == 0.0
                     or (
                         polarity == "change"
-                        and silenced(group["older"], bisect_right(stops, cs))
-                        and not measured_from_comparative(self.dates, doc, cs, group, comparative)
+                        and horizon.silenced(group["older"], bisect_right(stops, cs))
+                        and not horizon.measured_from_comparative(self.dates, doc, cs, group, comparative)
                     )
                 ):
                     continue
                 if comparative is not None and (
-                    (polarity == "change" and changed_before(self.dates, doc, cs, group["bounds"], comparative))
+                    (polarity == "change" and horizon.changed_before(self.dates, doc, cs, group["bounds"], comparative))
                     or (
                         label == "STABLE"
                         and polarity == "stable"
-                        and held_before(self.dates, doc, (cs, ce), group, comparative)
+                        and horizon.held_before(self.dates, doc, (cs, ce), group, comparative)
                     )
                 ):
                     continue  # a change before the comparative exam; a stability that ended by it
