@@ -1584,6 +1584,23 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             0,
         ),
+        # the T2 bright spots of NF1 ("UBO", "hypersignaux T2 focaux non spécifiques", "unidentified bright objects") are not the
+        # tumour (B61FR028)
+        (
+            "fr",
+            "Résultats : Gliome des voies optiques de dimensions et de signal superposables. Les hypersignaux T2 "
+            "focaux non spécifiques (UBO) des noyaux lenticulaires ont diminué en taille.  Conclusion : Gliome "
+            "des voies optiques stable. Régression des UBO.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: The optic pathway glioma is unchanged. The unidentified bright objects in the globi "
+            "pallidi have decreased in size. Impression: Stable optic pathway glioma. Regressing UBOs.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
