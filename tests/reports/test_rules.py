@@ -1601,6 +1601,15 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a change "par rapport à l'IRM initiale" is one over an older horizon (B60FR082)
+        (
+            "fr",
+            "Description : Hypersignal FLAIR frontal gauche de 45 x 32 mm, identique au précédent contrôle. "
+            "Augmentation par rapport à l'IRM initiale.  Conclusions : Stabilité depuis le dernier contrôle. "
+            "Augmentation lente par rapport à l'IRM initiale.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
