@@ -1610,6 +1610,15 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a differential diagnosis ("Differential includes …", "diagnostic différentiel") asserts none of its terms (B59EN029)
+        (
+            "en",
+            "Impression: New nonenhancing area of restricted diffusion in the right parietal white matter on "
+            "bevacizumab. Differential includes bevacizumab-associated cytotoxic change and hypercellular "
+            "nonenhancing tumor. Enhancement and FLAIR are otherwise stable.",
+            1,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
