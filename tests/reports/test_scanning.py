@@ -196,8 +196,8 @@ def test_regex_terms_scan_finds_what_the_plain_regex_finds(language: str) -> Non
 
 def test_words_hyphenated_at_a_line_end_are_joined_only_when_the_lexicon_knows_them() -> None:
     words = build_nlp("fr").tokenizer.words
-    text = "Hyper- signal superpo- sable, pro-\ngression ; post- et pré-contraste, compa- rativement, post-opératoire"
+    text = "Hyper- signal superpo- sable, pro-\ngression ; post- et pré-contraste, habi- tuellement, post-opératoire"
     assert rejoin_hyphenated(text, words) == (
-        "Hypersignal superposable, progression ; post- et pré-contraste, compa- rativement, post-opératoire"
+        "Hypersignal superposable, progression ; post- et pré-contraste, habi- tuellement, post-opératoire"
     )
     assert rejoin_hyphenated("Pas de lésion.", words) == "Pas de lésion."
