@@ -59,12 +59,12 @@ class Verdict:
     ("Stabilité.") is the whole report's and stays."""
 
     def __init__(self) -> None:
-        self.changed = self.decreased = False
+        self.decreased = False
         self.denials: list[float] = []
         self.novel: list[float] = []
         self.parts: list[float] = []
         self.generic: list[tuple[int, float]] = []  # the other generic stability statements, with their sentences
-        self.specific: set[int] = set()  # the sentences that report a change of a component
+        self.specific: set[int] = set()  # the sentences that report a change of a component (none: no change)
 
     def add(
         self,
@@ -80,7 +80,6 @@ class Verdict:
         """One linked cue of the conclusion (`denial`: a generic denial of an increase, `novel` when of a new lesion;
         `part`: a generic stability naming a part or a response category)."""
         if polarity == "change" and "TUMOUR" not in classes:
-            self.changed = True
             self.decreased = self.decreased or label == "DECREASE"
             self.specific.add(sentence)
         elif denial:
@@ -97,5 +96,5 @@ class Verdict:
         found = any(evidence[EVIDENCE_INDEX[("findings", c, "change")]] > 0 for c in CLASSES)
         denied = sum(self.denials) if self.decreased else sum(self.novel) if found else 0.0
         beside = sum(w for sentence, w in self.generic if sentence in self.specific)  # "Morphologie inchangée mais …"
-        lifted = denied + (sum(self.parts) if self.changed else 0.0) + beside
+        lifted = denied + (sum(self.parts) if self.specific else 0.0) + beside
         evidence[EVIDENCE_INDEX[("conclusion", "TUMOUR", "stable")]] -= lifted

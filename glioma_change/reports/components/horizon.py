@@ -46,14 +46,17 @@ def older_exam(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparat
     return bool(periods) and all(ends_before(p, comparative) for p in periods)
 
 
+def _names(period: tuple[dt.date, dt.date], comparative: dt.date) -> bool:
+    """Whether a date or month written in a report names the comparative exam: within `OLDER_MARGIN` of it."""
+    first, last = period
+    return last - first <= MONTH and first - OLDER_MARGIN <= comparative <= last + OLDER_MARGIN
+
+
 def names_date(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparative: dt.date) -> bool:
     """Whether the sentence of tokens `bounds` names the comparative exam by its date or month ("32 x 21 mm on
     15/08/2023", "unchanged since August 2023"): a date or month within `OLDER_MARGIN` of `comparative`."""
     lo, hi = characters(doc, bounds)
-    return any(
-        last - first <= MONTH and first - OLDER_MARGIN <= comparative <= last + OLDER_MARGIN
-        for first, last in dates.periods(text_of(doc)[lo:hi], comparative)
-    )
+    return any(_names(period, comparative) for period in dates.periods(text_of(doc)[lo:hi], comparative))
 
 
 def horizon(dates: DateExtractor, doc: Doc, group: dict[str, Any], comparative: dt.date | None) -> bool | set[int]:
@@ -114,10 +117,7 @@ def measured_from_comparative(
     offsets = ext(doc, "gc_offsets")
     if any(lo <= offsets[o] < hi for o in group["OLDER_EXAM"]):
         return False
-    return any(
-        last - first <= MONTH and first - OLDER_MARGIN <= comparative <= last + OLDER_MARGIN
-        for first, last in dates.compared(text_of(doc), lo, hi, comparative)
-    )
+    return any(_names(period, comparative) for period in dates.compared(text_of(doc), lo, hi, comparative))
 
 
 def held_before(

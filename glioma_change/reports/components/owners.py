@@ -13,9 +13,8 @@ from glioma_change.reports.components.extensions import any_within
 from glioma_change.reports.lexicon import UNRELATED
 
 ATTRIBUTION_GAP = 2  # tokens between an attribution and the lesion it names ("d'une", "a")
-COMPLEMENT_GAP = (
-    3  # tokens between a target and the lesion it belongs to ("de", "of the", "autour de la", "temporale droite de")
-)
+# tokens between a target and the lesion it belongs to ("de", "of the", "autour de la", "temporale droite de")
+COMPLEMENT_GAP = 3
 PRECEDING_GAP = 2  # tokens between a cue and the target it announces ("new small enhancing nodule")
 ELABORATION_GAP = 3  # tokens between a target and the bracket that lists its parts ("foyer frontal droit (")
 # tokens between a new lesion and the colon that describes it ("New lesion in the right frontal lobe:")

@@ -6,7 +6,7 @@ lexicon's `regex_terms` (years, numbers of years); where matches overlap the lon
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from spacy.language import Language
@@ -59,6 +59,11 @@ def _after_boundary(pattern: str) -> str:
     return pattern[2:] if pattern.startswith("\\b") else pattern
 
 
+def _alternation(terms: dict[str, list[str]], term: Callable[[str], str] = str) -> str:
+    """The regex terms as one alternation, a group named by each label (each term through `term`); "" without any."""
+    return "|".join(f"(?P<{label}>{'|'.join(term(r) for r in rx)})" for label, rx in terms.items() if rx)
+
+
 _ELISION_GAP = re.compile(r"(['\u2019])\s+")
 
 
@@ -105,21 +110,16 @@ class TermMatcher(BatchComponent):
                 self.phrases.add(label, docs)
                 self.labels[nlp.vocab.strings[label]] = label
         self.use_matcher = len(self.patterns) > 0
-        groups = [f"(?P<{label}>{'|'.join(rx)})" for label, rx in lexicon.regex_terms.items() if rx]
+        groups = _alternation(lexicon.regex_terms)
         # a regex term starts at a word (`\\b` and a letter): the scan starts at the non-word character before it,
         # a class the regex engine skips to in C (a bitmap on Latin-1 text), and the terms' leading `\\b`, always
         # true there, is dropped (a branch that starts with a letter is skipped on one comparison); a pattern
         # written in lower case runs without `re.I` over the lower-cased text (case-folding literals is the cost)
-        body = "(?=\\w)(?:" + "|".join(groups) + ")"
+        body = "(?=\\w)(?:" + groups + ")"
         self.regex = re.compile(body, re.I) if groups else None
         plain = re.sub(r"\(\?P<\w+>", "(", body)  # the group names are labels, in capitals
         lower = plain == plain.lower()
-        words = [
-            f"(?P<{label}>{'|'.join(_after_boundary(r) for r in rx)})"
-            for label, rx in lexicon.regex_terms.items()
-            if rx
-        ]
-        scan = "(?=\\w)(?:" + "|".join(words) + ")"
+        scan = "(?=\\w)(?:" + _alternation(lexicon.regex_terms, _after_boundary) + ")"
         flags = 0 if lower else re.I
         self.regex_latin1 = re.compile(f"(?-i:{_NON_WORD})" + scan, flags) if groups else None
         self.regex_word = re.compile(r"(?-i:\W)" + scan, flags) if groups else None
