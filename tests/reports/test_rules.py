@@ -1619,6 +1619,88 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             0,
         ),
+        # a new lesion's enhancement and oedema described in the clauses after it are new (not when the place, a negation or another lesion follows); a size with 'was' or the previous exam named in its bracket; a conclusion that puts the change down to radiation necrosis and denies recurrence makes the findings' changes the necrosis's
+        (
+            "fr",
+            "Comparaison avec l'IRM du 02/03/2024. Hypersignal FLAIR frontal droit inchangé autour de la cavité. "
+            "Apparition d'une lésion pariétale gauche de 12 mm, à rehaussement nodulaire, entourée d'un "
+            "hypersignal FLAIR de 25 mm, avec hyperperfusion.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Compared with the MRI of 03/02/2024. The FLAIR signal around the right frontal cavity is unchanged. "
+            "Interval appearance of a left parietal lesion measuring 12 mm, with nodular enhancement, surrounded "
+            "by FLAIR hyperintensity of 25 mm.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Hypersignal FLAIR frontal droit stable. Apparition d'une lésion pariétale gauche, en hypersignal "
+            "FLAIR, non rehaussée, dans le territoire sylvien : infarctus récent.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "FLAIR signal around the cavity is stable. New left parietal cortical lesion with restricted "
+            "diffusion, FLAIR hyperintense, non-enhancing: acute infarct.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Hypersignal FLAIR frontal gauche stable. Apparition d'une lésion nodulaire de 6 mm, rehaussée, au "
+            "sein de l'hypersignal FLAIR frontal gauche.",
+            1,
+            0,
+        ),
+        (
+            "en",
+            "Right frontal enhancing component 1.2 x 0.8 cm (was 1.8 x 1.3 cm). FLAIR abnormality 5.1 x 3.8 cm "
+            "(was 5.9 x 4.4 cm).",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Enhancing nodule at the posterior margin now 14 mm, was 6 mm.",
+            1,
+            0,
+        ),
+        (
+            "fr",
+            "Hypersignal FLAIR frontal droit : 4,6 x 3,2 cm (5,3 x 3,9 cm sur le comparatif).",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Résultats : Prise de contraste en bulles de savon de la substance blanche pariétale droite, dans le "
+            "champ d'irradiation, plus étendue (22 x 16 mm contre 15 x 12 mm), avec un œdème un peu plus marqué. "
+            "rCBV bas. Conclusion : Aspect typique de radionécrose pariétale droite, en majoration, sans argument"
+            " pour une récidive tumorale.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: The soap-bubble enhancement in the left periventricular white matter, within the radiation"
+            " field, has enlarged (19 x 14 mm vs 14 x 11 mm) with slightly more surrounding edema. Low rCBV. "
+            "Impression: Radiation necrosis, slightly increased. No evidence of tumor recurrence.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : Majoration de l'hypersignal FLAIR frontal gauche. Prise de contraste plus étendue. "
+            "Conclusion : Aspect typique de radionécrose pariétale droite, en majoration. Progression tumorale "
+            "frontale gauche.",
+            1,
+            1,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

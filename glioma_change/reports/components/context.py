@@ -35,7 +35,9 @@ from glioma_change.reports.components.extensions import (
 )
 from glioma_change.reports.components.modifiers import MODIFIER_KIND, Scopes
 from glioma_change.reports.components.owners import (
+    claimed,
     complements,
+    described,
     elaborates,
     explained,
     interprets,
@@ -144,16 +146,9 @@ class ContextLinker(BatchComponent):
         lo, hi = (ce, target[0]) if target[0] >= ce else (target[1], cs)
         return any_within(cues, lo, hi)
 
-    @staticmethod
-    def _claimed(target: list, cs: int, group: dict[str, Any]) -> bool:
-        """Whether another cue than the one at `cs` stands in the target's clause ("hypersignal FLAIR
-        inchangé : progression probable": the FLAIR abnormality has its own statement, the summary is not
-        about it)."""
-        clauses, cues = group["clauses"], group["cue_starts"]
-        i = bisect_right(clauses, target[0])
-        lo = clauses[i - 1] if i > 0 else -1
-        hi = clauses[i] if i < len(clauses) else 1 << 30
-        return any(c != cs for c in cues[bisect_right(cues, lo) : bisect_left(cues, hi)])
+    def _novel(self, doc: Doc, cs: int, ce: int) -> bool:
+        """Whether the cue at [cs, ce) announces something new ("nouvelle", "interval appearance", "newly appeared")."""
+        return doc[cs:ce].text.lower() in self.novelty or doc[ce - 1].lower_ in self.novelty
 
     def _names(self, cs: int, ce: int, group: dict[str, Any], target: str) -> bool:
         """Whether the clause of the cue at [cs, ce) names a finding of class `target`."""
@@ -163,11 +158,12 @@ class ContextLinker(BatchComponent):
     def _link(
         self, doc: Doc, cs: int, ce: int, negated: bool, group: dict[str, Any], check_next: bool
     ) -> tuple[str, ...] | None:
-        """Target classes a cue at [cs, ce) speaks about, or None when it concerns unrelated findings: the
-        first target right after it is unrelated (unless the cue follows a target of its own as its
-        adjective), or its clause holds no target and the sentence's subject (its first target, before the
-        cue) is unrelated, or its part of the sentence describes another lesion (`_owned`). Targets that
-        another cue stands in front of are that cue's (`_separated`)."""
+        """Target classes a cue at [cs, ce) speaks about. `("OTHER_LESION",)` when another lesion owns the change: the
+        sentence's subject, before the cue whose clause holds no target ("Foyer de radionécrose ..., en régression"),
+        or the lesion its part of the sentence describes (`owned`). None when it concerns unrelated findings: the
+        first target right after it is unrelated (unless the cue follows a target of its own as its adjective), or
+        its clause holds no target and the sentence's subject is unrelated. Targets that another cue stands in front
+        of are that cue's (`_separated`)."""
         targets = group["targets"]
         lo, hi = self._clause(cs, ce, group)
         in_clause = [t for t in targets if lo < t[0] < hi and not self._separated(cs, ce, t, group["cue_starts"])]
@@ -178,6 +174,8 @@ class ContextLinker(BatchComponent):
             in_clause = after
         elif after and len(after) < len(in_clause):
             in_clause = [t for t in in_clause if t[0] >= ce or not preceded(t, cs, group["cues"])]
+        if not negated and self._novel(doc, cs, ce) and any(t[2] == "TUMOUR" for t in in_clause):
+            in_clause += described(hi, group)  # a new lesion's enhancement and oedema, in the clauses after it
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]
             # "hyperperfusion nouvelle de la berge de la cavité": the cue follows its own target
@@ -185,14 +183,14 @@ class ContextLinker(BatchComponent):
             if following and following[0][2] in UNRELATED and not postposed:
                 return None
         if not in_clause and targets and targets[0][0] < cs and targets[0][2] in UNRELATED:
-            return None  # "Foyer de radionécrose ..., en légère régression": the change is the subject's
+            return ("OTHER_LESION",) if targets[0][2] == "OTHER_LESION" else None  # the subject's change
         if not in_clause and lo >= 0 and doc[lo].lower_ in self.relatives:
             before = [t for t in targets if t[0] < lo]  # "l'infiltration FLAIR, dont l'étendue ne varie pas"
             if before:
                 return None if before[-1][2] in UNRELATED else (before[-1][2],)
         if owned(doc, cs, group):
-            return None
-        pool = in_clause or [t for t in targets if not self._claimed(t, cs, group)]
+            return ("OTHER_LESION",)
+        pool = in_clause or [t for t in targets if not claimed(t, cs, group)]
         if not pool:
             return ("TUMOUR",)
         usable = [t for t in pool if t[2] not in UNRELATED and (negated or not t[3])]
@@ -323,6 +321,9 @@ class ContextLinker(BatchComponent):
                     elif "degree" in kinds:
                         weight *= self.weights["degree"]
                     classes = self._link(doc, cs, ce, negated, group, check_next=True)
+                if classes == ("OTHER_LESION",):
+                    verdict.other = verdict.other or (section == "conclusion" and polarity == "change")
+                    continue
                 if (
                     classes is None
                     or weight == 0.0

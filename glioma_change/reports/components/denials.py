@@ -56,7 +56,9 @@ class Verdict:
     épendymaire"), a response category that holds changes ("regression of the enhancing focus; stable disease per
     RANO"); and a denial of a new lesion beside a change of the findings, which it does not speak about ("Discrète
     augmentation de l'hypersignal FLAIR … Conclusion : Pas de nouvelle lésion à distance."). A bare verdict
-    ("Stabilité.") is the whole report's and stays."""
+    ("Stabilité.") is the whole report's and stays. A conclusion that puts a change down to another lesion and
+    reports the tumour stable, with no change of its own ("Aspect de radionécrose, en majoration, sans argument pour
+    une récidive"), makes the changes its findings describe that lesion's."""
 
     def __init__(self) -> None:
         self.decreased = False
@@ -65,6 +67,7 @@ class Verdict:
         self.parts: list[float] = []
         self.generic: list[tuple[int, float]] = []  # the other generic stability statements, with their sentences
         self.specific: set[int] = set()  # the sentences that report a change of a component (none: no change)
+        self.other = False  # a change the conclusion puts down to another lesion ("radionécrose en majoration")
 
     def add(
         self,
@@ -92,9 +95,14 @@ class Verdict:
             self.generic.append((sentence, weight))
 
     def lift(self, evidence: list[float]) -> None:
-        """Takes the statements a change leaves standing out of the conclusion's generic stability (in place)."""
+        """Takes the statements a change leaves standing out of the conclusion's generic stability, and the findings'
+        changes out of a report whose conclusion gives them to another lesion (in place)."""
         found = any(evidence[EVIDENCE_INDEX[("findings", c, "change")]] > 0 for c in CLASSES)
         denied = sum(self.denials) if self.decreased else sum(self.novel) if found else 0.0
         beside = sum(w for sentence, w in self.generic if sentence in self.specific)  # "Morphologie inchangée mais …"
         lifted = denied + (sum(self.parts) if self.specific else 0.0) + beside
         evidence[EVIDENCE_INDEX[("conclusion", "TUMOUR", "stable")]] -= lifted
+        if self.other and not any(evidence[EVIDENCE_INDEX[("conclusion", c, "change")]] for c in CLASSES):
+            if evidence[EVIDENCE_INDEX[("conclusion", "TUMOUR", "stable")]] > 0:
+                for c in CLASSES:  # the changes the findings describe are that lesion's
+                    evidence[EVIDENCE_INDEX[("findings", c, "change")]] = 0.0

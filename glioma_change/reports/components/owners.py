@@ -4,12 +4,12 @@ the finding that another cue announces; the parts that a bracket lists. Read by 
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import any_within
+from glioma_change.reports.components.extensions import SPECIFIC, any_within
 from glioma_change.reports.lexicon import UNRELATED
 
 ATTRIBUTION_GAP = 2  # tokens between an attribution and the lesion it names ("d'une", "a")
@@ -20,6 +20,8 @@ ELABORATION_GAP = 3  # tokens between a target and the bracket that lists its pa
 # tokens between a new lesion and the colon that describes it ("New lesion in the right frontal lobe:")
 ANNOUNCED_GAP = 8
 TARGET_GAP = 2  # tokens between a target and an attribution that names what it is ("frontal ,")
+# clauses with a finding after a new lesion's that describe it ("…, à rehaussement annulaire, entourée d'un hypersignal FLAIR")
+DESCRIBED_PARTS = 3
 _ADJECTIVE_PAIRS = (("T2", "GLOBAL"), ("GLOBAL", "T2"))  # a T2/FLAIR word beside a diffusion or perfusion finding
 
 
@@ -87,18 +89,53 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
     if hi < len(doc) and doc[hi].text == ":":
         nxt = stops[i + 1] if i + 1 < len(stops) else 1 << 30
         after = [t for t in group["targets"] if hi < t[0] < nxt]
-        if all(t[2] != "TUMOUR" for t in after) and any(
-            0 < start - hi <= ATTRIBUTION_GAP
-            and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in after)
-            for start, end in group["attributions"]
+        if all(t[2] != "TUMOUR" for t in after) and (
+            any(
+                0 < start - hi <= ATTRIBUTION_GAP
+                and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in after)
+                for start, end in group["attributions"]
+            )
+            or (
+                bool(after)
+                and after[0][2] in UNRELATED
+                and after[0][0] - hi <= ATTRIBUTION_GAP
+                and not any_within(group["cue_starts"], hi, nxt)  # "… : treatment effect versus recurrence"
+            )
         ):
-            return True
+            return True  # or the part names it at once: "Apparition d'une lésion …, non rehaussée : infarctus récent"
     return any(
         cs < end < hi
         and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in part)
         and all(t[2] != "TUMOUR" for t in part if t[0] >= end)
         for _, end in group["attributions"]
     )
+
+
+def described(hi: int, group: dict[str, Any]) -> list[list]:
+    """The findings that the clauses after a new lesion's clause (ending at token `hi`) describe as its own: "Apparition
+    d'une lésion cérébelleuse de 15 mm, à rehaussement annulaire, entourée d'un hypersignal FLAIR, avec hyperperfusion"
+    (a new lesion's enhancement, oedema and perfusion are new). At most `DESCRIBED_PARTS` clauses with a finding, up to a `TERMINATE`
+    term, a clause with a cue or a place (`LOCATION`) of its own or one that names anything but a T2/FLAIR, enhancement or other specific
+    finding; none when a negation reaches one of them or the sentence names another lesion or finding after them."""
+    clauses, stops, cues = group["clauses"], group["terms"], group["cue_starts"]
+    if any(t[2] in UNRELATED and t[0] >= hi for t in group["targets"]):
+        return []  # "Apparition d'une lésion …, en hypersignal FLAIR, … : infarctus récent"
+    found: list[list] = []
+    described_parts = 0
+    for k in range(bisect_left(clauses, hi), len(clauses)):
+        if clauses[k] in stops or described_parts == DESCRIBED_PARTS:
+            break
+        nxt = clauses[k + 1] if k + 1 < len(clauses) else group["bounds"][1]
+        part = [t for t in group["targets"] if clauses[k] < t[0] < nxt]
+        if any(t[3] for t in part):
+            return []  # "entourée d'un hypersignal FLAIR, absente le 03/05/2023": a negation read into the description
+        if any_within(cues, clauses[k], nxt) or any(t[2] not in SPECIFIC for t in part):
+            break
+        if any(clauses[k] <= s < nxt for s, _ in group["locations"]):
+            break  # "…, au sein de l'hypersignal FLAIR connu": the place of the new lesion, not its description
+        found += part
+        described_parts += bool(part)
+    return found
 
 
 def _denied(target: list, cs: int, group: dict[str, Any]) -> bool:
@@ -109,6 +146,17 @@ def _denied(target: list, cs: int, group: dict[str, Any]) -> bool:
         any(cs < c < target[0] for c in group["cue_starts"])
         or any(cs < s < target[0] and label == "NEGATION" for s, _, label in group["mods"])
     )
+
+
+def claimed(target: list, cs: int, group: dict[str, Any]) -> bool:
+    """Whether another cue than the one at `cs` stands in the target's clause ("hypersignal FLAIR
+    inchangé : progression probable": the FLAIR abnormality has its own statement, the summary is not
+    about it)."""
+    clauses, cues = group["clauses"], group["cue_starts"]
+    i = bisect_right(clauses, target[0])
+    lo = clauses[i - 1] if i > 0 else -1
+    hi = clauses[i] if i < len(clauses) else 1 << 30
+    return any(c != cs for c in cues[bisect_right(cues, lo) : bisect_left(cues, hi)])
 
 
 def preceded(target: list, cs: int, cues: list[tuple[int, int, Any]]) -> bool:
