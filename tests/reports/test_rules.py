@@ -1701,6 +1701,22 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             1,
         ),
+        # a comparison heading flattened with single spaces and without its colon ends at its exam's date when a capital follows
+        (
+            "fr",
+            "IRM du 26/03/2024 Indication oligodendrogliome, bilan après 6 cycles Comparaison IRM du 19/12/2023 "
+            "Hypersignal FLAIR frontal G 46 x 35 mm (vs 52 x 40 mm) Gd+ nodulaire 8 mm (vs 13 mm) Conclusion cf. "
+            "mesures",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "MRI brain 2024-03-26 Comparison MRI 2023-12-19 FLAIR abnormality 46 x 35 mm (previously 52 x 40 mm) "
+            "Impression see measurements",
+            1,
+            1,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
