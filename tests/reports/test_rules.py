@@ -1717,6 +1717,48 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             1,
         ),
+        # a scale's key after the conclusion ('Rappel des catégories RANO', 'BT-RADS category definitions') is a footer; a conclusion's change of radiation necrosis named right after its cue is the necrosis's; a cue quoted as a word is a mention
+        (
+            "fr",
+            "Résultats   Hypersignal FLAIR : stable   Prise de contraste : absente   Nouvelle lésion : non   "
+            "Conclusion   Aspect superposable. Catégorie RANO : maladie stable.   Rappel des catégories RANO : RP"
+            " = diminution d'au moins 50 % ; P = augmentation d'au moins 25 %, nouvelle lésion ou aggravation "
+            "nette du T2/FLAIR.   Dr Anne Belcourt   Compte rendu validé électroniquement",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "FINDINGS: FLAIR: stable. Enhancement: none. New lesions: none. IMPRESSION: 1. No interval change. 2."
+            " BT-RADS 2. BT-RADS category definitions: 1a/1b improved, 2 unchanged, 3a/3b/3c worse, 4 highly "
+            "suspicious.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: Right frontal tumor site: FLAIR stable, no enhancement. In the right medial temporal lobe,"
+            " the known soap-bubble enhancement has enlarged slightly (1.8 cm from 1.4 cm) with a little "
+            "surrounding edema; low perfusion. Impression: 1. Stable right frontal tumor site, BT-RADS 2. 2. "
+            "Slight enlargement of the known biopsy-proven radiation necrosis in the right medial temporal lobe, "
+            "not tumor.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            'FLAIR: stable. Comment: The "new lesion" flag refers to a developmental venous anomaly seen before. '
+            "Impression: No interval change.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Hypersignal FLAIR stable. Commentaire : l'item « en progression » a été coché par erreur. Conclusion"
+            " : maladie stable.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

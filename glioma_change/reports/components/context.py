@@ -181,7 +181,7 @@ class ContextLinker(BatchComponent):
             # "hyperperfusion nouvelle de la berge de la cavité": the cue follows its own target
             postposed = any(0 <= cs - t[1] <= POSTPOSED_GAP and t[2] not in UNRELATED for t in in_clause)
             if following and following[0][2] in UNRELATED and not postposed:
-                return None
+                return ("OTHER_LESION",) if following[0][2] == "OTHER_LESION" else None
         if not in_clause and targets and targets[0][0] < cs and targets[0][2] in UNRELATED:
             return ("OTHER_LESION",) if targets[0][2] == "OTHER_LESION" else None  # the subject's change
         if not in_clause and lo >= 0 and doc[lo].lower_ in self.relatives:

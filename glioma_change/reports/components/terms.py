@@ -24,7 +24,7 @@ from glioma_change.reports.components.extensions import (
     text_of,
 )
 from glioma_change.reports.components.phrases import is_latin1, latin1_class
-from glioma_change.reports.lexicon import CATEGORIES, Lexicon, variants
+from glioma_change.reports.lexicon import CATEGORIES, CUES, Lexicon, variants
 
 
 def _pattern_values(token: dict[str, Any]) -> list[str] | None:
@@ -195,11 +195,26 @@ class TermMatcher(BatchComponent):
         for start, end in spans:
             inside[start:end] = b"\x01" * (end - start)
         kept = [t for t in kept if inside[t[0]] and not (t[2] == "UNCERTAIN" and self._in_date(doc, *t))]
+        if any(q in text for q in QUOTES):  # a cue quoted as a word is a mention: 'The "FLAIR: increased" entry'
+            kept = [t for t in kept if t[2] not in CUES or not _quoted(doc, t[0], t[1])]
         set_ext(doc, "gc_terms", _field_values(doc, sorted(kept)))
         return doc
 
 
 _NEGATIONS = ("NEGATION", "NEGATION_POST")
+QUOTES = frozenset({'"', "\u201c", "\u201d", "\u00ab", "\u00bb"})
+MENTION = 4  # tokens of a quotation around a cue that make it a mention, not a statement
+
+
+def _quoted(doc: Doc, start: int, end: int) -> bool:
+    """Whether the term `doc[start:end]` stands inside a short quotation (a quotation mark at most `MENTION` tokens
+    before it and after it, on its line): the word is mentioned, not used ('the "new lesion" flag', 'l'item « en
+    progression »')."""
+    before = next((i for i in range(start - 1, max(-1, start - 1 - MENTION), -1) if doc[i].text in QUOTES), None)
+    after = next((i for i in range(end, min(len(doc), end + MENTION)) if doc[i].text in QUOTES), None)
+    if before is None or after is None:
+        return False
+    return not any("\n" in doc[i].text for i in range(before, after))
 
 
 def _field_values(doc: Doc, terms: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
