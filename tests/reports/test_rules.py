@@ -1759,6 +1759,55 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a hedge that names another lesion owns the change ('likely small vessel disease'); non-glioma tumours (vestibular schwannoma) and radiation-induced microcavernomas are other lesions; 'larger than 7 mm' is a threshold; 'the same as in January' is stability; a change that 'reflects' thicker slices or is 'lié à une différence de coupe' is technique
+        (
+            "en",
+            "Findings: The resection cavity and the FLAIR change around it are unchanged. New 3 mm focus of FLAIR"
+            " hyperintensity in the right frontal deep white matter. Impression: No evidence of tumour "
+            "progression. Tiny new right frontal white matter focus, likely small vessel disease.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: The left vestibular schwannoma now measures 14 mm compared with 9 mm. The right frontal "
+            "resection cavity and its rim of FLAIR hyperintensity are unchanged. Impression: Growth of the left "
+            "vestibular schwannoma (14 mm from 9 mm). No change in the treated right frontal astrocytoma.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: Small foci of restricted diffusion in both hemispheres, none larger than 7 mm, consistent "
+            "with embolic infarcts. The FLAIR change around the cavity is the same as in January. Impression: "
+            "Small embolic infarcts.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: The T2/FLAIR lesion in the left cerebellum seems to extend a little lower than in April on"
+            " the 5 mm slices; on the comparable coronal T2 it is unchanged. Conclusion: Left cerebellar glioma "
+            "stable. The apparent inferior extension reflects the thicker slices today.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : l'hypersignal FLAIR frontal gauche paraît un peu plus étendu en avant, ce qui pourrait "
+            "être lié à une différence de coupe ; les dimensions sont identiques. Conclusion : lésion "
+            "superposable, pas de progression.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats : Hypersignal FLAIR pariétal gauche inchangé. Deux nouveaux microcavernomes radio-induits "
+            "dans le champ d'irradiation. Conclusion : Pas de signe de récidive. Deux nouveaux microcavernomes "
+            "radio-induits, sans conséquence.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -64,7 +64,8 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
     the sentence (between `TERMINATE` terms) is an `OTHER_LESION` before the cue, and no `TUMOUR` target
     stands in that part ("la radionécrose diminue, avec une prise de contraste réduite et un œdème moins
     étendu": the enhancement and the oedema are the necrosis's), or the part puts the change down to such a
-    lesion after the cue (`ATTRIBUTION`: "the enlarging enhancement has the features of radiation necrosis").
+    lesion after the cue (`ATTRIBUTION`: "the enlarging enhancement has the features of radiation necrosis"; or a
+    hedge: "tiny new white matter focus, likely small vessel disease").
     A part that a colon or semicolon opens continues the part before it when that one names the lesion ("Plage de
     radionécrose : rehaussement plus étendu", "L'hématome sous-dural a diminué ; moindre effet de masse")."""
     stops = group["terms"]
@@ -107,7 +108,7 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
         cs < end < hi
         and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in part)
         and all(t[2] != "TUMOUR" for t in part if t[0] >= end)
-        for _, end in group["attributions"]
+        for _, end in group["attributions"] + [(s, e) for s, e, label in group["mods"] if label == "UNCERTAIN"]
     )
 
 
