@@ -1808,6 +1808,21 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a new enhancing lesion's described FLAIR halo is new; within the known FLAIR abnormality it is the place, not new
+        (
+            "en",
+            "Comparison: 30/01/2024. Frontal resection bed unremarkable, FLAIR stable. New enhancing lesion in "
+            "the right cerebellar hemisphere, 9 mm, with a halo of T2/FLAIR signal. Conclusion: New right "
+            "cerebellar lesion, disease dissemination.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "FLAIR abnormality unchanged. New enhancing nodule within the known left frontal FLAIR abnormality.",
+            1,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -33,7 +33,7 @@ from glioma_change.reports.components.extensions import (
     lexicon_of,
     set_ext,
 )
-from glioma_change.reports.components.modifiers import MODIFIER_KIND, Scopes
+from glioma_change.reports.components.modifiers import MODIFIER_KIND, Scopes, answer_after
 from glioma_change.reports.components.owners import (
     claimed,
     complements,
@@ -78,6 +78,7 @@ class ContextLinker(BatchComponent):
         self.contrast = lexicon.contrast
         self.relatives = lexicon.relatives
         self.answers = lexicon.answers
+        self.lesions = frozenset(w.lower() for w in lexicon.terms.get("TUMOUR", []) if " " not in w)
         self.year_horizons = frozenset(f.lower() for h in lexicon.dates.get("year_horizons", []) for f in variants(h))
 
     def _located(self, target: list, locations: list[tuple[int, int]], clauses: list[int]) -> bool:
@@ -150,6 +151,10 @@ class ContextLinker(BatchComponent):
         """Whether the cue at [cs, ce) announces something new ("nouvelle", "interval appearance", "newly appeared")."""
         return doc[cs:ce].text.lower() in self.novelty or doc[ce - 1].lower_ in self.novelty
 
+    def _lesion(self, doc: Doc, target: list) -> bool:
+        """Whether `target` names a lesion: a tumour word, or an enhancement term ending in one ("enhancing lesion")."""
+        return target[2] == "TUMOUR" or (target[2] == "ENH" and doc[target[1] - 1].lower_ in self.lesions)
+
     def _names(self, cs: int, ce: int, group: dict[str, Any], target: str) -> bool:
         """Whether the clause of the cue at [cs, ce) names a finding of class `target`."""
         lo, hi = self._clause(cs, ce, group)
@@ -174,7 +179,7 @@ class ContextLinker(BatchComponent):
             in_clause = after
         elif after and len(after) < len(in_clause):
             in_clause = [t for t in in_clause if t[0] >= ce or not preceded(t, cs, group["cues"])]
-        if not negated and self._novel(doc, cs, ce) and any(t[2] == "TUMOUR" for t in in_clause):
+        if not negated and self._novel(doc, cs, ce) and any(self._lesion(doc, t) for t in in_clause):
             in_clause += described(hi, group)  # a new lesion's enhancement and oedema, in the clauses after it
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]
@@ -253,7 +258,7 @@ class ContextLinker(BatchComponent):
                     group["contrasts"].append(s)  # "sans reliquat, diminution du FLAIR": a new statement
             elif label in MODIFIER_KIND:
                 if label == "HYPOTHETICAL_POST" and doc[s].text == "?":  # "Progression ? Non." answers the question
-                    answer = self._answer(doc, e)
+                    answer = answer_after(doc, e, self.answers)
                     if answer == "yes":
                         continue
                     label = "NEGATION_POST" if answer == "no" else label
@@ -358,13 +363,6 @@ class ContextLinker(BatchComponent):
         verdict.lift(evidence)
         set_ext(doc, "gc_evidence", evidence)
         return doc
-
-    def _answer(self, doc: Doc, end: int) -> str:
-        """`yes` or `no` when the first word after a question mark ending at token `end` answers it, else ""."""
-        while end < len(doc) and doc[end].is_space:
-            end += 1
-        word = doc[end].lower_ if end < len(doc) else ""
-        return next((kind for kind, words in self.answers.items() if word in words), "")
 
     def _coordinated(self, doc: Doc, previous: tuple[int, int, str, bool], cs: int, group: dict[str, Any]) -> bool:
         """Whether the change cue at `cs` is governed by a denial just before it ("no recurrence *or*

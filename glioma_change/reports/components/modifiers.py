@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from spacy.tokens import Doc
+
 from glioma_change.reports.components.extensions import any_within
 
 FORWARD = {"NEGATION", "UNCERTAIN", "DEGREE", "HISTORICAL", "HYPOTHETICAL"}
@@ -49,3 +51,12 @@ class Scopes:
                 continue
             kinds.add(MODIFIER_KIND[label])
         return kinds
+
+
+def answer_after(doc: Doc, end: int, answers: dict[str, frozenset[str]]) -> str:
+    """`yes` or `no` when the first word after a question mark ending at token `end` answers it (lexicon `answers`:
+    "Progression ? Non."), else ""."""
+    while end < len(doc) and doc[end].is_space:
+        end += 1
+    word = doc[end].lower_ if end < len(doc) else ""
+    return next((kind for kind, words in answers.items() if word in words), "")
