@@ -82,6 +82,9 @@ class Lexicon:
     # relative pronouns whose clause, when it names no finding, speaks of the finding just before them: "l'infiltration
     # FLAIR, *dont* l'étendue ne varie pas", "the cavity, *whose* contents have regressed"
     relatives: frozenset[str] = frozenset()
+    # words of the acquisition that a change may be put down to ("liée à l'acquisition tardive", "due to the thicker
+    # slices"): such a change is the technique's
+    technique: frozenset[str] = frozenset()
     # the words that answer a question ("Progression ? Non.", "Is there progression? Yes"): `yes` affirms what the
     # question asked, `no` denies it
     answers: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -171,6 +174,7 @@ def load_lexicon(language: str, root: str | None = None) -> Lexicon:
         novelty=frozenset(f for w in data.get("novelty", []) for f in variants(w)),
         contrast=frozenset(f for w in data.get("contrast", []) for f in variants(w)),
         relatives=frozenset(w.lower() for w in data.get("relatives", [])),
+        technique=frozenset(f for w in data.get("technique", []) for f in variants(w.lower())),
         answers={k: frozenset(w.lower() for w in v) for k, v in data.get("answers", {}).items()},
         categories=frozenset(f.lower() for w in data.get("categories", []) for f in variants(w)),
         dictation={k: dict(v) for k, v in data.get("dictation", {}).items()},

@@ -1823,6 +1823,42 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             0,
         ),
+        # a change put down to the acquisition (lexicon technique: a late acquisition, a reduced gadolinium dose) is the technique's; put down to anything else it stands
+        (
+            "fr",
+            "Hypersignal FLAIR inchangé. Conclusion : Pas d'évolution significative du lit opératoire frontal "
+            "gauche, l'aspect un peu plus épais du rehaussement étant lié à l'acquisition tardive après "
+            "injection.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Hypersignal FLAIR péri-cavitaire inchangé. La moindre intensité du rehaussement des berges est liée "
+            "à la réduction de dose de gadolinium.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "FLAIR signal unchanged. The enhancement along the cavity wall is less conspicuous today, due to the "
+            "half-dose contrast and the earlier acquisition.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Hypersignal FLAIR frontal droit majoré, lié à l'arrêt de la corticothérapie.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Augmentation de la prise de contraste frontale, liée à la progression tumorale, hypersignal FLAIR "
+            "stable.",
+            1,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -44,6 +44,7 @@ from glioma_change.reports.components.owners import (
     owned,
     preceded,
     qualified,
+    technical,
 )
 from glioma_change.reports.dates import DateExtractor
 from glioma_change.reports.lexicon import CUES, TARGETS, UNRELATED, Lexicon, variants
@@ -76,7 +77,7 @@ class ContextLinker(BatchComponent):
         self.denials = Denials(lexicon)
         self.novelty = lexicon.novelty
         self.contrast = lexicon.contrast
-        self.relatives = lexicon.relatives
+        self.relatives, self.technique = lexicon.relatives, lexicon.technique
         self.answers = lexicon.answers
         self.lesions = frozenset(w.lower() for w in lexicon.terms.get("TUMOUR", []) if " " not in w)
         self.year_horizons = frozenset(f.lower() for h in lexicon.dates.get("year_horizons", []) for f in variants(h))
@@ -319,7 +320,9 @@ class ContextLinker(BatchComponent):
                     weight = self.weights["negated_stable"] if label == "STABLE" and negated else self.weights[label]
                     if polarity == "change" and interprets(cs, group):
                         continue
-                    if "uncertain" in kinds and polarity == "change" and explained(cs, group):
+                    if polarity == "change" and (
+                        ("uncertain" in kinds and explained(cs, group)) or technical(doc, cs, group, self.technique)
+                    ):
                         continue  # "l'impression d'extension est liée au passage du FLAIR 2D au 3D": an apparent change
                     if "uncertain" in kinds:
                         weight *= self.weights["uncertain"]

@@ -20,6 +20,7 @@ ELABORATION_GAP = 3  # tokens between a target and the bracket that lists its pa
 # tokens between a new lesion and the colon that describes it ("New lesion in the right frontal lobe:")
 ANNOUNCED_GAP = 8
 TARGET_GAP = 2  # tokens between a target and an attribution that names what it is ("frontal ,")
+TECHNIQUE_GAP = 6  # tokens between an attribution and the word of the acquisition it names ("à la réduction de dose")
 # clauses with a finding after a new lesion's that describe it ("…, à rehaussement annulaire, entourée d'un hypersignal FLAIR")
 DESCRIBED_PARTS = 3
 _ADJECTIVE_PAIRS = (("T2", "GLOBAL"), ("GLOBAL", "T2"))  # a T2/FLAIR word beside a diffusion or perfusion finding
@@ -186,6 +187,19 @@ def explained(cs: int, group: dict[str, Any]) -> bool:
     _, hi = _part(cs, group)
     starts = [s for s, _ in group["attributions"] if cs < s < hi]
     return bool(starts) and all(t[2] != "TUMOUR" for t in group["targets"] if starts[0] < t[0] < hi)
+
+
+def technical(doc: Doc, cs: int, group: dict[str, Any], words: frozenset[str]) -> bool:
+    """Whether the change at `cs` is put down to the acquisition by an attribution after it in its part of the
+    sentence: a word of the lexicon's `technique` at most `TECHNIQUE_GAP` tokens after the attribution, no tumour named
+    after it ("l'aspect un peu plus épais du rehaussement étant lié à l'acquisition tardive", "la moindre intensité
+    du rehaussement est liée à la réduction de dose de gadolinium")."""
+    _, hi = _part(cs, group)
+    hi = min(hi, group["bounds"][1])
+    ends = [e for s, e in group["attributions"] if cs < s < hi]
+    if not ends or any(t[2] == "TUMOUR" for t in group["targets"] if ends[0] <= t[0] < hi):
+        return False
+    return any(doc[i].lower_ in words for i in range(ends[0], min(hi, ends[0] + TECHNIQUE_GAP)))
 
 
 def interprets(cs: int, group: dict[str, Any]) -> bool:
