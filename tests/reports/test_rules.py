@@ -1854,8 +1854,7 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
         ),
         (
             "fr",
-            "Augmentation de la prise de contraste frontale, liée à la progression tumorale, hypersignal FLAIR "
-            "stable.",
+            "Augmentation de la prise de contraste frontale, liée à la progression tumorale, hypersignal FLAIR stable.",
             1,
             0,
         ),
