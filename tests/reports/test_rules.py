@@ -1858,6 +1858,21 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             0,
         ),
+        # a finding 'qui n'existait pas sur l'examen précédent' is new
+        (
+            "fr",
+            "Comparaison avec l'IRM du 12/01/2024. Le pédoncule cérébral droit présente un hypersignal FLAIR qui "
+            "n'existait pas sur l'examen précédent. Pas de prise de contraste.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Comparaison avec l'IRM du 12/01/2024. Nodule rehaussé frontal droit de 5 mm, absent sur l'examen "
+            "précédent. Hypersignal FLAIR inchangé.",
+            1,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
