@@ -1873,6 +1873,15 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             0,
         ),
+        # small measurement differences put down to variability are no change
+        (
+            "fr",
+            "Résultats : hypersignal FLAIR frontal droit de 32 x 21 mm (33 x 21 mm). Conclusion : Stabilité du "
+            "résidu tumoral non rehaussé frontal droit ; les petites différences de mesure relèvent de la "
+            "variabilité inter-examens.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
