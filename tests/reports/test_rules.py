@@ -1882,6 +1882,33 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a quoted earlier report ('Rappel du compte rendu du …') is no statement of this exam; 'aspect de' names another lesion after a colon, a denied tumour word aside; 'même rétrospectivement' confirms novelty and 'Ce document ne peut être modifié' is a footer
+        (
+            "fr",
+            "Indication   Oligodendrogliome temporal gauche sous lomustine.   Rappel du compte rendu du "
+            "10/03/2025 : « majoration de l'hypersignal FLAIR temporal et apparition d'une prise de contraste "
+            "nodulaire, en faveur d'une progression ».   Résultats   Par rapport au 10/03/2025, hypersignal FLAIR"
+            " et nodule rehaussé inchangés.   Conclusion   Aspect superposable.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats   La plage temporale gauche en hypersignal FLAIR est identique. L'hypersignal FLAIR de la "
+            "substance blanche périventriculaire, à distance de la tumeur, a progressé : aspect de "
+            "leucoencéphalopathie radio-induite, sans rapport avec la tumeur.   Conclusion   Gliome inchangé.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats   Site opératoire inchangé, FLAIR péricavitaire stable. Apparition d'une lésion temporale "
+            "gauche de 14 mm, rehaussée en cocarde et entourée d'un hypersignal FLAIR de 3 cm, non visible sur "
+            "l'IRM du 21/04/2023 même rétrospectivement.   Conclusion   Nouvelle lésion temporale gauche. Site "
+            "primitif stable.   Dr J. Orcival   Ce document ne peut être modifié",
+            1,
+            1,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

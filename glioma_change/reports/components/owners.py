@@ -91,7 +91,7 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
     if hi < len(doc) and doc[hi].text == ":":
         nxt = stops[i + 1] if i + 1 < len(stops) else 1 << 30
         after = [t for t in group["targets"] if hi < t[0] < nxt]
-        if all(t[2] != "TUMOUR" for t in after) and (
+        if all(t[2] != "TUMOUR" or t[3] for t in after) and (  # a denied tumour word: "sans rapport avec la tumeur"
             any(
                 0 < start - hi <= ATTRIBUTION_GAP
                 and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in after)
