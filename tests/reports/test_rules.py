@@ -1909,6 +1909,45 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             1,
             1,
         ),
+        # volume variations within segmentation error or the margin of uncertainty are no change; a change whose features 'sont celles d'une radionécrose', or radiation necrosis 'rather than tumour', is the necrosis's; an increase that 'résulte d'une erreur de segmentation' is the software's
+        (
+            "fr",
+            "Résultats   Volumétrie FLAIR : 25,3 mL contre 24,6 mL, soit +2,8 %.   Conclusion   Pas d'évolution "
+            "du reliquat tumoral : la variation de +2,8 % du volume FLAIR est dans l'erreur de segmentation.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats   Le rehaussement en bulles de savon dans le champ d'irradiation s'est un peu étendu (12 x"
+            " 9 mm contre 8 x 6 mm), hypoperfusé. Hypersignal FLAIR inchangé.   Conclusion : majoration modérée "
+            "d'une prise de contraste dans le champ d'irradiation dont les caractéristiques sont celles d'une "
+            "radionécrose. Pas d'élément en faveur d'une évolution tumorale ; composante FLAIR stable.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats   Volume FLAIR 24,9 cm3. L'augmentation de 11 % annoncée par le logiciel résulte d'une "
+            "erreur de segmentation sur l'examen de référence.   Conclusion   Astrocytome stable.",
+            0,
+            0,
+        ),
+        (
+            "en",
+            "Findings: Increase in a patchy Swiss cheese pattern of enhancement within the radiation field, now "
+            "15 x 11 mm (previously 9 x 7 mm); low rCBV. Conclusion: Enlarging enhancement within the radiation "
+            "field with imaging features of radiation necrosis rather than tumour. Residual tumour stable.",
+            0,
+            0,
+        ),
+        (
+            "fr",
+            "Résultats   Volume FLAIR 18,2 cm3 contre 18,0 cm3.   Conclusion   Pas d'évolution de "
+            "l'oligodendrogliome frontal gauche. Variation volumétrique dans la marge d'incertitude.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

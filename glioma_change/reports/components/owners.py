@@ -108,7 +108,7 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
     return any(
         cs < end < hi
         and any(t[2] == "OTHER_LESION" and 0 <= t[0] - end <= ATTRIBUTION_GAP for t in part)
-        and all(t[2] != "TUMOUR" for t in part if t[0] >= end)
+        and all(t[2] != "TUMOUR" or _rejected(t, group) for t in part if t[0] >= end)
         for _, end in group["attributions"] + [(s, e) for s, e, label in group["mods"] if label == "UNCERTAIN"]
     )
 
@@ -138,6 +138,12 @@ def described(hi: int, group: dict[str, Any]) -> list[list]:
         found += part
         described_parts += bool(part)
     return found
+
+
+def _rejected(target: list, group: dict[str, Any]) -> bool:
+    """Whether a hypothetical term right before `target` sets it aside as the alternative not retained ("features of
+    radiation necrosis *rather than* tumour", "plutôt qu'une récidive")."""
+    return any(label == "HYPOTHETICAL" and 0 <= target[0] - e <= 1 for _, e, label in group["mods"])
 
 
 def _denied(target: list, cs: int, group: dict[str, Any]) -> bool:
