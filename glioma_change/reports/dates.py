@@ -6,7 +6,8 @@ dates before the exam date when it is known. Numeric dates (`03/12/2021`) are re
 `numeric_order` (day first, `DMY`, for English and French: the European convention of the hospitals
 this tool targets; set `MDY` in `nlp/en/lexicon.json` for US exports). When the first number exceeds 12
 the date is read day-first, when the second does month-first; when the configured order yields a date
-on or after the exam date and the other order does not, the other order is used.
+on or after the exam date and the other order does not, the other order is used; when the other order yields the
+comparative exam's date itself, so is it (a US report's "12/02/2023" for the exam of 2 December 2023).
 """
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ class DateExtractor:
             ("year", re.compile(rf"(?<![\w/.\-])({YEAR})(?![\w/\-]|\.\d)")),
         ]
 
-    def _read(self, kind: str, groups: tuple[str, ...], exam: dt.date | None) -> dt.date | None:
+    def _read(
+        self, kind: str, groups: tuple[str, ...], exam: dt.date | None, known: dt.date | None = None
+    ) -> dt.date | None:
         if kind in ("iso", "compact"):
             return _date(int(groups[0]), int(groups[1]), int(groups[2]))
         if kind == "dmy":
@@ -112,15 +115,18 @@ class DateExtractor:
         preferred, other = (dmy, mdy) if self.order == "DMY" else (mdy, dmy)
         if preferred is None or (exam is not None and preferred >= exam and other is not None and other < exam):
             return other
+        if known is not None and other == known:
+            return other  # "since 12/02/2023" in a US report, the comparative exam of 2 December 2023
         return preferred
 
-    def _written(self, text: str, exam: dt.date | None) -> list[tuple[int, int, dt.date]]:
-        """`(start, end, date)` of every date written in `text` (an ambiguous one read as before `exam`)."""
+    def _written(self, text: str, exam: dt.date | None, known: dt.date | None = None) -> list[tuple[int, int, dt.date]]:
+        """`(start, end, date)` of every date written in `text` (an ambiguous one read as before `exam`, or as the
+        `known` date when its other reading is that date)."""
         return [
             (m.start(), m.end(), d)
             for kind, pattern in self.forms
             for m in pattern.finditer(text)
-            if (d := self._read(kind, m.groups(), exam))
+            if (d := self._read(kind, m.groups(), exam, known))
         ]
 
     def ranges(
@@ -144,8 +150,9 @@ class DateExtractor:
     def periods(self, text: str, reference: dt.date | None = None) -> list[tuple[dt.date, dt.date]]:
         """`(first day, last day)` of every date written in `text`, and of every month ("mars 2022", "06/2023")
         and year ("2022") written outside a date; with a `reference` date, of every month named without its year
-        after a preposition ("compared with the scan of April": the last April up to `reference`)."""
-        days = self._written(text, None)
+        after a preposition ("compared with the scan of April": the last April up to `reference`), and a numeric date
+        whose other reading is `reference` read as that date."""
+        days = self._written(text, None, reference)
         out = [(d, d) for _, _, d in days]
         taken = [(start, end) for start, end, _ in days]  # a month's or a date's year is no year of its own
         for kind, pattern in self.partial:

@@ -2077,6 +2077,15 @@ def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2:
             dt.date(2023, 10, 3),
             1,
         ),
+        # a US report's month-first date that names the comparative exam (2 December 2023), not 12 February
+        (
+            "en",
+            "IMPRESSION: No significant interval change. ADDENDUM: The FLAIR volume measures 37.6 mL compared with "
+            "30.2 mL on 12/02/2023. The impression is revised: interval growth of the non-enhancing tumor since "
+            "12/02/2023.",
+            dt.date(2023, 12, 2),
+            1,
+        ),
     ],
 )
 def test_change_before_the_comparative_exam(language: str, text: str, comparative: dt.date, expect_t2: int) -> None:
