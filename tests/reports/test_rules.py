@@ -1948,6 +1948,17 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a reproduced earlier conclusion ('Previous report (date), conclusion reproduced: "…"') is no statement of this exam
+        (
+            "en",
+            "Clinical details\n\nRight occipital glioblastoma, adjuvant temozolomide.\nPrevious report "
+            '(07/06/2023), conclusion reproduced: "Marked reduction in the enhancing component and in the '
+            'surrounding oedema. Partial response."\\n\\nFindings\\nThe residual enhancement is unchanged at 9 x 6 '
+            "mm. The FLAIR signal is identical in extent.\nOpinion\nStable disease; the partial response is "
+            "maintained.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
