@@ -1,6 +1,7 @@
 """Which finding a change cue speaks about: the tumour, or another lesion (`OTHER_LESION`: radiation necrosis,
 haematoma, cavernoma ...) that the sentence names as the owner of the enhancement and oedema described with it;
-the finding that another cue announces; the parts that a bracket lists. Read by `glioma_context`."""
+the finding that another cue announces; the parts that a bracket lists; what a new lesion's description makes
+new; a change put down to the acquisition. Read by `glioma_context`."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ ELABORATION_GAP = 3  # tokens between a target and the bracket that lists its pa
 ANNOUNCED_GAP = 8
 TARGET_GAP = 2  # tokens between a target and an attribution that names what it is ("frontal ,")
 TECHNIQUE_GAP = 6  # tokens between an attribution and the word of the acquisition it names ("à la réduction de dose")
-# clauses with a finding after a new lesion's that describe it ("…, à rehaussement annulaire, entourée d'un hypersignal FLAIR")
+# clauses with a finding after a new lesion's that describe it ("…, à rehaussement annulaire, entourée d'un
+# hypersignal FLAIR")
 DESCRIBED_PARTS = 3
 _ADJECTIVE_PAIRS = (("T2", "GLOBAL"), ("GLOBAL", "T2"))  # a T2/FLAIR word beside a diffusion or perfusion finding
 
@@ -114,11 +116,12 @@ def owned(doc: Doc, cs: int, group: dict[str, Any]) -> bool:
 
 
 def described(hi: int, group: dict[str, Any]) -> list[list]:
-    """The findings that the clauses after a new lesion's clause (ending at token `hi`) describe as its own: "Apparition
-    d'une lésion cérébelleuse de 15 mm, à rehaussement annulaire, entourée d'un hypersignal FLAIR, avec hyperperfusion"
-    (a new lesion's enhancement, oedema and perfusion are new). At most `DESCRIBED_PARTS` clauses with a finding, up to a `TERMINATE`
-    term, a clause with a cue or a place (`LOCATION`) of its own or one that names anything but a T2/FLAIR, enhancement or other specific
-    finding; none when a negation reaches one of them or the sentence names another lesion or finding after them."""
+    """The findings that the clauses after a new lesion's clause (ending at token `hi`) describe as its own:
+    "Apparition d'une lésion cérébelleuse de 15 mm, à rehaussement annulaire, entourée d'un hypersignal FLAIR, avec
+    hyperperfusion" (a new lesion's enhancement, oedema and perfusion are new). At most `DESCRIBED_PARTS` clauses
+    with a finding, up to a `TERMINATE` term, a clause with a cue or a place (`LOCATION`) of its own or one that
+    names anything but a T2/FLAIR, enhancement or other specific finding; none when a negation reaches one of them
+    or the sentence names another lesion or finding after them."""
     clauses, stops, cues = group["clauses"], group["terms"], group["cue_starts"]
     if any(t[2] in UNRELATED and t[0] >= hi for t in group["targets"]):
         return []  # "Apparition d'une lésion …, en hypersignal FLAIR, … : infarctus récent"
