@@ -150,7 +150,7 @@ class ContextLinker(BatchComponent):
 
     def _novel(self, doc: Doc, cs: int, ce: int) -> bool:
         """Whether the cue at [cs, ce) announces something new ("nouvelle", "interval appearance", "newly appeared")."""
-        return doc[cs:ce].text.lower() in self.novelty or doc[ce - 1].lower_ in self.novelty
+        return doc[ce - 1].lower_ in self.novelty or (ce - cs > 1 and doc[cs:ce].text.lower() in self.novelty)
 
     def _lesion(self, doc: Doc, target: list) -> bool:
         """Whether `target` names a lesion: a tumour word, or an enhancement term ending in one ("enhancing lesion")."""
@@ -180,7 +180,7 @@ class ContextLinker(BatchComponent):
             in_clause = after
         elif after and len(after) < len(in_clause):
             in_clause = [t for t in in_clause if t[0] >= ce or not preceded(t, cs, group["cues"])]
-        if not negated and self._novel(doc, cs, ce) and any(self._lesion(doc, t) for t in in_clause):
+        if not negated and any(self._lesion(doc, t) for t in in_clause) and self._novel(doc, cs, ce):
             in_clause += described(hi, group)  # a new lesion's enhancement and oedema, in the clauses after it
         if check_next:
             following = [t for t in in_clause if ce <= t[0] <= ce + self.link_window]

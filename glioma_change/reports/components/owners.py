@@ -203,6 +203,8 @@ def technical(doc: Doc, cs: int, group: dict[str, Any], words: frozenset[str]) -
     sentence: a word of the lexicon's `technique` at most `TECHNIQUE_GAP` tokens after the attribution, no tumour named
     after it ("l'aspect un peu plus épais du rehaussement étant lié à l'acquisition tardive", "la moindre intensité
     du rehaussement est liée à la réduction de dose de gadolinium")."""
+    if not group["attributions"]:
+        return False
     _, hi = _part(cs, group)
     hi = min(hi, group["bounds"][1])
     ends = [e for s, e in group["attributions"] if cs < s < hi]
