@@ -1959,6 +1959,16 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # a general possibility ('Radionécrose et progression tumorale peuvent coexister') asserts no change
+        (
+            "fr",
+            "Résultats   Majoration de la plage de radionécrose pariétale droite, dont la prise de contraste en "
+            "bulle de savon s'étend ; rCBV bas.   Conclusion   Majoration de la radionécrose pariétale droite "
+            "connue. Pas d'évolution du reliquat tumoral. Radionécrose et progression tumorale peuvent coexister,"
+            " mais rien n'évoque ici une composante tumorale active.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
