@@ -1969,6 +1969,24 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # an older-horizon phrase an attribution introduces only interprets the interval's change ('in keeping with slow progression'); radiation injury is another lesion
+        (
+            "en",
+            "Findings: Mild expansion of the FLAIR hyperintensity into the splenium, which was previously spared."
+            " The bulk of the right parietal lesion is unchanged. Impression: Interval extension of non-enhancing"
+            " tumor into the splenium, in keeping with slow progression. Otherwise stable.",
+            1,
+            1,
+        ),
+        (
+            "en",
+            "Findings: The area of radiation necrosis in the left medial temporal lobe has increased, with more "
+            "soap bubble enhancement and edema; low rCBV. The residual tumour is unchanged. Impression: "
+            "Progressive radiation necrosis. Stable residual tumour. Comment: The enlargement of the necrotic "
+            "area and of its surrounding edema is attributed to radiation injury rather than tumor.",
+            0,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:

@@ -16,6 +16,9 @@ from glioma_change.reports.dates import DateExtractor
 
 OLDER_MARGIN = dt.timedelta(days=30)  # a compared date this much before the comparative exam is an older exam
 MONTH = dt.timedelta(days=31)  # the longest period that names one exam ("août 2023")
+# tokens from an attribution to an older-horizon phrase that only interprets the change ("Interval extension …, in
+# keeping with slow progression": the interval's change, read as part of a slow growth)
+INTERPRETED = 2
 RANGE_REACH = 16  # characters from a stability to the range that dates it ("stable entre", "restée stable de")
 _PART_END = re.compile(r"[,();:]")
 
@@ -64,10 +67,14 @@ def horizon(dates: DateExtractor, doc: Doc, group: dict[str, Any], comparative: 
     token bounds) speak of an older exam: all (True) or none (False), or the parts (between `TERMINATE` terms)
     that name an older horizon when the sentence also names the comparative exam's date ("which had not changed
     from 2017 to August 2023, has enlarged: … (32 x 21 mm on 15/08/2023)"). An older horizon silences the
-    sentence unless its part names the previous exam ("lente majoration par rapport au précédent"); without one,
-    dates older than the comparative exam do (`older_exam`)."""
+    sentence unless its part names the previous exam ("lente majoration par rapport au précédent"); one that an
+    attribution introduces only interprets the change ("in keeping with slow progression", `INTERPRETED`); without
+    one, dates older than the comparative exam do (`older_exam`)."""
     recent = {bisect_right(group["terms"], r) for r in group["RECENT_EXAM"]}
-    older = {bisect_right(group["terms"], o) for o in group["OLDER_EXAM"]} - recent
+    horizons = [
+        o for o in group["OLDER_EXAM"] if not any(0 <= o - end <= INTERPRETED for _, end in group["attributions"])
+    ]
+    older = {bisect_right(group["terms"], o) for o in horizons} - recent
     if older:
         named = comparative is not None and names_date(dates, doc, group["bounds"], comparative)
         return older if named else True
