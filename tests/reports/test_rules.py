@@ -1987,6 +1987,22 @@ def test_language_detection_on_hand_written_sets(language: str) -> None:
             0,
             0,
         ),
+        # 'atteint désormais' is an extension; 'a pratiquement disparu', 'quasi-disparition' a decrease
+        (
+            "fr",
+            "Résultats   Prise de contraste temporale gauche inchangée. L'hypersignal FLAIR, déjà étendu, atteint"
+            " désormais le thalamus gauche.",
+            1,
+            1,
+        ),
+        (
+            "fr",
+            "Résultats   La prise de contraste pariétale droite a pratiquement disparu, contre une lésion "
+            "annulaire de 28 mm auparavant. Hypersignal FLAIR identique.   Conclusion   Quasi-disparition de la "
+            "prise de contraste, sans modification de l'hypersignal FLAIR.",
+            1,
+            0,
+        ),
     ],
 )
 def test_rule_behaviour(language: str, text: str, expect_global: int, expect_t2: int) -> None:
