@@ -78,7 +78,7 @@ class MeasurementReader(BatchComponent):
     lexicon (`current …previously… previous`), or when they read `from PREVIOUS to CURRENT`. With the same
     number of dimensions, a date between them or just after the second one dates the second to an older
     exam: "47 x 36 mm - Étude du 24/07/2022 : 39 x 30 mm", "28 x 24 mm (22 x 19 mm au 15/12/2023)", as a "previous"
-    word in the bracket does ("4,6 cm (5,3 cm sur le comparatif)"), and a bracket with a size alone ("8 mm (16 mm)"). A
+    word in the bracket does ("4,6 cm (5,3 cm sur le comparatif)"; a bracket with a size alone, "8 mm (16 mm)", does not). A
     sentence break or `;` between them ends the comparison unless what follows it names the older exam
     ("34 mm. On the study of 2023-10-22 it measured 27 mm", "37 mm ; elle mesurait 30 mm"). At least one
     of the two needs a unit (mm or cm, or a volume: cm³, cc, mL, compared as the side of its cube, never with a

@@ -193,9 +193,7 @@ def explained(cs: int, group: dict[str, Any]) -> bool:
     """Whether the hedged change at `cs` is put down to something after it, in its part of the sentence (between
     `TERMINATE` terms), that names no tumour: an apparent change explained away ("l'impression d'extension est
     liée au passage du FLAIR 2D au FLAIR 3D", "the apparent increase is due to partial volume")."""
-    _, hi = _part(cs, group)
-    starts = [s for s, _ in group["attributions"] if cs < s < hi]
-    return bool(starts) and all(t[2] != "TUMOUR" for t in group["targets"] if starts[0] < t[0] < hi)
+    return _put_down(cs, group) is not None
 
 
 def technical(doc: Doc, cs: int, group: dict[str, Any], words: frozenset[str]) -> bool:
@@ -203,14 +201,23 @@ def technical(doc: Doc, cs: int, group: dict[str, Any], words: frozenset[str]) -
     sentence: a word of the lexicon's `technique` at most `TECHNIQUE_GAP` tokens after the attribution, no tumour named
     after it ("l'aspect un peu plus épais du rehaussement étant lié à l'acquisition tardive", "la moindre intensité
     du rehaussement est liée à la réduction de dose de gadolinium")."""
+    cause = _put_down(cs, group)
+    return cause is not None and any(
+        doc[i].lower_ in words for i in range(cause[0], min(cause[1], cause[0] + TECHNIQUE_GAP))
+    )
+
+
+def _put_down(cs: int, group: dict[str, Any]) -> tuple[int, int] | None:
+    """Where what the change at `cs` is put down to starts (the end of the first attribution after it, in its part of
+    the sentence) and where that part ends, when no tumour is named after the attribution; else None."""
     if not group["attributions"]:
-        return False
+        return None
     _, hi = _part(cs, group)
     hi = min(hi, group["bounds"][1])
     ends = [e for s, e in group["attributions"] if cs < s < hi]
     if not ends or any(t[2] == "TUMOUR" for t in group["targets"] if ends[0] <= t[0] < hi):
-        return False
-    return any(doc[i].lower_ in words for i in range(ends[0], min(hi, ends[0] + TECHNIQUE_GAP)))
+        return None
+    return ends[0], hi
 
 
 def interprets(cs: int, group: dict[str, Any]) -> bool:
