@@ -12,7 +12,14 @@ import spacy
 
 from glioma_change.reports.components import admin, measurements, sections, sentences
 from glioma_change.reports.components.extensions import ext, set_ext
-from glioma_change.reports.components.phrases import WordScanner, is_latin1, latin1_class, phrase_pattern
+from glioma_change.reports.components.phrases import (
+    WordScanner,
+    is_latin1,
+    latin1_class,
+    leading_literals,
+    literal_trie,
+    phrase_pattern,
+)
 from glioma_change.reports.components.tokenizer import plain_spaces, rejoin_hyphenated
 from glioma_change.reports.lexicon import load_lexicon
 from glioma_change.reports.pipeline import build_nlp
@@ -73,7 +80,7 @@ def test_word_scanner_finds_what_a_case_insensitive_look_behind_finds(language: 
         ),
         (sections._SENTENCE_END, r"[.!?](?=\s)|\n|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"),
         (sections._LINE_END, r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"),
-        (admin._VALUE_BREAK, admin._VALUE_END.pattern),
+        (re.compile(rf"[ \t\r\n|.;,](?:{admin._BREAK_AFTER})"), admin._VALUE_END.pattern),
         (admin._NUMBER_RUN, r"[+(]?\d[\d .\-()/]{3,}\d"),
     ],
 )
@@ -91,6 +98,33 @@ def test_latin1_classes_match_their_unicode_form_on_every_latin1_character(char_
         assert bool(fast.fullmatch(chr(code))) == bool(plain.fullmatch(chr(code))), code
     assert plain.fullmatch(beyond) and not fast.fullmatch(beyond)  # a dash, an Arabic-Indic 3: not Latin-1
     assert all(is_latin1(chr(code).lower()) for code in range(256))  # a Latin-1 text lower-cased stays Latin-1
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_field_value_ends_where_the_plain_case_insensitive_search_ends_it(language: str) -> None:
+    finder = build_nlp(language).get_pipe("glioma_admin")
+    checked = 0
+    for text in [t for t in _texts() if len(t.lower()) == len(t)]:
+        low = text.lower()
+        for start in range(len(text)):
+            plain = finder._value_end(text, None, start)  # one case-insensitive search with a look-behind
+            for latin1 in (True, False) if is_latin1(text) else (False,):
+                assert finder._value_end(text, low, start, latin1) == plain, (text, start)
+                checked += 1
+    assert checked > 10_000
+
+
+def test_leading_literals_read_the_beginnings_of_a_pattern() -> None:
+    assert leading_literals(r"\b(?:since|from)[ \t]+(?:19|20)\d\d\b") == ["from", "since"]
+    assert leading_literals(r"(?:(?:partial|complete)[ \t]+)?respons") == ["complete", "partial", "respons"]
+    assert leading_literals(r"r[ée]ponses?|qu['’][ \t]?en") == sorted(
+        ["reponse", "réponse", "qu'en", "qu' en", "qu'\ten", "qu’en", "qu’ en", "qu’\ten"]
+    )
+    assert leading_literals(r"(?=\w)(?:in|into)\b") == ["in"]  # a beginning that another begins with is enough
+    for unbounded in (r"\d+ years", r"(?:the )?\w+", r"(?i:since)", r"x|(?:y)*z"):
+        assert leading_literals(unbounded) is None, unbounded
+    trie = re.compile(literal_trie(["qu'", "que", "sur"]))
+    assert [bool(trie.match(w)) for w in ("qu'il", "quelle", "sur", "qu", "su r")] == [True, True, True, False, False]
 
 
 def test_latin1_number_runs_match_the_plain_form_on_latin1_texts() -> None:

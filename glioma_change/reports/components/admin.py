@@ -50,10 +50,11 @@ _PAGE = re.compile(r"[Pp][Aa][Gg][Ee]")
 # a run that is a date: none of the `STANDALONE` patterns matches one, so only the lexicon's own patterns read it
 _DATE_RUN = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
 _DIGIT = re.compile(r"\d")
+_NON_WORD_LATIN1 = latin1_class(r"[\W_]")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _VALUE_END = re.compile(r"[ \t]{2,}|\r?\n|\||[.;,](?=\s|$)")
-# the same, written to start with one character class (which the regex engine skips to in C)
-_VALUE_BREAK = re.compile(r"[ \t\r\n|.;,](?:(?<=[ \t])[ \t]+|(?<=\r)\n|(?<=\n)|(?<=\|)|(?<=[.;,])(?=\s|$))")
+# the same, after a character of `[ \t\r\n|.;,]` (one class first, which the regex engine skips to in C)
+_BREAK_AFTER = r"(?<=[ \t])[ \t]+|(?<=\r)\n|(?<=\n)|(?<=\|)|(?<=[.;,])(?=\s|$)"
 _VALUE_START = re.compile(r"[ \t]*(?:$|\r?\n|[ \t]{2}|[^\W_](?<![a-z\u00df-\u00ff]))")
 # a proper name just before an institution word: "St Aldric University Hospital", "Riverside General Hospital"
 _NAME_BEFORE = re.compile(r"(?:(?<=\s)|^)(?:[A-Z\u00c0-\u00dd][\w'\u2019.-]*[ \t]){1,4}$")
@@ -95,8 +96,11 @@ class AdminFinder(BatchComponent):
         both = phrase_pattern(fields + places)
         self.labelled = WordScanner(rf"(?P<label>{both})(?![^\W_])[ \t]*(?P<colon>[:#°]?)")
         self.value_end = re.compile(rf"{_VALUE_END.pattern}|(?<![^\W_])(?:{labels}|{stops})(?![^\W_])", re.I)
-        self.value_label = re.compile(rf"[\W_](?:{labels}|{stops})(?![^\W_])")  # over the lower-cased text
-        self.value_label_latin1 = re.compile(latin1_class(r"[\W_]") + rf"(?:{labels}|{stops})(?![^\W_])")
+        # over the lower-cased text: the character before a label or stop, or (in one search) that or a break
+        label = rf"(?:{labels}|{stops})(?![^\W_])"
+        self.value_label = re.compile(rf"[\W_]{label}")
+        self.value_stop = re.compile(rf"[\W_](?:(?P<b>{_BREAK_AFTER})|{label})")
+        self.value_stop_latin1 = re.compile(rf"{_NON_WORD_LATIN1}(?:(?P<b>{_BREAK_AFTER})|{label})")
         self.standalone = re.compile("|".join(STANDALONE + admin.get("patterns", [])))
         self.read_dates = bool(admin.get("patterns"))
 
@@ -111,10 +115,12 @@ class AdminFinder(BatchComponent):
             m = self.value_end.search(text, start + 1, limit)
             end = m.start() if m else limit
         elif start < limit and low is not None:
-            brk = _VALUE_BREAK.search(text, start + 1, limit)
-            scan = self.value_label_latin1 if latin1 else self.value_label
-            label = scan.search(low, start, limit)  # its first character is the one before the label
-            end = min(brk.start() if brk else limit, label.start() + 1 if label else limit)
+            # the first break after the value's first character or label after its start (a label's first
+            # character is the one before it; where both stand at one character, the break ends the value first)
+            stop = (self.value_stop_latin1 if latin1 else self.value_stop).search(low, start + 1, limit)
+            end = limit if stop is None else stop.start() + (stop.group("b") is None)
+            if self.value_label.match(low, start, limit):
+                end = start + 1
         kept = start
         words = text[start:end].split()  # the `\S+` runs
         for i, word in enumerate(words[:MAX_WORDS]):

@@ -7,7 +7,9 @@ same list written as a character trie (`pat(?:ient(?:e)?|...)`) is matched in on
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse  # the standard library's parser of patterns (`sre_parse`, deprecated under that name)
 from collections.abc import Iterator
+from typing import Any
 
 from glioma_change.reports.lexicon import variants
 
@@ -38,13 +40,14 @@ def is_latin1(text: str) -> bool:
     return True
 
 
-def _trie_pattern(node: dict) -> str:
-    """The regex of one trie node (children are characters; `_END` marks a phrase end)."""
+def _trie_pattern(node: dict, literal: bool = False) -> str:
+    """The regex of one trie node (children are characters; `_END` marks a phrase end; a space matches a run
+    of spaces or tabs unless `literal`)."""
     optional = _END in node
     branches = []
     for char in sorted(k for k in node if k != _END):
-        atom = r"[ \t]+" if char == " " else re.escape(char)
-        branches.append(atom + _trie_pattern(node[char]))
+        atom = r"[ \t]+" if char == " " and not literal else re.escape(char)
+        branches.append(atom + _trie_pattern(node[char], literal))
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -64,6 +67,64 @@ def phrase_pattern(phrases: list[str]) -> str:
                 node = node.setdefault(char, {})
             node[_END] = {}
     return _trie_pattern(root) if root else r"(?!x)x"
+
+
+_PREFIXES = 64  # most literal beginnings `leading_literals` spells out
+_Prefixes = set[tuple[str, bool]]  # (literal text, whether it is the whole match of what was read)
+
+
+def _sequence_prefixes(items: Any) -> _Prefixes:
+    """The literal beginnings of a parsed sequence: `(text, whole)` pairs, `whole` when the sequence matches
+    exactly `text`; `("", False)` where a match may begin with anything."""
+    out: _Prefixes = {("", True)}
+    for op, av in items:
+        whole_ones = {text for text, whole in out if whole}
+        if not whole_ones:
+            break
+        item = _item_prefixes(op, av)
+        out = {p for p in out if not p[1]} | {(a + b, whole) for a in whole_ones for b, whole in item}
+        if len(out) > _PREFIXES:
+            return {("", False)}
+    return out
+
+
+def _item_prefixes(op: Any, av: Any) -> _Prefixes:
+    """The literal beginnings of one parsed item (see `_sequence_prefixes`)."""
+    if op is sre_parse.LITERAL:
+        return {(chr(av), True)}
+    if op is sre_parse.IN and len(av) <= 4 and all(o is sre_parse.LITERAL for o, _ in av):
+        return {(chr(c), True) for _, c in av}
+    if op in (sre_parse.AT, sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+        return {("", True)}  # zero-width
+    if op is sre_parse.SUBPATTERN and not av[1] & re.IGNORECASE:  # (a group that folds case: any beginning)
+        return _sequence_prefixes(av[-1])
+    if op is sre_parse.BRANCH:
+        return {p for branch in av[1] for p in _sequence_prefixes(branch)}
+    if op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
+        return _sequence_prefixes(av[2]) | {("", True)}  # optional
+    return {("", False)}
+
+
+def leading_literals(pattern: str) -> list[str] | None:
+    """Literal texts one of which begins every match of `pattern` (read from its parse tree: `since`, `from`
+    for `\\b(?:since|from)[ \\t]+(?:19|20)\\d\\d`), or None when a match may begin otherwise. A look-ahead
+    of them lets a scan give up at most positions on one comparison, before the alternatives are tried."""
+    prefixes = _sequence_prefixes(sre_parse.parse(pattern))
+    if not prefixes or any(not text for text, _ in prefixes):
+        return None
+    texts = {text for text, _ in prefixes}
+    return sorted(t for t in texts if not any(o != t and t.startswith(o) for o in texts))  # the shortest do
+
+
+def literal_trie(texts: list[str]) -> str:
+    """One regex (no groups) matching any of `texts` exactly, as a character trie (see `phrase_pattern`)."""
+    root: dict = {}
+    for text in texts:
+        node = root
+        for char in text:
+            node = node.setdefault(char, {})
+        node[_END] = {}
+    return _trie_pattern(root, literal=True)
 
 
 class WordScanner:
