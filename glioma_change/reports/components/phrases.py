@@ -73,22 +73,24 @@ _PREFIXES = 64  # most literal beginnings `leading_literals` spells out
 _Prefixes = set[tuple[str, bool]]  # (literal text, whether it is the whole match of what was read)
 
 
-def _sequence_prefixes(items: Any) -> _Prefixes:
-    """The literal beginnings of a parsed sequence: `(text, whole)` pairs, `whole` when the sequence matches
-    exactly `text`; `("", False)` where a match may begin with anything."""
+def _sequence_prefixes(items: Any, depth: int) -> _Prefixes:
+    """The literal beginnings of a parsed sequence, at most `depth` characters long: `(text, whole)` pairs, `whole`
+    when the sequence matches exactly `text`; `("", False)` where a match may begin with anything."""
     out: _Prefixes = {("", True)}
     for op, av in items:
         whole_ones = {text for text, whole in out if whole}
         if not whole_ones:
             break
-        item = _item_prefixes(op, av)
-        out = {p for p in out if not p[1]} | {(a + b, whole) for a in whole_ones for b, whole in item}
+        item = _item_prefixes(op, av, depth)
+        out = {p for p in out if not p[1]} | {
+            (a + b, whole) if len(a + b) <= depth else ((a + b)[:depth], False) for a in whole_ones for b, whole in item
+        }
         if len(out) > _PREFIXES:
             return {("", False)}
     return out
 
 
-def _item_prefixes(op: Any, av: Any) -> _Prefixes:
+def _item_prefixes(op: Any, av: Any, depth: int) -> _Prefixes:
     """The literal beginnings of one parsed item (see `_sequence_prefixes`)."""
     if op is sre_parse.LITERAL:
         return {(chr(av), True)}
@@ -97,19 +99,20 @@ def _item_prefixes(op: Any, av: Any) -> _Prefixes:
     if op in (sre_parse.AT, sre_parse.ASSERT, sre_parse.ASSERT_NOT):
         return {("", True)}  # zero-width
     if op is sre_parse.SUBPATTERN and not av[1] & re.IGNORECASE:  # (a group that folds case: any beginning)
-        return _sequence_prefixes(av[-1])
+        return _sequence_prefixes(av[-1], depth)
     if op is sre_parse.BRANCH:
-        return {p for branch in av[1] for p in _sequence_prefixes(branch)}
+        return {p for branch in av[1] for p in _sequence_prefixes(branch, depth)}
     if op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
-        return _sequence_prefixes(av[2]) | {("", True)}  # optional
+        return _sequence_prefixes(av[2], depth) | {("", True)}  # optional
     return {("", False)}
 
 
-def leading_literals(pattern: str) -> list[str] | None:
+def leading_literals(pattern: str, depth: int = 1 << 10) -> list[str] | None:
     """Literal texts one of which begins every match of `pattern` (read from its parse tree: `since`, `from`
     for `\\b(?:since|from)[ \\t]+(?:19|20)\\d\\d`), or None when a match may begin otherwise. A look-ahead
-    of them lets a scan give up at most positions on one comparison, before the alternatives are tried."""
-    prefixes = _sequence_prefixes(sre_parse.parse(pattern))
+    of them lets a scan give up at most positions on one comparison, before the alternatives are tried. With
+    `depth`, the beginnings are cut to that many characters (`depth=1`: the first characters)."""
+    prefixes = _sequence_prefixes(sre_parse.parse(pattern), depth)
     if not prefixes or any(not text for text, _ in prefixes):
         return None
     texts = {text for text, _ in prefixes}
@@ -140,8 +143,10 @@ class WordScanner:
 
     def __init__(self, body: str) -> None:
         self.first = re.compile(rf"(?P<w>{body})")
-        self.scan = re.compile(rf"[\W_](?P<w>{body})")
-        self.scan_latin1 = re.compile(latin1_class(r"[\W_]") + rf"(?P<w>{body})")  # the same on Latin-1 text
+        firsts = leading_literals(body, depth=1)  # a class of its first characters, tried before the alternatives
+        ahead = "(?=[" + re.escape("".join(firsts)) + "])" if firsts else ""
+        self.scan = re.compile(rf"[\W_]{ahead}(?P<w>{body})")
+        self.scan_latin1 = re.compile(latin1_class(r"[\W_]") + rf"{ahead}(?P<w>{body})")  # the same on Latin-1 text
         self.slow = re.compile(rf"(?<![^\W_])(?P<w>{body})", re.I)
 
     def finditer(self, text: str, low: str | None = None) -> Iterator[re.Match[str]]:
