@@ -245,3 +245,14 @@ def test_shipped_patterns_need_no_token_matcher(language: str) -> None:
     1,579 reports/s); a form a phrase list cannot hold goes to `regex_terms`."""
     terms = dict(build_nlp(language).pipeline)["glioma_terms"]
     assert not terms.use_matcher
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_dictated_mark_holds_a_key_the_dictation_looks_for_first(language: str) -> None:
+    dictation = build_nlp(language).tokenizer.dictation
+    marks = load_lexicon(language).dictation["marks"]
+    assert len(dictation.keys) < len(marks)  # shared rare words ("paragraph", "parenthèse") are looked for once
+    for mark in marks:
+        assert any(key in mark for key in dictation.keys), mark
+        text = f"Stable {mark} nothing else"
+        assert dictation(text) != text, mark  # the gate let the mark through and it was made punctuation

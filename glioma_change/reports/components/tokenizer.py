@@ -98,8 +98,11 @@ class Dictation:
     def __init__(self, dictation: dict[str, dict[str, str]]) -> None:
         marks, ambiguous = dictation.get("marks", {}), dictation.get("ambiguous", {})
         self.punctuation = {k.lower(): v for k, v in {**ambiguous, **marks}.items()}
-        # `in` tests first (a regex scan of a long report costs ≈ 100 µs): a mark holding another is not tested
-        self.keys = tuple(m for m in marks if not any(k != m and k in m for k in marks))
+        # `in` tests first (a regex scan of a long report costs ≈ 100 µs), of each mark's longest word where it is
+        # long enough to be rare ("paragraph" for "new paragraph" and "next paragraph"), else of the mark; a key
+        # holding another is not tested
+        keys = {_rare_word(m) for m in marks}
+        self.keys = tuple(sorted(m for m in keys if not any(k != m and k in m for k in keys)))
         self.marks = _words(marks, "")
         self.ambiguous = _words(ambiguous, r"(?![ \t]+(?i:of|de|du|des|d['\u2019]))")
 
@@ -111,6 +114,15 @@ class Dictation:
 
     def _mark(self, m: re.Match[str]) -> str:
         return self.punctuation[m.group(1).lower()]
+
+
+RARE_WORD = 7  # letters of a word that a report rarely holds but in a dictated mark ("parenthèse", "paragraph")
+
+
+def _rare_word(mark: str) -> str:
+    """The longest word of `mark` when it has at least `RARE_WORD` letters, else `mark` ("new line")."""
+    longest = max(mark.split(), key=len, default=mark)
+    return longest if len(longest) >= RARE_WORD else mark
 
 
 def _words(words: dict[str, str], after: str) -> re.Pattern[str] | None:
