@@ -121,7 +121,10 @@ def test_leading_literals_read_the_beginnings_of_a_pattern() -> None:
         ["reponse", "réponse", "qu'en", "qu' en", "qu'\ten", "qu’en", "qu’ en", "qu’\ten"]
     )
     assert leading_literals(r"(?=\w)(?:in|into)\b") == ["in"]
-    assert leading_literals(r"(?:since|from|s[ée]ance)\d", depth=1) == ["f", "s"]  # the first characters  # a beginning that another begins with is enough
+    assert leading_literals(r"(?:since|from|s[ée]ance)\d", depth=1) == [
+        "f",
+        "s",
+    ]  # the first characters  # a beginning that another begins with is enough
     for unbounded in (r"\d+ years", r"(?:the )?\w+", r"(?i:since)", r"x|(?:y)*z"):
         assert leading_literals(unbounded) is None, unbounded
     trie = re.compile(literal_trie(["qu'", "que", "sur"]))
