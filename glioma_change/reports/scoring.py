@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from glioma_change.reports.components import CLASSES, EVIDENCE_INDEX, SECTIONS
@@ -40,15 +39,16 @@ class RuleScores:
     features: list[float]
 
 
-@cache
-def _indices(section: str, classes: tuple[str, ...], polarity: str) -> tuple[int, ...]:
-    """Positions in the evidence vector of `section` × `classes` × `polarity` (in the order of `classes`)."""
-    return tuple(EVIDENCE_INDEX[(section, c, polarity)] for c in classes)
+# the positions in the evidence vector of each section × class's change and stable evidence
+_AT = {(s, c): (EVIDENCE_INDEX[(s, c, "change")], EVIDENCE_INDEX[(s, c, "stable")]) for s in SECTIONS for c in CLASSES}
 
 
 def _net(evidence: list[float], section: str, classes: tuple[str, ...], stable_factor: float) -> tuple[float, bool]:
-    change = sum([evidence[i] for i in _indices(section, classes, "change")])
-    stable = sum([evidence[i] for i in _indices(section, classes, "stable")])
+    change = stable = 0.0
+    for cls in classes:  # summed in the order of `classes`
+        i, j = _AT[section, cls]
+        change += evidence[i]
+        stable += evidence[j]
     return change - stable_factor * stable, (change + stable) > 0
 
 
@@ -97,7 +97,7 @@ def score(evidence: list[float], rules: dict[str, Any]) -> RuleScores:
     """Scores and calibrated probabilities from one report's evidence vector."""
     combine = rules["combine"]
     global_score, _ = _combined(evidence, CLASSES, combine)
-    other_change = any(evidence[EVIDENCE_INDEX[(s, c, "change")]] > 0 for s in SECTIONS for c in ("ENH", "GLOBAL"))
+    other_change = any(evidence[_AT[s, c][0]] > 0 for s in SECTIONS for c in ("ENH", "GLOBAL"))
     conclusion, has_conclusion, conclusion_specific = _t2_section(evidence, "conclusion", other_change, combine)
     findings, _, findings_specific = _t2_section(evidence, "findings", other_change, combine)
     if has_conclusion and not conclusion_specific and other_change and findings_specific:
