@@ -41,6 +41,7 @@ TEXTS = [
     "",
     "  ",
     "Findings \u2014 stable (ÿ µ ² ½).\u00a0Conclusion\u2014progression 12 345 678 \u0663\u0664\u0665\u0666\u0667",
+    "Comparaison IRM du 19/12/2023 Hypersignal stable, 2023-01-02 Abc 12/2023 X 1.12.2023 y 2023-01-02\tZ 9 2023  W",
     "Findings   Compared with 2022-10-14   - Larger FLAIR signal.  \u2022 New enhancement 3 mm  - 4 mm  *  note  -x",
 ]
 
@@ -78,7 +79,12 @@ def test_word_scanner_finds_what_a_case_insensitive_look_behind_finds(language: 
             r"[.!?]+[\"')\]]*[ \t]+(?=\S)|\n\s*(?=\S)|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
             r"|[ \t]{2,}(?=[\-\u2022\u25aa*][ \t])",
         ),
-        (sections._SENTENCE_END, r"[.!?](?=\s)|\n|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"),
+        (
+            sections._SENTENCE_END,
+            r"[.!?](?=\s)|\n|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
+            r"|(?<=\d[/.\-]\d\d[/.\-]\d{4})[ \t](?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
+            r"|(?<=\d{4}-\d\d-\d\d)[ \t](?=[^\W\d_])(?=[^a-z\u00df-\u00ff])",
+        ),
         (sections._LINE_END, r"\r?\n|[.!?][ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"),
         (re.compile(rf"[ \t\r\n|.;,](?:{admin._BREAK_AFTER})"), admin._VALUE_END.pattern),
         (admin._NUMBER_RUN, r"[+(]?\d[\d .\-()/]{3,}\d"),

@@ -67,10 +67,10 @@ _NEXT_WORD = re.compile(r"[ \t]*([^\W\d_]+['\u2019]?)")
 # patterns that start with a character class, which the regex engine skips to in C (the forms
 # `[.!?](?=\s)|\n` and `\r?\n|[.!?][ \t]{2,}...` are tried at every position of a long section)
 # (a date that a capital follows ends one too: "Comparaison IRM du 19/12/2023 Hypersignal FLAIR ..." flattened with
-# single spaces and without colons)
+# single spaces and without colons; a digit before the blank is looked at first, one comparison at most blanks)
 _SENTENCE_END = re.compile(
     r"[.!?\n \t](?:(?<=\n)|(?<=[.!?])(?=\s)|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
-    r"|(?:(?<=\d[/.\-]\d\d[/.\-]\d{4}[ \t])|(?<=\d{4}-\d\d-\d\d[ \t]))(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))"
+    r"|(?<=\d[ \t])(?:(?<=\d[/.\-]\d\d[/.\-]\d{4}[ \t])|(?<=\d{4}-\d\d-\d\d[ \t]))(?=[^\W\d_])(?=[^a-z\u00df-\u00ff]))"
 )
 # a list item ("- FLAIR: ...", "• T1: ..."): after a technique or comparison heading, the heading had no sentence
 _BULLET = re.compile(r"[\-\u2022\u25aa*][ \t]")

@@ -22,9 +22,10 @@ from glioma_change.reports.components.extensions import (
 _SENTENCE_BREAK = re.compile(
     # `[.!?]+["')\]]*[ \t]+(?=\S)|\n\s*(?=\S)(?![a-z])|[ \t]{2,}(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])|[ \t]{2,}(?=[-•▪*][ \t])` (the
     # last: a bullet of a flattened list), written to start with
-    # one character class, which the regex engine skips to in C (an alternation is tried at every position)
-    r"[.!?\n \t](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)(?![a-z\u00df-\u00ff])|(?<=[ \t])[ \t]+(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])"
-    r"|(?<=[ \t])[ \t]+(?=[\-\u2022\u25aa*][ \t]))"
+    # one character class, which the regex engine skips to in C (an alternation is tried at every position), the
+    # two runs of blanks as one
+    r"[.!?\n \t](?:(?<=[.!?])[.!?]*[\"')\]]*[ \t]+(?=\S)|(?<=\n)\s*(?=\S)(?![a-z\u00df-\u00ff])"
+    r"|(?<=[ \t])[ \t]+(?:(?=[^\W\d_])(?=[^a-z\u00df-\u00ff])|(?=[\-\u2022\u25aa*][ \t])))"
 )
 
 
