@@ -262,7 +262,8 @@ class SectionDetector(BatchComponent):
             if kind == "ignore" and stop is not None and _heading_line(text, content, stop):
                 stop = _LINE_END.search(text, stop.end(), nxt)
             if stop is not None and stop.end() < nxt:
-                points.append((stop.end(), current))
+                if not text[stop.end() : nxt].isspace():  # (blanks alone up to the next heading start nothing)
+                    points.append((stop.end(), current))
                 continue
             i = bisect_right(opener_starts, content)
             if kind == "ignore" and i < len(openers) and openers[i][0] < nxt:
