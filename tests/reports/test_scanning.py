@@ -207,6 +207,22 @@ def test_terms_and_measurements_lie_in_the_findings_and_conclusion(language: str
             assert doc[s].idx == lo and (hi == len(doc._.gc_text) if e == len(doc) else doc[e].idx == hi)
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_blanks_between_a_flattened_headers_fields_are_the_headers(language: str) -> None:
+    nlp = build_nlp(language)
+    header, footer = header_footer(invent_identity(rng(5, language), language), language)
+    text = flatten("Findings: FLAIR stable.\nConclusion: stable.", header, footer, gap="   ")
+    doc = nlp(text)
+    assert len(doc._.gc_admin) >= 4 and doc._.gc_sections[0] == (0, "admin")
+    assert [kind for _, kind in doc._.gc_sections].count("admin") <= 3  # the header and the footer, as one region each
+    for _, _, lo, hi in doc._.gc_labelled:
+        assert text[lo:hi].strip(), (lo, hi)  # no findings made of blanks alone between two fields
+    assert (
+        doc._.gc_evidence
+        == nlp(flatten("Findings: FLAIR stable.\nConclusion: stable.", "", "", gap="   "))._.gc_evidence
+    )
+
+
 def test_extension_helpers_read_and_write_what_doc_underscore_does() -> None:
     nlp = build_nlp("en")
     doc = nlp.make_doc("Findings: stable.")
