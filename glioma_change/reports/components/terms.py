@@ -184,21 +184,29 @@ class TermMatcher(BatchComponent):
         found: set[tuple[int, int, str]] = set()
         for lo, hi in windows:
             found |= self._matches(doc, lo, hi)
+        inside = bytearray(len(doc))  # 1 for the tokens of the findings and conclusion
+        for start, end in spans:
+            inside[start:end] = b"\x01" * (end - start)
         kept: list[tuple[int, int, str]] = []
         taken: dict[int, tuple[int, int]] = {}
-        # longest first; most terms are one word, and a one-word term is kept unless a longer one holds its word
+        # longest first; most terms are one word, and a one-word term is kept unless a longer one holds its word; a
+        # term outside the findings and conclusion takes its words but is not kept
         for _, s, e, label in sorted([(s - e, s, e, label) for s, e, label in found if e - s > 1]):
             span = (s, e)
             owners = {taken.get(i) for i in range(s, e)}
             if owners == {None} or owners == {span}:
-                kept.append((s, e, label))
+                if inside[s]:
+                    kept.append((s, e, label))
                 for i in range(s, e):
                     taken[i] = span
-        kept += [t for t in found if t[1] - t[0] == 1 and t[0] not in taken]
-        inside = bytearray(len(doc))  # 1 for the tokens of the findings and conclusion
-        for start, end in spans:
-            inside[start:end] = b"\x01" * (end - start)
-        kept = [t for t in kept if inside[t[0]] and not (t[2] == "UNCERTAIN" and self._in_date(doc, *t))]
+        kept += [
+            t
+            for t in found
+            if t[1] - t[0] == 1
+            and inside[t[0]]
+            and t[0] not in taken
+            and not (t[2] == "UNCERTAIN" and self._in_date(doc, *t))
+        ]
         if any(q in text for q in QUOTES):  # a cue quoted as a word is a mention: 'The "FLAIR: increased" entry'
             kept = [t for t in kept if t[2] not in CUES or not _quoted(doc, t[0], t[1])]
         set_ext(doc, "gc_terms", _field_values(doc, sorted(kept)))
