@@ -146,7 +146,7 @@ class AdminFinder(BatchComponent):
         windows = [
             (max(0, start - 5), min(len(text), end + tail))
             for start, end, run in ((c.start(), c.end(), c.group()) for c in runs.finditer(text))
-            if len(_DIGIT.findall(run)) >= 5 and (self.read_dates or not _DATE_RUN.fullmatch(run))
+            if (self.read_dates or not _DATE_RUN.fullmatch(run)) and len(_DIGIT.findall(run)) >= 5
         ]
         pages = [c.start() for c in _PAGE.finditer(text)] if low is None else _all(low, "page")
         windows += [(max(0, at - 5), min(len(text), at + 16)) for at in pages]
