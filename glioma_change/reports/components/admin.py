@@ -165,7 +165,10 @@ class AdminFinder(BatchComponent):
             elif not text[start].isupper():
                 continue  # "suspicion clinique", "le service de neurochirurgie" are prose
             else:
-                before = _NAME_BEFORE.search(text, max(0, start - MAX_VALUE), start)
+                # (the name's words are one blank apart on one line: the search starts after a run of blanks or a line end)
+                blanks = text.rfind("  ", 0, start)
+                lo = max(start - MAX_VALUE, blanks + 2 if blanks >= 0 else 0, text.rfind("\n", 0, start) + 1)
+                before = _NAME_BEFORE.search(text, lo, start)
                 start, end = before.start() if before else start, m.end("label")
             spans.append((start, self._value_end(text, low, end, latin1)))
         return merge(spans)
