@@ -194,8 +194,10 @@ class SectionDetector(BatchComponent):
     def _accepts(self, text: str, start: int, end: int) -> bool:
         if self.colon_after.match(text, end):
             return True
-        gap_after = _GAP_AFTER.match(text, end) is not None
         capital = text[start].isupper()
+        if not capital and start > 1 and text[start - 1] == " " and text[start - 2].isalpha():
+            return False  # a lower-case word one space after a word, no colon: prose ("T1 sequences before ...")
+        gap_after = _GAP_AFTER.match(text, end) is not None
         strong, weak = _boundary_before(text[max(0, start - _LOOKBEHIND) : start])
         strong = strong or start == 0
         if strong or weak:
