@@ -99,30 +99,25 @@ class ContextLinker(BatchComponent):
         target) over one coordinated clause. Never across a `TERMINATE` term or another cue.
         """
         clauses, coords, stops = group["clauses"], group["coords"], group["terms"]
-        cues, starts = group["cue_starts"], [t[0] for t in group["targets"]]
+        cues, starts = group["cue_starts"], group["target_starts"]
         i = bisect_right(clauses, cs - 1)
         lo = clauses[i - 1] if i > 0 else -1
         j = bisect_left(clauses, ce)
         hi = clauses[j] if j < len(clauses) else 1 << 30
-
-        def holds(a: int, b: int, positions: list[int]) -> bool:
-            k = bisect_right(positions, a)
-            return k < len(positions) and positions[k] < b
-
-        if not holds(lo, cs, starts):
+        if not any_within(starts, lo + 1, cs):
             k = j
             while k < len(clauses) and k - j < 4 and clauses[k] not in stops:
                 nxt = clauses[k + 1] if k + 1 < len(clauses) else 1 << 30
-                if holds(clauses[k] - 1, nxt, cues):
+                if any_within(cues, clauses[k], nxt):
                     break
-                if holds(clauses[k], nxt, starts):
+                if any_within(starts, clauses[k] + 1, nxt):
                     if clauses[k] not in coords:
                         break
                     hi = nxt
                 k += 1
         elif i > 0 and lo in coords and lo not in stops:
             prev = clauses[i - 2] if i > 1 else -1
-            if holds(prev, lo, starts) and not holds(prev, lo, cues):
+            if any_within(starts, prev + 1, lo) and not any_within(cues, prev + 1, lo):
                 lo = prev
         return lo, hi
 
@@ -282,6 +277,7 @@ class ContextLinker(BatchComponent):
             group["older"] = horizon.horizon(self.dates, doc, group, comparative)
             mods, stops, clauses, targets = group["mods"], group["terms"], group["clauses"], group["targets"]
             group["cue_starts"] = sorted(c[0] for c in group["cues"])  # terms and measurements interleave
+            group["target_starts"] = [t[0] for t in group["targets"]]
             scope_stops = sorted(stops + group["contrasts"])  # where negation and other unbounded scopes stop
             complements(targets, group["cue_starts"], clauses, group["attributions"])
             qualified(targets, group["cue_starts"], clauses)
