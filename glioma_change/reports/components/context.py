@@ -237,7 +237,7 @@ class ContextLinker(BatchComponent):
         for sid, (s, e, label) in zip(sids, terms):
             if sid not in cued:
                 continue
-            group = group_of(sid)
+            group = by_sentence.get(sid) or group_of(sid)
             if label in CUES:
                 group["cues"].append((s, e, label))
             elif label in TARGETS:
