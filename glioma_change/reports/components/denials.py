@@ -23,6 +23,8 @@ class Denials:
     def denies(self, doc: Doc, start: int, end: int) -> bool:
         """Whether the stability phrase `doc[start:end]` starts with a negation, unlike "stable" or "inchangé"."""
         text = doc[start:end].text.lower()
+        if not text.startswith(self.negations):  # one test for all, in C: most stability phrases start with none
+            return False
         for negation in self.negations:
             if text.startswith(negation) and (
                 negation[-1] in "'\u2019" or text[len(negation) : len(negation) + 1] in ("", " ")

@@ -181,10 +181,10 @@ def elaborates(doc: Doc, s: int, group: dict[str, Any]) -> bool:
     speaks about too ("Progression du foyer frontal droit (composante rehaussée et infiltration FLAIR)"), or the
     colon at `s` describes the lesion an increase cue just announced ("New lesion in the right frontal white matter:
     FLAIR hyperintensity surrounding a ring-enhancing focus": `ANNOUNCED_GAP` tokens at most)."""
-    targets, cues = group["targets"], group["cues"]
-    if doc[s].text == ":" and targets and cues and targets[-1][2] == "TUMOUR" and cues[-1][2] == "INCREASE":
+    targets, cues, mark = group["targets"], group["cues"], doc[s].text
+    if mark == ":" and targets and cues and targets[-1][2] == "TUMOUR" and cues[-1][2] == "INCREASE":
         return 0 <= s - targets[-1][1] <= ANNOUNCED_GAP and cues[-1][1] <= targets[-1][0]
-    if doc[s].text != "(" or not targets or not 0 <= s - targets[-1][1] <= ELABORATION_GAP:
+    if mark != "(" or not targets or not 0 <= s - targets[-1][1] <= ELABORATION_GAP:
         return False
     return not cues or cues[-1][1] <= targets[-1][0]
 
