@@ -154,6 +154,9 @@ def test_size_regex_matches_its_plain_form() -> None:
         assert fast == [(m.span(), m.groups()) for m in plain.finditer(text)], text
         lowered = [(m.span(), m.group(1), m.group(2)) for m in measurements._SIZE_LOWER.finditer(text.lower())]
         assert lowered == [(span, dims.lower(), unit and unit.lower()) for span, (dims, unit) in fast], text
+        if is_latin1(text):  # `\d` as `[0-9]`
+            latin1 = [(m.span(), m.group(1), m.group(2)) for m in measurements._SIZE_LATIN1.finditer(text.lower())]
+            assert latin1 == lowered, text
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

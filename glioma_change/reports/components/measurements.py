@@ -19,6 +19,7 @@ from glioma_change.reports.components.extensions import (
     set_ext,
     text_of,
 )
+from glioma_change.reports.components.phrases import is_latin1
 from glioma_change.reports.dates import YEAR
 from glioma_change.reports.lexicon import Lexicon, variants
 
@@ -30,6 +31,8 @@ _SIZE = re.compile(
     re.IGNORECASE,
 )
 _SIZE_LOWER = re.compile(_SIZE.pattern)  # the same over the lower-cased text (case-folding every try cost half)
+# the same over a Latin-1 text, where `\d` is `[0-9]`: a bitmap skipped through in C (a Unicode category is a call)
+_SIZE_LATIN1 = re.compile(_SIZE.pattern.replace(r"(\d", "([0-9]", 1))
 VOLUME_UNITS = frozenset({"cm3", "cm\u00b3", "cc", "ml"})  # all cubic centimetres
 _TIMES = re.compile(r"\s*[x\u00d7*]\s*", re.IGNORECASE)  # between the diameters of a size ("32 X 25")
 _BREAK = re.compile(r"[;\n]|\.\s+[A-Z]")
@@ -145,10 +148,11 @@ class MeasurementReader(BatchComponent):
             else:
                 ranges.append((lo, hi))
         pairs = []
+        scan = _SIZE_LATIN1 if lower and is_latin1(lower) else _SIZE_LOWER
         for lo, hi in ranges:
             # sizes of the findings and conclusion, and the size after them (a pair's second half)
             reach = min(len(text), hi + _REACH)
-            sizes = list(_SIZE_LOWER.finditer(lower, lo, reach) if lower else _SIZE.finditer(text, lo, reach))
+            sizes = list(scan.finditer(lower, lo, reach) if lower else _SIZE.finditer(text, lo, reach))
             pairs += [
                 (a, b) for a, b in zip(sizes, sizes[1:]) if a.start() < labelled[bisect_right(starts, a.start()) - 1][1]
             ]
