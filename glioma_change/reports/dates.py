@@ -22,6 +22,7 @@ from glioma_change.reports.lexicon import Lexicon, variants
 WINDOW = 80
 
 YEAR = r"(?:19|20)\d\d"  # a year of the reports' era: "depuis 2019", "printemps 2024"
+_DIGIT = re.compile(r"\d")
 
 
 def _year(text: str) -> int:
@@ -152,10 +153,11 @@ class DateExtractor:
         and year ("2022") written outside a date; with a `reference` date, of every month named without its year
         after a preposition ("compared with the scan of April": the last April up to `reference`), and a numeric date
         whose other reading is `reference` read as that date."""
-        days = self._written(text, None, reference)
+        digits = _DIGIT.search(text) is not None  # a text without any holds no date, month or year: one scan, not ten
+        days = self._written(text, None, reference) if digits else []
         out = [(d, d) for _, _, d in days]
         taken = [(start, end) for start, end, _ in days]  # a month's or a date's year is no year of its own
-        for kind, pattern in self.partial:
+        for kind, pattern in self.partial if digits else ():
             for m in pattern.finditer(text):
                 if any(start < m.end() and m.start() < end for start, end in taken):
                     continue
