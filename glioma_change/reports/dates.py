@@ -23,6 +23,7 @@ WINDOW = 80
 
 YEAR = r"(?:19|20)\d\d"  # a year of the reports' era: "depuis 2019", "printemps 2024"
 _DIGIT = re.compile(r"\d")
+_FOUR_DIGITS = re.compile(r"\d{4}")  # every written date but a numeric one with a two-digit year holds four
 
 
 def _year(text: str) -> int:
@@ -64,16 +65,14 @@ class DateExtractor:
         cues = sorted({f for c in dates.get("comparison_cues", []) for f in variants(c)}, key=len, reverse=True)
         self.cue = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in cues) + r")(?!\w)", re.I)
         self.forms = [
-            ("iso", re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")),
-            ("numeric", re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)")),
+            ("iso", re.compile(r"(\d(?<!\d\d)\d{3})-(\d{1,2})-(\d{1,2})(?!\d)")),
+            ("numeric", re.compile(r"(\d(?<!\d\d)\d?)[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)")),
             (
                 "dmy",
-                re.compile(
-                    rf"(?<!\w)(\d{{1,2}}){suffix}(?:\s+of)?[\s\-/.]*({months})\.?[\s\-/.,]+(\d{{4}})(?!\d)", re.I
-                ),
+                re.compile(rf"(\d(?<!\w\d)\d?){suffix}(?:\s+of)?[\s\-/.]*({months})\.?[\s\-/.,]+(\d{{4}})(?!\d)", re.I),
             ),
             ("mdy", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{1,2}}){suffix},?\s+(\d{{4}})(?!\d)", re.I)),
-            ("compact", re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")),
+            ("compact", re.compile(r"(\d(?<!\d\d)\d{3})(\d{2})(\d{2})(?!\d)")),
         ]
         # a month named without its year after a preposition ("the scan of April", "en mars"): read against a
         # reference date (the comparative exam's), as the last such month up to it
@@ -98,8 +97,8 @@ class DateExtractor:
         # periods that are not one day: "mars 2022", "06/2023", "2022"
         self.partial = [
             ("month", re.compile(rf"(?<!\w)({months})\.?\s+(\d{{4}})(?!\d)", re.I)),
-            ("numeric_month", re.compile(r"(?<![\d/.\-])(\d{1,2})[/.](\d{4})(?![\d/.\-]\d)")),
-            ("year", re.compile(rf"(?<![\w/.\-])({YEAR})(?![\w/\-]|\.\d)")),
+            ("numeric_month", re.compile(r"(\d(?<![\d/.\-]\d)\d?)[/.](\d{4})(?![\d/.\-]\d)")),
+            ("year", re.compile(r"([12](?<![\w/.\-][12])(?:(?<=1)9|(?<=2)0)\d\d)(?![\w/\-]|\.\d)")),
         ]
 
     def _read(
@@ -123,9 +122,11 @@ class DateExtractor:
     def _written(self, text: str, exam: dt.date | None, known: dt.date | None = None) -> list[tuple[int, int, dt.date]]:
         """`(start, end, date)` of every date written in `text` (an ambiguous one read as before `exam`, or as the
         `known` date when its other reading is that date)."""
+        four = _FOUR_DIGITS.search(text) is not None
         return [
             (m.start(), m.end(), d)
             for kind, pattern in self.forms
+            if four or kind == "numeric"
             for m in pattern.finditer(text)
             if (d := self._read(kind, m.groups(), exam, known))
         ]
@@ -157,7 +158,7 @@ class DateExtractor:
         days = self._written(text, None, reference) if digits else []
         out = [(d, d) for _, _, d in days]
         taken = [(start, end) for start, end, _ in days]  # a month's or a date's year is no year of its own
-        for kind, pattern in self.partial if digits else ():
+        for kind, pattern in self.partial if digits and _FOUR_DIGITS.search(text) else ():  # (each has a year)
             for m in pattern.finditer(text):
                 if any(start < m.end() and m.start() < end for start, end in taken):
                     continue

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from glioma_change.reports.dates import DateExtractor
+from glioma_change.reports.dates import YEAR, DateExtractor
 from glioma_change.reports.lexicon import load_lexicon
 
 EXAM = dt.date(2021, 9, 1)
@@ -76,3 +79,37 @@ def test_a_month_without_its_year_is_read_against_the_comparative_exam() -> None
         (dt.date(2022, 11, 1), dt.date(2022, 11, 30))
     ]
     assert french.periods("moins étendu qu'en juillet 2023", reference) == [(dt.date(2023, 7, 1), dt.date(2023, 7, 31))]
+
+
+def _report_texts() -> list[str]:
+    """Probes of the patterns' edges, and every report of `tests/data` (every date form the reports write)."""
+    data = Path(__file__).resolve().parents[1] / "data"
+    texts = [t for path in sorted(data.glob("reports_*.csv")) for t in pd.read_csv(path, dtype=str).report_text]
+    probes = ["20231012 1/2/2023 2023-1-2 x2023-01-02 12.03.2021 3/2021 /2019 2019.5 a1990 1990- 2019-20 19/ 2020"]
+    return probes + [t for t in texts if isinstance(t, str)]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_date_patterns_that_start_with_a_digit_find_what_their_look_behind_forms_find(language: str) -> None:
+    """The digit patterns carry their leading look-behind after their first digit, so that the regex engine skips
+    to digits instead of trying every position: the same matches as the plain forms below."""
+    extractor = DateExtractor(load_lexicon(language))
+    suffix = "|".join(re.escape(s) for s in extractor.lexicon.dates.get("ordinal_suffixes", []))
+    suffix = f"(?:{suffix})?" if suffix else ""
+    months = "|".join(re.escape(m) for m in sorted(extractor.months, key=len, reverse=True))
+    plain = {
+        "iso": re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)"),
+        "numeric": re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)"),
+        "dmy": re.compile(
+            rf"(?<!\w)(\d{{1,2}}){suffix}(?:\s+of)?[\s\-/.]*({months})\.?[\s\-/.,]+(\d{{4}})(?!\d)", re.I
+        ),
+        "compact": re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"),
+        "numeric_month": re.compile(r"(?<![\d/.\-])(\d{1,2})[/.](\d{4})(?![\d/.\-]\d)"),
+        "year": re.compile(rf"(?<![\w/.\-])({YEAR})(?![\w/\-]|\.\d)"),
+    }
+    fast = {kind: pattern for kind, pattern in [*extractor.forms, *extractor.partial] if kind in plain}
+    assert set(fast) == set(plain)
+    for text in _report_texts():
+        for kind, pattern in fast.items():
+            want = [(m.span(), m.groups()) for m in plain[kind].finditer(text)]
+            assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == want, (kind, text[:200])
