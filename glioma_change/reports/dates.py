@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from glioma_change.formats import parse_date
@@ -64,6 +65,11 @@ class DateExtractor:
         suffix = f"(?:{suffix})?" if suffix else ""
         cues = sorted({f for c in dates.get("comparison_cues", []) for f in variants(c)}, key=len, reverse=True)
         self.cue = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in cues) + r")(?!\w)", re.I)
+        # the same over the lower-cased text, from the non-word character before a cue (a class the regex engine
+        # skips to; the look-behind and the case-folded alternatives were tried at every position)
+        lowered = "|".join(re.escape(c.lower()) for c in cues)
+        self.cue_first = re.compile(rf"(?:{lowered})(?!\w)")
+        self.cue_scan = re.compile(rf"\W(?:{lowered})(?!\w)")
         self.forms = [
             ("iso", re.compile(r"(\d(?<!\d\d)\d{3})-(\d{1,2})-(\d{1,2})(?!\d)")),
             ("numeric", re.compile(r"(\d(?<!\d\d)\d?)[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?!\d)")),
@@ -176,15 +182,28 @@ class DateExtractor:
         return out
 
     def compared(
-        self, text: str, start: int, end: int, reference: dt.date | None = None
+        self, text: str, start: int, end: int, reference: dt.date | None = None, low: str | None = None
     ) -> list[tuple[dt.date, dt.date]]:
         """The periods (`periods`, months without a year read against `reference`) that follow a comparison cue
-        within `text[start:end]` ("par rapport au 06/01/2019", "compared with 2019")."""
+        within `text[start:end]` ("par rapport au 06/01/2019", "compared with 2019"; `low`: `text.lower()` when at
+        hand and as long)."""
         return [
             p
-            for cue in self.cue.finditer(text, start, end)
-            for p in self.periods(text[cue.end() : min(end, cue.end() + WINDOW)], reference)
+            for cue_end in self.cue_ends(text, start, end, low)
+            for p in self.periods(text[cue_end : min(end, cue_end + WINDOW)], reference)
         ]
+
+    def cue_ends(self, text: str, start: int, end: int, low: str | None = None) -> Iterator[int]:
+        """Where each comparison cue within `text[start:end]` ends: the ends of `self.cue.finditer(text, start,
+        end)`, found over `low` (`text.lower()`) when given."""
+        if low is None:
+            yield from (m.end() for m in self.cue.finditer(text, start, end))
+            return
+        m = self.cue_first.match(low, 0, end) if start == 0 else None
+        m = m or self.cue_scan.search(low, max(start - 1, 0), end)  # its first character is the one before the cue
+        while m is not None:
+            yield m.end()
+            m = self.cue_scan.search(low, m.end() - 1, end)
 
     def find(self, text: str, exam: dt.date | None = None) -> dt.date | None:
         """The first date after a comparison cue (and before `exam`), or None."""

@@ -113,3 +113,20 @@ def test_date_patterns_that_start_with_a_digit_find_what_their_look_behind_forms
         for kind, pattern in fast.items():
             want = [(m.span(), m.groups()) for m in plain[kind].finditer(text)]
             assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == want, (kind, text[:200])
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_comparison_cues_found_over_the_lower_cased_text_end_where_the_case_insensitive_regex_finds_them(
+    language: str,
+) -> None:
+    extractor = DateExtractor(load_lexicon(language))
+    checked = 0
+    for text in _report_texts()[:3000]:
+        low = text.lower()
+        if len(low) != len(text):
+            continue
+        for start, end in ((0, len(text)), (1, len(text) - 1), (len(text) // 3, 2 * len(text) // 3)):
+            want = [m.end() for m in extractor.cue.finditer(text, start, end)]
+            assert list(extractor.cue_ends(text, start, end, low)) == want, (start, end, text[:200])
+            checked += len(want)
+    assert checked > 500

@@ -11,7 +11,7 @@ from typing import Any
 
 from spacy.tokens import Doc
 
-from glioma_change.reports.components.extensions import ext, text_of
+from glioma_change.reports.components.extensions import ext, lower_of, text_of
 from glioma_change.reports.dates import DateExtractor
 
 OLDER_MARGIN = dt.timedelta(days=30)  # a compared date this much before the comparative exam is an older exam
@@ -45,7 +45,7 @@ def older_exam(dates: DateExtractor, doc: Doc, bounds: tuple[int, int], comparat
     date or period after a comparison cue in it ("par rapport au 06/01/2019", "compared with 3 May 2019",
     "par rapport à 2022") ends before `comparative` (`ends_before`)."""
     lo, hi = characters(doc, bounds)
-    periods = dates.compared(text_of(doc), lo, hi, comparative)
+    periods = dates.compared(text_of(doc), lo, hi, comparative, lower_of(doc))
     return bool(periods) and all(ends_before(p, comparative) for p in periods)
 
 
@@ -124,7 +124,8 @@ def measured_from_comparative(
     offsets = ext(doc, "gc_offsets")
     if any(lo <= offsets[o] < hi for o in group["OLDER_EXAM"]):
         return False
-    return any(_names(period, comparative) for period in dates.compared(text_of(doc), lo, hi, comparative))
+    periods = dates.compared(text_of(doc), lo, hi, comparative, lower_of(doc))
+    return any(_names(period, comparative) for period in periods)
 
 
 def held_before(
