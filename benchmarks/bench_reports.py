@@ -15,12 +15,14 @@ the ratio to tokenisation is the figure to compare between machines.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -63,7 +65,7 @@ def long_flat_exports(reports: pd.DataFrame, chars: int, seed: int) -> pd.DataFr
     return export_reports(longer, "flat", seed)
 
 
-def best_rate(work: Callable[[list[str]], object], texts: list[str], repeats: int) -> dict[str, float]:
+def best_rate(work: Callable[[list[Any]], object], texts: list[Any], repeats: int) -> dict[str, float]:
     """Reports/s of `work` over `texts` by wall clock and by process CPU time: the texts are timed in chunks of
     `CHUNK`, each chunk's best of `repeats` kept (a burst of another job on this shared machine then spoils
     one chunk's one run, not a whole pass)."""
@@ -92,17 +94,18 @@ def main() -> None:
         generate_dataset(Path(tmp) / "synth", args.patients, args.seed, images=False)
         reports = pd.read_csv(Path(tmp) / "synth" / "reports.csv", dtype=str, keep_default_na=False)
         reports = long_flat_exports(reports, args.chars, args.seed)
-        sets = [
-            (name, str(language), list(column))
-            for name, texts_of in (
-                ("synthetic", reports.groupby("language").report_text),
+        tables = [
+            (name, str(language), table)
+            for name, tables_of in (
+                ("synthetic", reports.groupby("language")),
                 ("hand-written", hand_written(args.hand_chars)),
             )
-            for language, column in texts_of
+            for language, table in tables_of
         ]
+        sets = [(name, language, list(table.report_text)) for name, language, table in tables]
         # tokenisation and rules first: training leaves a large heap behind it, and Python's garbage collector
         # then walks it during whatever is timed next (tokenisation measured ~40 % slower right after it)
-        rows = [measure(name, language, texts, args.repeats) for name, language, texts in sets]
+        rows = [measure(name, language, table, args.repeats) for name, language, table in tables]
         labelled = Path(tmp) / "labelled.csv"
         hand = [pd.read_csv(ROOT / "tests" / "data" / f"reports_{lang}.csv", dtype=str) for lang in ("en", "fr")]
         pd.concat(hand).to_csv(labelled, index=False)
@@ -114,17 +117,28 @@ def main() -> None:
     write(rows, passes, args)
 
 
-def hand_written(min_chars: int) -> list[tuple[str, list[str]]]:
+def hand_written(min_chars: int) -> list[tuple[str, pd.DataFrame]]:
     """The one-line reports of at least `min_chars` characters of the hand-written export sets of `tests/data`
-    (`reports_{export,blind3..}_<lang>.csv`), as written."""
+    (`reports_{export,blind3..}_<lang>.csv`), as written, with their exams' dates."""
     out = []
     for language in ("en", "fr"):
-        texts: list[str] = []
+        tables = []
         for path in sorted((ROOT / "tests" / "data").glob(f"reports_*_{language}.csv")):
             if path.stem.split("_")[1].startswith(("export", "blind")) and path.stem.split("_")[1] != "blind":
                 df = pd.read_csv(path, dtype=str, keep_default_na=False)
-                texts += [t for t in df.report_text if "\n" not in t and len(t) >= min_chars]
-        out.append((language, texts))
+                tables.append(df[[("\n" not in t and len(t) >= min_chars) for t in df.report_text]])
+        out.append((language, pd.concat(tables, ignore_index=True)))
+    return out
+
+
+def _dates(table: pd.DataFrame, column: str) -> list[dt.date | None]:
+    """The ISO dates of `column` of `table` (None where empty, unreadable or absent)."""
+    out: list[dt.date | None] = []
+    for value in table.get(column, pd.Series([""] * len(table))):
+        try:
+            out.append(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            out.append(None)
     return out
 
 
@@ -170,8 +184,11 @@ def _rules_nlp(language: str, cache: int) -> spacy.language.Language:
     return nlp
 
 
-def measure(name: str, language: str, texts: list[str], repeats: int) -> dict[str, object]:
-    """Tokenisation and rules rates of one language's `texts`, in one run."""
+def measure(name: str, language: str, table: pd.DataFrame, repeats: int) -> dict[str, object]:
+    """Tokenisation and rules rates of one language's reports `table`, in one run: the rules on the texts alone
+    and, as `glioma-change labels` runs them, with the comparative exams' and the exams' dates."""
+    texts = list(table.report_text)
+    dated = list(zip(texts, _dates(table, "comparative_date"), _dates(table, "exam_date")))
     n = len(texts)
     langs = [language] * n
     blank = spacy.blank(language)
@@ -179,15 +196,26 @@ def measure(name: str, language: str, texts: list[str], repeats: int) -> dict[st
     apply_rules(texts[:20], langs[:20])  # warm-up
     tokenise = best_rate(lambda chunk: list(blank.pipe(chunk, batch_size=256)), texts, repeats)
     rules = best_rate(lambda chunk: apply_rules(chunk, langs[: len(chunk)]), texts, repeats)
+    with_dates = best_rate(
+        lambda chunk: apply_rules(
+            [t for t, _, _ in chunk],
+            langs[: len(chunk)],
+            comparative_dates=[c for _, c, _ in chunk],
+            exam_dates=[e for _, _, e in chunk],
+        ),
+        dated,
+        repeats,
+    )
     return {
         "set": name,
         "language": language,
         "reports": n,
+        "with_dates": sum(c is not None for _, c, _ in dated),
         "mean_words": round(sum(len(t.split()) for t in texts) / n, 1),
         "mean_chars": round(sum(len(t) for t in texts) / n, 0),
         **{
             f"{kind}_{clock}_per_s": round(rate[clock], 1)
-            for kind, rate in (("tokenise", tokenise), ("rules", rules))
+            for kind, rate in (("tokenise", tokenise), ("rules", rules), ("rules_dated", with_dates))
             for clock in ("wall", "cpu")
         },
         "rules_vs_tokenise": round(rules["cpu"] / tokenise["cpu"], 3),
@@ -223,14 +251,15 @@ def write(rows: list[dict[str, object]], passes: list[dict[str, object]], args: 
     }
     (RESULTS / "reports.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     lines = [
-        "| reports | language | n | chars/report | tokenise /s (CPU) | rules /s (CPU) | model /s (CPU) | rules / tokenise "
-        "| model / tokenise |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| reports | language | n | chars/report | tokenise /s (CPU) | rules /s (CPU) | rules with the exams' dates /s "
+        "| model /s (CPU) | rules / tokenise | model / tokenise |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['set']} | {r['language']} | {r['reports']} | {r['mean_chars']:.0f} | {r['tokenise_cpu_per_s']:.0f} | "
-            f"{r['rules_cpu_per_s']:.0f} | {r['model_cpu_per_s']:.0f} | {r['rules_vs_tokenise']:.3f} | "
+            f"{r['rules_cpu_per_s']:.0f} | {r['rules_dated_cpu_per_s']:.0f} | {r['model_cpu_per_s']:.0f} | "
+            f"{r['rules_vs_tokenise']:.3f} | "
             f"{r['model_vs_tokenise']:.3f} |"
         )
     synthetic = [r for r in rows if r["set"] == "synthetic"]
@@ -253,7 +282,9 @@ def write(rows: list[dict[str, object]], passes: list[dict[str, object]], args: 
             "Reports: *synthetic*: the generator's flat exports (one line, invented identifying header and footer), "
             f"lengthened to about {args.chars} characters by repeating a technique paragraph with its heading (about 14 "
             "headings a report, more than real exports have); *hand-written*: the one-line reports of the export-style "
-            f"and blind sets in `tests/data` of at least {args.hand_chars} characters, as written. Baseline: plain `spacy.blank(lang)` tokenisation of the same "
+            f"and blind sets in `tests/data` of at least {args.hand_chars} characters, as written. The rules read the texts alone, "
+            "and with the comparative exams' and the exams' dates as `glioma-change labels` reads an export (the horizon rules "
+            "then read every dated sentence). Baseline: plain `spacy.blank(lang)` tokenisation of the same "
             f"reports in the same run; rates by CPU time, each chunk of {CHUNK} reports its best of {args.repeats}. Load average at the end: {load:.1f} on "
             f"{os.cpu_count()} cores" + (" (timings taken under load from other jobs)." if load > 1.0 else "."),
             "",
