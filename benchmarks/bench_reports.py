@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 import pandas as pd  # noqa: E402  (thread settings before torch and numpy load)
 import spacy  # noqa: E402  (thread settings before torch and numpy load)
 
+from glioma_change.formats import parse_date  # noqa: E402
 from glioma_change.progress import set_enabled  # noqa: E402
 from glioma_change.reports.classifier import ReportModel  # noqa: E402
 from glioma_change.reports.components import TextKeepingTokenizer  # noqa: E402
@@ -132,11 +133,12 @@ def hand_written(min_chars: int) -> list[tuple[str, pd.DataFrame]]:
 
 
 def _dates(table: pd.DataFrame, column: str) -> list[dt.date | None]:
-    """The ISO dates of `column` of `table` (None where empty, unreadable or absent)."""
+    """The dates of `column` of `table`, read as the report tables' date columns are (`formats.parse_date`; None
+    where empty, unreadable or absent)."""
     out: list[dt.date | None] = []
     for value in table.get(column, pd.Series([""] * len(table))):
         try:
-            out.append(dt.date.fromisoformat(str(value)))
+            out.append(parse_date(value))
         except ValueError:
             out.append(None)
     return out

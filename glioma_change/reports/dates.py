@@ -23,8 +23,7 @@ from glioma_change.reports.lexicon import Lexicon, variants
 WINDOW = 80
 
 YEAR = r"(?:19|20)\d\d"  # a year of the reports' era: "depuis 2019", "printemps 2024"
-_DIGIT = re.compile(r"\d")
-_FOUR_DIGITS = re.compile(r"\d{4}")  # every written date but a numeric one with a two-digit year holds four
+_FOUR_DIGITS = re.compile(r"\d{4}")  # every written date, month and year but a numeric date with a two-digit year
 
 
 def _year(text: str) -> int:
@@ -125,10 +124,13 @@ class DateExtractor:
             return other  # "since 12/02/2023" in a US report, the comparative exam of 2 December 2023
         return preferred
 
-    def _written(self, text: str, exam: dt.date | None, known: dt.date | None = None) -> list[tuple[int, int, dt.date]]:
+    def _written(
+        self, text: str, exam: dt.date | None, known: dt.date | None = None, four: bool | None = None
+    ) -> list[tuple[int, int, dt.date]]:
         """`(start, end, date)` of every date written in `text` (an ambiguous one read as before `exam`, or as the
-        `known` date when its other reading is that date)."""
-        four = _FOUR_DIGITS.search(text) is not None
+        `known` date when its other reading is that date; `four`: whether `text` holds four digits in a row, when
+        already known)."""
+        four = _FOUR_DIGITS.search(text) is not None if four is None else four
         return [
             (m.start(), m.end(), d)
             for kind, pattern in self.forms
@@ -160,11 +162,11 @@ class DateExtractor:
         and year ("2022") written outside a date; with a `reference` date, of every month named without its year
         after a preposition ("compared with the scan of April": the last April up to `reference`), and a numeric date
         whose other reading is `reference` read as that date."""
-        digits = _DIGIT.search(text) is not None  # a text without any holds no date, month or year: one scan, not ten
-        days = self._written(text, None, reference) if digits else []
+        four = _FOUR_DIGITS.search(text) is not None  # without, only a numeric date can be read: one scan, not ten
+        days = self._written(text, None, reference, four)
         out = [(d, d) for _, _, d in days]
         taken = [(start, end) for start, end, _ in days]  # a month's or a date's year is no year of its own
-        for kind, pattern in self.partial if digits and _FOUR_DIGITS.search(text) else ():  # (each has a year)
+        for kind, pattern in self.partial if four else ():  # (each has a year)
             for m in pattern.finditer(text):
                 if any(start < m.end() and m.start() < end for start, end in taken):
                     continue

@@ -60,11 +60,12 @@ _VALUE_START = re.compile(r"[ \t]*(?:$|\r?\n|[ \t]{2}|[^\W_](?<![a-z\u00df-\u00f
 _NAME_BEFORE = re.compile(r"(?:(?<=\s)|^)(?:[A-Z\u00c0-\u00dd][\w'\u2019.-]*[ \t]){1,4}$")
 
 
-def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping character ranges covering `spans`."""
+def merge(spans: list[tuple[int, int]], text: str | None = None) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping character ranges covering `spans`; with `text`, two ranges with blanks alone between
+    them are one (the runs of spaces between a flattened header's fields)."""
     out: list[tuple[int, int]] = []
     for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
+        if out and (s <= out[-1][1] or (text is not None and text[out[-1][1] : s].isspace())):
             out[-1] = (out[-1][0], max(out[-1][1], e))
         else:
             out.append((s, e))

@@ -164,18 +164,6 @@ def _overlay(points: list[tuple[int, str]], admin: list[tuple[int, int]], size: 
     return [(c, k) for c, k in out if c < size or c == 0]
 
 
-def _close_blank_gaps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The sorted, disjoint administrative `spans` with the blanks alone between two of them joined to them (the
-    runs of spaces between a flattened header's fields: no findings, no sentence, no tokens to place)."""
-    out: list[tuple[int, int]] = []
-    for start, end in spans:
-        if out and text[out[-1][1] : start].isspace():
-            out[-1] = (out[-1][0], end)
-        else:
-            out.append((start, end))
-    return out
-
-
 class SectionDetector(BatchComponent):
     """Finds section headings in the text and assigns each token its section."""
 
@@ -241,7 +229,7 @@ class SectionDetector(BatchComponent):
         had no end: a report flattened with single spaces), a sentence opened by an ignored heading word
         starts that section."""
         found, openers = self._scan(text, low)
-        admin = _close_blank_gaps(text, admin)
+        admin = merge(admin, text)  # a flattened header is one region, not its fields and the blanks between them
         if admin:  # a heading word inside an administrative span (the label of "Exam date: 07/24/2022") is no heading
             starts = [s for s, _ in admin]
             found = [h for h in found if (i := bisect_right(starts, h[0]) - 1) < 0 or admin[i][1] <= h[0]]
